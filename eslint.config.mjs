@@ -1,0 +1,40 @@
+import nx from '@nx/eslint-plugin';
+import tseslint from 'typescript-eslint';
+
+// Module boundaries (DESIGN.md, STYLE.md "Dependencies point one way"):
+//   type:app      -> any lib
+//   type:tool     -> any lib (simulator, switchctl, dev runner)
+//   type:domain   -> domain, protocol, infra, core
+//   type:infra    -> infra, core          (bus, db, observability, service)
+//   type:protocol -> protocol, core       (gNMI, NETCONF: never the bus or the database)
+//   type:core     -> core                 (errors, config, logging)
+// No lib may import an app or a tool: no lib tag lists them.
+export const depConstraints = [
+  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:domain', 'type:protocol', 'type:infra', 'type:core'] },
+  { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:domain', 'type:protocol', 'type:infra', 'type:core'] },
+  { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain', 'type:protocol', 'type:infra', 'type:core'] },
+  { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:infra', 'type:core'] },
+  { sourceTag: 'type:protocol', onlyDependOnLibsWithTags: ['type:protocol', 'type:core'] },
+  { sourceTag: 'type:core', onlyDependOnLibsWithTags: ['type:core'] },
+];
+
+export default [
+  { ignores: ['**/node_modules/**', '**/dist/**', '**/.nx/**', '**/*.cjs', '**/*.mjs'] },
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    plugins: { '@nx': nx },
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        { enforceBuildableLibDependency: false, allow: [], depConstraints },
+      ],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-console': 'error',
+    },
+  },
+  {
+    files: ['**/*.test.ts', '**/test/**/*.ts', 'tools/**/*.ts'],
+    rules: { 'no-console': 'off' },
+  },
+];

@@ -1,0 +1,7 @@
+/** Every error code of the config lib. */
+export const ConfigErrorCodes = {
+  INVALID: 'CONFIG_INVALID',
+} as const;
+
+/** sysexits.h EX_CONFIG: the documented exit status of a bad configuration. */
+export const EXIT_CONFIG = 78;
