@@ -1,0 +1,7 @@
+/** Every error code of the bus lib. */
+export const BusErrorCodes = {
+  UNAVAILABLE: 'BUS_UNAVAILABLE',
+  PUBLISH_FAILED: 'BUS_PUBLISH_FAILED',
+  STREAM_CONFLICT: 'BUS_STREAM_CONFLICT',
+  INVALID_SUBJECT_TOKEN: 'BUS_INVALID_SUBJECT_TOKEN',
+} as const;

@@ -1,0 +1,24 @@
+export { busConfigShape } from './config';
+export { BusErrorCodes } from './codes';
+export {
+  NATS_CONNECT_TIMEOUT_MS,
+  NATS_RECONNECT_JITTER_MS,
+  NATS_RECONNECT_WAIT_MS,
+  connectBus,
+  type Bus,
+  type BusConnectOptions,
+} from './connection';
+export { BusUnavailableError, InvalidSubjectTokenError, PublishError, StreamConflictError } from './errors';
+export { ensureBucket, ensureStream, provisionTopology, type ProvisionOutcome } from './provision';
+export { PUBLISH_TIMEOUT_MS, publishJson, type PublishOptions } from './publish';
+export {
+  assertSubjectPath,
+  assertSubjectToken,
+  createTopology,
+  type BucketSpec,
+  type DeviceEvent,
+  type SessionEvent,
+  type StreamSpec,
+  type Topology,
+  type TopologyOptions,
+} from './topology';

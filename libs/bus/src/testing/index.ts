@@ -1,0 +1,2 @@
+export { deleteNamespace, natsTestUrl, uniqueNamespace, withTestBus } from './nats';
+export { NATS_SERVER_BIN, PrivateNatsServer, freePort } from './nats-server';

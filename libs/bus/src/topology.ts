@@ -1,0 +1,138 @@
+import { InvalidSubjectTokenError } from './errors';
+
+const DAY_MS = 86_400_000;
+
+/** Stream settings this project owns; anything else on a stream is left as it is. */
+export interface StreamSpec {
+  name: string;
+  subjects: string[];
+  retention: 'limits' | 'workqueue';
+  maxAgeMs: number; // 0 = no age limit
+  maxBytes: number; // -1 = no size limit
+  duplicateWindowMs: number;
+}
+
+/** KV bucket settings this project owns. */
+export interface BucketSpec {
+  name: string;
+  ttlMs: number; // 0 = entries never expire
+  history: number;
+}
+
+export interface TopologyOptions {
+  /**
+   * Prefixes every stream, bucket and subject (`t1` → stream `t1_EVENTS`,
+   * subject `t1.events.>`), so tests, or two stacks, share one NATS server
+   * without touching each other. Empty in production: the DESIGN.md names.
+   */
+  namespace?: string;
+  telemetryMaxAgeMs?: number;
+  telemetryMaxBytes?: number;
+  collectorHeartbeatTtlMs?: number;
+  deviceLeaseTtlMs?: number;
+}
+
+// Defaults: DESIGN.md (EVENTS 7 days, JOBS duplicate window 5 min); the
+// telemetry limits are ours: a day or 1 GiB, whichever comes first.
+export const TELEMETRY_MAX_AGE_MS = DAY_MS;
+export const TELEMETRY_MAX_BYTES = 1024 ** 3;
+export const EVENTS_MAX_AGE_MS = 7 * DAY_MS;
+export const JOBS_DUPLICATE_WINDOW_MS = 5 * 60_000;
+export const DEFAULT_DUPLICATE_WINDOW_MS = 2 * 60_000; // JetStream's own default
+export const COLLECTOR_HEARTBEAT_TTL_MS = 15_000;
+export const DEVICE_LEASE_TTL_MS = 30_000;
+
+// A subject token we build from data (device id, subscription name, source,
+// event): DESIGN.md's slug, never a dot or a wildcard.
+const TOKEN = /^[a-z0-9_-]{1,128}$/;
+
+/** Throws InvalidSubjectTokenError unless `value` is a safe subject token. */
+export function assertSubjectToken(kind: string, value: string): string {
+  if (!TOKEN.test(value)) {
+    throw new InvalidSubjectTokenError(`${kind} "${value.slice(0, 64)}" is not a subject token: use 1-128 of a-z 0-9 _ -`, {
+      details: { kind },
+    });
+  }
+  return value;
+}
+
+/** Like assertSubjectToken, for a dotted name whose every part is a token (`device.created`). */
+export function assertSubjectPath(kind: string, value: string): string {
+  for (const part of value.split('.')) assertSubjectToken(kind, part);
+  return value;
+}
+
+export type SessionEvent = 'up' | 'synced' | 'down' | 'stale' | 'backoff' | 'auth_failed';
+export type DeviceEvent = 'upserted' | 'deleted';
+
+/** Names of every stream, bucket and subject, built once from the options. */
+export interface Topology {
+  namespace: string;
+  streams: { telemetry: StreamSpec; events: StreamSpec; jobs: StreamSpec };
+  buckets: { collectors: BucketSpec; deviceLeases: BucketSpec; sessions: BucketSpec };
+  subjects: {
+    telemetry(device: string, subscription: string): string;
+    deviceEvent(event: DeviceEvent): string;
+    sessionEvent(event: SessionEvent): string;
+    alert(kind: string): string;
+    webhookEvent(source: string, event: string): string;
+    job(queue: string, worker: string): string;
+  };
+}
+
+/** The DESIGN.md topology, optionally under a namespace. */
+export function createTopology(options: TopologyOptions = {}): Topology {
+  const ns = options.namespace ?? '';
+  if (ns !== '' && !/^[A-Za-z0-9_]{1,32}$/.test(ns)) {
+    throw new InvalidSubjectTokenError(`namespace "${ns.slice(0, 40)}" must be 1-32 of A-Z a-z 0-9 _`);
+  }
+  const stream = (name: string) => (ns ? `${ns}_${name}` : name);
+  const bucket = (name: string) => (ns ? `${ns}-${name}` : name);
+  const subject = (s: string) => (ns ? `${ns}.${s}` : s);
+
+  const topology: Topology = {
+    namespace: ns,
+    streams: {
+      telemetry: {
+        name: stream('TELEMETRY'),
+        subjects: [subject('telemetry.>')],
+        retention: 'limits',
+        maxAgeMs: options.telemetryMaxAgeMs ?? TELEMETRY_MAX_AGE_MS,
+        maxBytes: options.telemetryMaxBytes ?? TELEMETRY_MAX_BYTES,
+        duplicateWindowMs: DEFAULT_DUPLICATE_WINDOW_MS,
+      },
+      events: {
+        name: stream('EVENTS'),
+        subjects: [subject('events.>')],
+        retention: 'limits',
+        maxAgeMs: EVENTS_MAX_AGE_MS,
+        maxBytes: -1,
+        duplicateWindowMs: DEFAULT_DUPLICATE_WINDOW_MS,
+      },
+      jobs: {
+        name: stream('JOBS'),
+        subjects: [subject('jobs.>')],
+        retention: 'workqueue',
+        maxAgeMs: 0,
+        maxBytes: -1,
+        duplicateWindowMs: JOBS_DUPLICATE_WINDOW_MS,
+      },
+    },
+    buckets: {
+      collectors: { name: bucket('collectors'), ttlMs: options.collectorHeartbeatTtlMs ?? COLLECTOR_HEARTBEAT_TTL_MS, history: 1 },
+      deviceLeases: { name: bucket('device-leases'), ttlMs: options.deviceLeaseTtlMs ?? DEVICE_LEASE_TTL_MS, history: 1 },
+      sessions: { name: bucket('sessions'), ttlMs: 0, history: 1 },
+    },
+    subjects: {
+      telemetry: (device, subscription) =>
+        subject(`telemetry.${assertSubjectToken('device', device)}.${assertSubjectToken('subscription', subscription)}`),
+      deviceEvent: (event) => subject(`events.device.${event}`),
+      sessionEvent: (event) => subject(`events.session.${event}`),
+      alert: (kind) => subject(`events.alert.${assertSubjectToken('alert kind', kind)}`),
+      webhookEvent: (source, event) =>
+        subject(`events.webhook.${assertSubjectToken('webhook source', source)}.${assertSubjectPath('webhook event', event)}`),
+      job: (queue, worker) => subject(`jobs.${assertSubjectToken('queue', queue)}.${assertSubjectToken('worker', worker)}`),
+    },
+  };
+  return Object.freeze(topology);
+}

@@ -1,0 +1,53 @@
+import { createLogger } from '@switch-telemetry/logging';
+import { BusUnavailableError, connectBus, type Bus } from '../src';
+import { PrivateNatsServer, freePort } from '../src/testing';
+
+const log = createLogger({ app: 'test', level: 'silent' });
+
+async function eventually(check: () => Promise<boolean> | boolean, timeoutMs: number): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    if (await check()) return Date.now() - started;
+    if (Date.now() - started > timeoutMs) throw new Error(`not true within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const probeOk = (bus: Bus) => bus.probe().then(() => true, () => false);
+
+describe('connectBus', () => {
+  it('fails fast with BusUnavailableError when nothing listens', async () => {
+    const port = await freePort();
+    await expect(
+      connectBus({ servers: `nats://127.0.0.1:${port}`, name: 'nobody', log, connectTimeoutMs: 500 }),
+    ).rejects.toBeInstanceOf(BusUnavailableError);
+  });
+
+  it('reports down within 5 s of an outage and up again within 5 s of recovery, without giving up', async () => {
+    const server = await PrivateNatsServer.start();
+    const bus = await connectBus({ servers: server.url, name: 'outage-test', log, reconnectWaitMs: 250, reconnectJitterMs: 100 });
+    try {
+      expect(await probeOk(bus)).toBe(true);
+      await server.stop();
+      expect(await eventually(async () => !(await probeOk(bus)), 5_000)).toBeLessThan(5_000);
+      expect(bus.isConnected()).toBe(false);
+      // Longer than several reconnect waits: the client must keep trying.
+      await new Promise((r) => setTimeout(r, 1_500));
+      await server.resume();
+      expect(await eventually(() => probeOk(bus), 5_000)).toBeLessThan(5_000);
+      expect(bus.isConnected()).toBe(true);
+    } finally {
+      await bus.close();
+      await server.dispose();
+    }
+  });
+
+  it('drains on close and reports the connection closed', async () => {
+    const server = await PrivateNatsServer.start();
+    const bus = await connectBus({ servers: server.url, name: 'close-test', log });
+    await bus.close();
+    await expect(bus.closed).resolves.toBeUndefined();
+    expect(bus.isConnected()).toBe(false);
+    await server.dispose();
+  });
+});
