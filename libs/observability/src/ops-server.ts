@@ -1,0 +1,132 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Gauge, type Registry } from 'prom-client';
+import { withTimeout } from '@switch-telemetry/errors';
+import type { Logger } from '@switch-telemetry/logging';
+
+/** A readiness check: resolves when the dependency answers, throws (with a message) when not. */
+export type ReadinessCheck = () => Promise<void>;
+
+export const READINESS_TIMEOUT_MS = 1_000;
+// Our three routes answer fast; anything slower is a stuck client.
+const REQUEST_TIMEOUT_MS = 5_000;
+
+export interface OpsServerOptions {
+  host: string;
+  port: number;
+  registry: Registry;
+  checks: Record<string, ReadinessCheck>;
+  log: Logger;
+  readinessTimeoutMs?: number;
+}
+
+export interface OpsServer {
+  /** The port actually bound (useful with port 0). */
+  readonly port: number;
+  /** From now on /readyz answers 503 "stopping" so load balancers move away. */
+  markStopping(): void;
+  close(): Promise<void>;
+}
+
+type CheckResult = { ok: true } | { ok: false; error: string };
+
+async function runCheck(name: string, check: ReadinessCheck, timeoutMs: number): Promise<CheckResult> {
+  try {
+    await withTimeout(check(), timeoutMs, `${name} readiness check`);
+    return { ok: true };
+  } catch (err) {
+    const e = err as { code?: unknown; message?: unknown };
+    return { ok: false, error: [e.code, e.message].filter((x) => typeof x === 'string').join(': ') || 'failed' };
+  }
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/**
+ * The HTTP server every app mounts: `/healthz` (the process is alive),
+ * `/readyz` (every dependency answered within the readiness timeout),
+ * `/metrics` (Prometheus text format).
+ */
+export async function startOpsServer(options: OpsServerOptions): Promise<OpsServer> {
+  const timeoutMs = options.readinessTimeoutMs ?? READINESS_TIMEOUT_MS;
+  let stopping = false;
+  const up = new Gauge({
+    name: 'dependency_up',
+    help: '1 when the dependency answered the last readiness check, else 0',
+    labelNames: ['dependency'],
+    registers: [options.registry],
+  });
+
+  async function readiness(res: ServerResponse): Promise<void> {
+    if (stopping) return sendJson(res, 503, { status: 'stopping' });
+    const names = Object.keys(options.checks);
+    const results = await Promise.all(names.map((name) => runCheck(name, options.checks[name]!, timeoutMs)));
+    const checks: Record<string, string> = {};
+    results.forEach((result, i) => {
+      const name = names[i]!;
+      checks[name] = result.ok ? 'ok' : result.error;
+      up.set({ dependency: name }, result.ok ? 1 : 0);
+    });
+    const ready = results.every((r) => r.ok);
+    sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'unavailable', checks });
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('allow', 'GET, HEAD');
+      return sendJson(res, 405, { error: 'method not allowed' });
+    }
+    switch (path) {
+      case '/healthz':
+        return sendJson(res, 200, { status: 'ok' });
+      case '/readyz':
+        return readiness(res);
+      case '/metrics': {
+        const text = await options.registry.metrics();
+        res.writeHead(200, { 'content-type': options.registry.contentType });
+        res.end(text);
+        return;
+      }
+      default:
+        return sendJson(res, 404, { error: 'not found' });
+    }
+  }
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((err) => {
+      options.log.error({ err, path: req.url }, 'ops endpoint failed');
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+      else res.destroy();
+    });
+  });
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
+  server.headersTimeout = REQUEST_TIMEOUT_MS;
+  server.keepAliveTimeout = REQUEST_TIMEOUT_MS;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  options.log.info({ host: options.host, port }, 'ops server listening');
+
+  return {
+    port,
+    markStopping() {
+      stopping = true;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
