@@ -93,6 +93,19 @@ describe('loadConfig', () => {
     expect(problems).toEqual([{ variable: 'INGRESS_BODY_LIMT', problem: 'unknown variable (misspelt or no longer supported)' }]);
   });
 
+  it('lets Kubernetes service-link variables through under an owned prefix', () => {
+    const prefixed = z.object({ INGRESS_BODY_LIMIT: port(1) });
+    const env = {
+      INGRESS_SERVICE_HOST: '10.0.0.1',
+      INGRESS_SERVICE_PORT: '8080',
+      INGRESS_SERVICE_PORT_HTTP: '8080',
+      INGRESS_PORT: 'tcp://10.0.0.1:8080',
+      INGRESS_PORT_8080_TCP: 'tcp://10.0.0.1:8080',
+      INGRESS_PORT_8080_TCP_ADDR: '10.0.0.1',
+    };
+    expect(loadConfig(prefixed, { env, ownedPrefixes: ['INGRESS_'] })).toEqual({ INGRESS_BODY_LIMIT: 1 });
+  });
+
   it('never puts a value into the error message', () => {
     const problems = problemsOf(() => loadConfig(schema, { env: { API_TOKEN: '', NATS_URL: 'http://user:hunter2@x' } }));
     expect(JSON.stringify(problems)).not.toContain('hunter2');

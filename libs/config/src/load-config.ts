@@ -19,6 +19,11 @@ export interface LoadConfigOptions {
 
 const FILE_SUFFIX = '_FILE';
 
+// Kubernetes injects <SERVICE>_SERVICE_HOST, <SERVICE>_PORT, <SERVICE>_PORT_8080_TCP...
+// for every Service in the namespace; a Service named "ingress" must not make
+// the ingress refuse to start. (The manifests also set enableServiceLinks: false.)
+const SERVICE_LINK = /_(SERVICE_HOST|SERVICE_PORT(_[A-Z0-9_]+)?|PORT(_\d+_(TCP|UDP|SCTP)(_(PROTO|PORT|ADDR))?)?)$/;
+
 type Shape = z.ZodRawShape;
 
 /**
@@ -56,7 +61,7 @@ export function loadConfig<S extends Shape>(schema: z.ZodObject<S>, options: Loa
   for (const name of Object.keys(env)) {
     if (env[name] === undefined) continue;
     const base = name.endsWith(FILE_SUFFIX) ? name.slice(0, -FILE_SUFFIX.length) : name;
-    if (known.has(name) || known.has(base)) continue;
+    if (known.has(name) || known.has(base) || SERVICE_LINK.test(name)) continue;
     if ((options.ownedPrefixes ?? []).some((prefix) => name.startsWith(prefix))) {
       problems.push({ variable: name, problem: 'unknown variable (misspelt or no longer supported)' });
     }

@@ -17,11 +17,11 @@ const HOW_TO_START =
   'start it with: start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server -- -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server';
 
 /** Connects to the test NATS, or fails with a message that says how to start it. */
-export async function withTestBus(name: string): Promise<Bus> {
+export async function withTestBus(name: string, url = natsTestUrl()): Promise<Bus> {
   try {
-    return await connectBus({ servers: natsTestUrl(), name, log: createLogger({ app: name, level: 'silent' }), connectTimeoutMs: 2_000 });
+    return await connectBus({ servers: url, name, log: createLogger({ app: name, level: 'silent' }), connectTimeoutMs: 2_000 });
   } catch (err) {
-    throw new Error(`NATS with JetStream is not answering at ${natsTestUrl()}; ${HOW_TO_START}`, { cause: err });
+    throw new Error(`NATS with JetStream is not answering at ${url}; ${HOW_TO_START}`, { cause: err });
   }
 }
 

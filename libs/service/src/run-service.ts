@@ -1,0 +1,191 @@
+import { hostname } from 'node:os';
+import { connectBus, createTopology, provisionTopology, type Bus, type Topology } from '@switch-telemetry/bus';
+import { ConfigError, EXIT_CONFIG, loadConfig, z, type Env } from '@switch-telemetry/config';
+import { createPool, probeDb, type Pool } from '@switch-telemetry/db';
+import { createLogger, type Logger } from '@switch-telemetry/logging';
+import { createMetricsRegistry, startOpsServer, type OpsServer, type Registry } from '@switch-telemetry/observability';
+import { serviceConfigShape, type ServiceConfig } from './config';
+import { EXIT_FAILURE, EXIT_OK, EXIT_UNAVAILABLE } from './exit-codes';
+
+/** What an app's `start` receives: everything wired, nothing app-specific. */
+export interface ServiceContext<C> {
+  config: Readonly<C>;
+  log: Logger;
+  bus: Bus;
+  topology: Topology;
+  pool: Pool;
+  metrics: Registry;
+}
+
+/** What an app's `start` may hand back: its own work, stopped first on SIGTERM. */
+export interface AppHandle {
+  stop(): Promise<void>;
+}
+
+export interface ServiceSpec<S extends z.ZodRawShape> {
+  app: string;
+  defaultHttpPort: number;
+  /** The app's own variables, added to the common ones. */
+  configShape: S;
+  /** Prefixes the app owns (`INGRESS_`): unknown variables under them are errors. */
+  ownedPrefixes: string[];
+  start?: (ctx: ServiceContext<ServiceConfig & z.infer<z.ZodObject<S>>>) => Promise<AppHandle | void>;
+}
+
+export interface RunOptions {
+  env?: Env;
+  /** Called once with the exit status; `process.exit` by default. */
+  exit?: (code: number) => void;
+  /** Install SIGTERM/SIGINT handlers (default true; tests call `stop()`). */
+  handleSignals?: boolean;
+}
+
+export interface RunningService {
+  readonly port: number;
+  /** Graceful stop, as SIGTERM does; resolves with the exit status. */
+  stop(): Promise<number>;
+}
+
+/**
+ * Starts an app the one way every app starts: config → logger → NATS (with
+ * stream provisioning) → PostgreSQL → the app's own work → ops server →
+ * signal handlers. Resolves once serving; `undefined` when start-up failed
+ * (the exit callback has then been called with 78 or 69).
+ */
+export async function runService<S extends z.ZodRawShape>(
+  spec: ServiceSpec<S>,
+  options: RunOptions = {},
+): Promise<RunningService | undefined> {
+  const exit = options.exit ?? ((code: number) => process.exit(code));
+  const schema = z.object({ ...serviceConfigShape(spec.defaultHttpPort), ...spec.configShape });
+
+  let config: ServiceConfig & z.infer<z.ZodObject<S>>;
+  try {
+    config = loadConfig(schema, { env: options.env ?? process.env, ownedPrefixes: spec.ownedPrefixes }) as typeof config;
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    // No logger yet (its level is config too): one JSON line on stderr.
+    process.stderr.write(
+      JSON.stringify({ level: 'fatal', app: spec.app, code: err.code, msg: err.message, problems: err.problems }) + '\n',
+    );
+    exit(EXIT_CONFIG);
+    return undefined;
+  }
+
+  const log = createLogger({ app: spec.app, level: config.LOG_LEVEL });
+  const metrics = createMetricsRegistry(spec.app);
+  const topology = createTopology({
+    namespace: config.NATS_NAMESPACE,
+    telemetryMaxAgeMs: config.TELEMETRY_MAX_AGE_S * 1_000,
+    telemetryMaxBytes: config.TELEMETRY_MAX_BYTES,
+  });
+
+  let bus: Bus;
+  let pool: Pool;
+  try {
+    bus = await connectBus({
+      servers: config.NATS_URL,
+      name: `${spec.app}@${hostname()}`,
+      token: config.NATS_TOKEN,
+      connectTimeoutMs: config.NATS_CONNECT_TIMEOUT_MS,
+      reconnectWaitMs: config.NATS_RECONNECT_WAIT_MS,
+      reconnectJitterMs: config.NATS_RECONNECT_JITTER_MS,
+      probeTimeoutMs: config.READINESS_TIMEOUT_MS,
+      log: log.child({ component: 'bus' }),
+    });
+  } catch (err) {
+    log.fatal({ err }, 'NATS does not answer; exiting');
+    exit(EXIT_UNAVAILABLE);
+    return undefined;
+  }
+  try {
+    await provisionTopology(bus.jsm, topology, log.child({ component: 'bus' }));
+    pool = createPool({
+      url: config.DATABASE_URL,
+      password: config.DATABASE_PASSWORD,
+      applicationName: spec.app,
+      max: config.DB_POOL_MAX,
+      connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+      statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+      idleTimeoutMs: config.DB_IDLE_TIMEOUT_MS,
+      log: log.child({ component: 'db' }),
+    });
+    await probeDb(pool, config.DB_CONNECT_TIMEOUT_MS);
+  } catch (err) {
+    log.fatal({ err }, 'start-up failed; exiting');
+    await bus.close();
+    exit(EXIT_UNAVAILABLE);
+    return undefined;
+  }
+
+  const ctx: ServiceContext<typeof config> = { config, log, bus, topology, pool, metrics };
+  let appHandle: AppHandle | void;
+  let ops: OpsServer;
+  try {
+    appHandle = await spec.start?.(ctx);
+    ops = await startOpsServer({
+      host: config.HTTP_HOST,
+      port: config.HTTP_PORT,
+      registry: metrics,
+      log: log.child({ component: 'ops' }),
+      readinessTimeoutMs: config.READINESS_TIMEOUT_MS,
+      checks: { nats: () => bus.probe(), postgres: () => probeDb(pool, config.READINESS_TIMEOUT_MS) },
+    });
+  } catch (err) {
+    log.fatal({ err }, 'start-up failed; exiting');
+    await bus.close();
+    await pool.end();
+    exit(EXIT_FAILURE);
+    return undefined;
+  }
+
+  let stopping: Promise<number> | undefined;
+  const stop = (reason: string, status = EXIT_OK): Promise<number> => {
+    stopping ??= (async () => {
+      log.info({ reason, graceMs: config.SHUTDOWN_GRACE_MS }, 'stopping');
+      ops.markStopping();
+      const overrun = setTimeout(() => {
+        log.error({ graceMs: config.SHUTDOWN_GRACE_MS }, 'stop overran its grace period; exiting');
+        exit(EXIT_FAILURE);
+      }, config.SHUTDOWN_GRACE_MS);
+      overrun.unref();
+      let code = status;
+      try {
+        if (appHandle) await appHandle.stop();
+        await bus.close();
+        await pool.end();
+        await ops.close();
+      } catch (err) {
+        log.error({ err }, 'stop failed');
+        code = EXIT_FAILURE;
+      }
+      clearTimeout(overrun);
+      log.info({ code }, 'stopped');
+      exit(code);
+      return code;
+    })();
+    return stopping;
+  };
+
+  void bus.closed.then((err) => {
+    if (!stopping) {
+      log.fatal({ err }, 'NATS connection closed for good; exiting so the process is restarted');
+      void stop('nats closed', EXIT_FAILURE);
+    }
+  });
+
+  if (options.handleSignals !== false) {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void stop(signal));
+    process.on('uncaughtException', (err) => {
+      log.fatal({ err }, 'uncaught exception');
+      void stop('uncaught exception', EXIT_FAILURE);
+    });
+    process.on('unhandledRejection', (err) => {
+      log.fatal({ err }, 'unhandled rejection');
+      void stop('unhandled rejection', EXIT_FAILURE);
+    });
+  }
+
+  log.info({ port: ops.port, namespace: topology.namespace || undefined }, 'ready to serve');
+  return { port: ops.port, stop: () => stop('stop()') };
+}
