@@ -1,0 +1,4 @@
+/** Variables only the notifier reads (NOTIFIER_*); the common ones come from the service lib. Filled in by its own issue. */
+export const notifierConfigShape = {};
+
+export const NOTIFIER_HTTP_PORT = 9103;

@@ -1,0 +1,90 @@
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { Client } from 'pg';
+import { createTopology } from '@switch-telemetry/bus';
+import { deleteNamespace, freePort, natsTestUrl, uniqueNamespace, withTestBus } from '@switch-telemetry/bus/testing';
+import { withDefaultUser } from '@switch-telemetry/db';
+import { postgresTestUrl } from '@switch-telemetry/db/testing';
+
+const ROOT = resolve(__dirname, '..', '..', '..');
+const APPS = ['ingress', 'collector', 'discovery', 'notifier'];
+
+function runStart(env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'tools/dev/src/start.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+  return { child, exited, stdout: () => stdout, stderr: () => stderr };
+}
+
+async function waitReady(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status, () => 0)) !== 200) {
+    if (Date.now() > deadline) throw new Error(`port ${port} not ready within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function databaseUrl(name: string): string {
+  const url = new URL(postgresTestUrl());
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+describe('npm start', () => {
+  it('says how to start NATS when it does not answer, and exits 69', async () => {
+    const port = await freePort();
+    const run = runStart({ NATS_URL: `nats://127.0.0.1:${port}`, NATS_CONNECT_TIMEOUT_MS: '500', DATABASE_URL: databaseUrl('postgres') });
+    expect(await run.exited).toBe(69);
+    expect(run.stderr().trim()).toBe(
+      `NATS with JetStream does not answer at nats://127.0.0.1:${port}. Fix: start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server -- -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server`,
+    );
+  });
+
+  it('says how to start PostgreSQL when it does not answer, and exits 69', async () => {
+    const port = await freePort();
+    const run = runStart({ NATS_URL: natsTestUrl(), DATABASE_URL: `postgres://127.0.0.1:${port}/st`, DB_CONNECT_TIMEOUT_MS: '500' });
+    expect(await run.exited).toBe(69);
+    expect(run.stderr()).toContain('PostgreSQL does not answer at postgres://127.0.0.1:');
+    expect(run.stderr()).toContain('Fix: pg_ctlcluster --skip-systemctl-redirect');
+  });
+
+  it('creates and migrates the database, runs all four apps, and stops them all with 0 on SIGTERM', async () => {
+    const dbName = `st_start_${Date.now().toString(36)}`;
+    const namespace = uniqueNamespace('start');
+    const ports = await Promise.all(APPS.map(() => freePort()));
+    const env: Record<string, string> = { NATS_URL: natsTestUrl(), NATS_NAMESPACE: namespace, DATABASE_URL: databaseUrl(dbName), HTTP_HOST: '127.0.0.1' };
+    APPS.forEach((app, i) => (env[`${app.toUpperCase()}_HTTP_PORT`] = String(ports[i])));
+    const run = runStart(env);
+    try {
+      await Promise.all(ports.map((port) => waitReady(port, 30_000)));
+      run.child.kill('SIGTERM');
+      expect(await run.exited).toBe(0);
+      for (const app of APPS) {
+        const prefix = `[${app.padEnd(9)}]`;
+        expect(run.stdout()).toContain(`${prefix} {`);
+        expect(run.stdout()).toMatch(new RegExp(`\\[${app} *\\] .*"msg":"stopped"`));
+      }
+      const admin = new Client({ connectionString: withDefaultUser(databaseUrl(dbName)) });
+      await admin.connect();
+      const tables = await admin.query(`SELECT to_regclass('devices') AS t`);
+      await admin.end();
+      expect(tables.rows[0].t).toBe('devices');
+    } finally {
+      run.child.kill('SIGKILL');
+      const admin = new Client({ connectionString: withDefaultUser(postgresTestUrl()) });
+      await admin.connect();
+      await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+      await admin.end();
+      const bus = await withTestBus('start-cleanup');
+      await deleteNamespace(bus, createTopology({ namespace }));
+      await bus.close();
+    }
+  });
+});

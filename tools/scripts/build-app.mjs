@@ -1,0 +1,23 @@
+// Bundles one app into dist/apps/<app>/main.js (run from the app's folder by
+// its `build` target). One file per app keeps the container image small: no
+// TypeScript, no dev dependencies, no workspace symlinks at run time.
+import { build } from 'esbuild';
+import { basename, resolve } from 'node:path';
+
+const appDir = process.cwd();
+const app = basename(appDir);
+const outfile = resolve(appDir, '..', '..', 'dist', 'apps', app, 'main.js');
+
+await build({
+  entryPoints: [resolve(appDir, 'src', 'main.ts')],
+  outfile,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: true,
+  // pg loads pg-native only when asked to; we never ask.
+  external: ['pg-native'],
+  logLevel: 'warning',
+});
+console.log(`built ${outfile}`);
