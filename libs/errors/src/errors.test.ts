@@ -1,9 +1,6 @@
-import { ErrorCodes, PERMANENT, RETRYABLE, SwitchTelemetryError, TimeoutError, UNKNOWN, assertUniqueCodes, classify, mayRetry, withTimeout } from './index';
+import { ErrorCodes, PERMANENT, RETRYABLE, SwitchTelemetryError, errorClass, TimeoutError, UNKNOWN, assertUniqueCodes, classify, mayRetry, withTimeout } from './index';
 
-class BadCredentials extends SwitchTelemetryError {
-  readonly code = 'TEST_BAD_CREDENTIALS';
-  readonly classification = PERMANENT;
-}
+class BadCredentials extends errorClass('TEST_BAD_CREDENTIALS', PERMANENT) {}
 
 describe('classify', () => {
   it.each([
@@ -49,6 +46,8 @@ describe('error values', () => {
     const err = new BadCredentials('login refused', { cause, details: { device: 'leaf-01' } });
     expect(err.cause).toBe(cause);
     expect(err.name).toBe('BadCredentials');
+    expect(err).toBeInstanceOf(SwitchTelemetryError);
+    expect(err).toBeInstanceOf(BadCredentials);
     expect(err.toJSON()).toEqual({
       name: 'BadCredentials',
       code: 'TEST_BAD_CREDENTIALS',

@@ -37,3 +37,15 @@ export abstract class SwitchTelemetryError extends Error {
 export function isSwitchTelemetryError(value: unknown): value is SwitchTelemetryError {
   return value instanceof SwitchTelemetryError;
 }
+
+/**
+ * The base for one failure: `class PublishError extends errorClass(Codes.PUBLISH_FAILED, RETRYABLE) {}`.
+ * Each failure stays its own class (callers branch with instanceof) without
+ * repeating the code/classification boilerplate.
+ */
+export function errorClass<C extends string>(code: C, classification: Classification) {
+  return class extends SwitchTelemetryError {
+    readonly code: C = code;
+    readonly classification: Classification = classification;
+  };
+}

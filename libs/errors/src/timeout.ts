@@ -1,12 +1,9 @@
 import { RETRYABLE } from './classification';
 import { ErrorCodes } from './codes';
-import { SwitchTelemetryError } from './switch-telemetry-error';
+import { errorClass } from './switch-telemetry-error';
 
 /** A wait that ran past its limit. Retryable: the same call may answer later. */
-export class TimeoutError extends SwitchTelemetryError {
-  readonly code = ErrorCodes.TIMEOUT;
-  readonly classification = RETRYABLE;
-  constructor(
+export class TimeoutError extends errorClass(ErrorCodes.TIMEOUT, RETRYABLE) {  constructor(
     readonly operation: string,
     readonly timeoutMs: number,
     options: { cause?: unknown } = {},
