@@ -12,6 +12,7 @@ export { BusUnavailableError, InvalidSubjectTokenError, PublishError, StreamConf
 export { ensureBucket, ensureStream, provisionTopology, type ProvisionOutcome } from './provision';
 export { PUBLISH_TIMEOUT_MS, publishJson, type PublishOptions } from './publish';
 export {
+  assertQueueName,
   assertSubjectPath,
   assertSubjectToken,
   createTopology,

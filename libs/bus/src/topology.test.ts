@@ -12,6 +12,10 @@ describe('topology', () => {
     expect(t.subjects.sessionEvent('auth_failed')).toBe('events.session.auth_failed');
     expect(t.subjects.webhookEvent('nms', 'device.created')).toBe('events.webhook.nms.device.created');
     expect(t.subjects.job('discovery', 'discovery-scan')).toBe('jobs.discovery.discovery-scan');
+    expect(t.subjects.jobQueue('discovery')).toBe('jobs.discovery.>');
+    expect(t.subjects.scheduledJob('discovery', 'discovery-scan')).toBe('jobs._scheduled.discovery.discovery-scan');
+    expect(t.subjects.scheduledJobs()).toBe('jobs._scheduled.>');
+    expect(() => t.subjects.job('_scheduled', 'x')).toThrow(InvalidSubjectTokenError);
   });
 
   it('puts every name under a namespace', () => {

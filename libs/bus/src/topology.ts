@@ -62,6 +62,19 @@ export function assertSubjectPath(kind: string, value: string): string {
   return value;
 }
 
+// Waiting jobs live under jobs._scheduled.>; a queue name never starts with
+// '_', so no queue consumer's filter overlaps it (a work-queue stream forbids that).
+const SCHEDULED_TOKEN = '_scheduled';
+const QUEUE = /^[a-z][a-z0-9-]{0,31}$/;
+
+/** A job queue name: 1-32 of a-z 0-9 -, starting with a letter. */
+export function assertQueueName(queue: string): string {
+  if (!QUEUE.test(queue)) {
+    throw new InvalidSubjectTokenError(`queue "${queue.slice(0, 40)}" must be 1-32 of a-z 0-9 - starting with a letter`);
+  }
+  return queue;
+}
+
 export type SessionEvent = 'up' | 'synced' | 'down' | 'stale' | 'backoff' | 'auth_failed';
 export type DeviceEvent = 'upserted' | 'deleted';
 
@@ -77,6 +90,12 @@ export interface Topology {
     alert(kind: string): string;
     webhookEvent(source: string, event: string): string;
     job(queue: string, worker: string): string;
+    /** Every job of one queue: the queue consumer's filter. */
+    jobQueue(queue: string): string;
+    /** A job waiting for its run time (retry backoff, snooze, run-at); the scheduler moves it to its queue when due. */
+    scheduledJob(queue: string, worker: string): string;
+    /** Every waiting job: the scheduler consumer's filter. */
+    scheduledJobs(): string;
   };
 }
 
@@ -131,7 +150,11 @@ export function createTopology(options: TopologyOptions = {}): Topology {
       alert: (kind) => subject(`events.alert.${assertSubjectToken('alert kind', kind)}`),
       webhookEvent: (source, event) =>
         subject(`events.webhook.${assertSubjectToken('webhook source', source)}.${assertSubjectPath('webhook event', event)}`),
-      job: (queue, worker) => subject(`jobs.${assertSubjectToken('queue', queue)}.${assertSubjectToken('worker', worker)}`),
+      job: (queue, worker) => subject(`jobs.${assertQueueName(queue)}.${assertSubjectToken('worker', worker)}`),
+      jobQueue: (queue) => subject(`jobs.${assertQueueName(queue)}.>`),
+      scheduledJob: (queue, worker) =>
+        subject(`jobs.${SCHEDULED_TOKEN}.${assertQueueName(queue)}.${assertSubjectToken('worker', worker)}`),
+      scheduledJobs: () => subject(`jobs.${SCHEDULED_TOKEN}.>`),
     },
   };
   return Object.freeze(topology);

@@ -1,0 +1,345 @@
+import type { Consumer, ConsumerMessages, JetStreamClient, JsMsg } from '@nats-io/jetstream';
+import type { Topology } from '@switch-telemetry/bus';
+import { PERMANENT, UNKNOWN, backoffDelayMs, classify, requestedDelayMs, type BackoffPolicy } from '@switch-telemetry/errors';
+import type { Logger } from '@switch-telemetry/logging';
+import type { DeadLetterStore, DeadOutcome } from './dead-letters';
+import { decodeEnvelope, encodeEnvelope, errorRecordOf, withError, type JobEnvelope, type JobErrorRecord } from './envelope';
+import { DiscardedError, JobTimeoutError, ProcessDiedError } from './errors';
+import { jobIdOf } from './job-id';
+import type { JobType } from './job-type';
+import type { JobMetrics } from './metrics';
+
+/** What `perform` may return besides nothing (done). */
+export type JobResult = { snoozeMs: number } | { discard: string };
+
+/** Run again after `seconds`, without using up an attempt. */
+export function snooze(seconds: number): JobResult {
+  return { snoozeMs: Math.max(0, Math.round(seconds * 1_000)) };
+}
+
+/** Give up now: the job goes to the dead letters with this reason. */
+export function discard(reason: string): JobResult {
+  return { discard: reason };
+}
+
+export interface JobContext {
+  id: string;
+  /** This attempt, 1-based. */
+  attempt: number;
+  maxAttempts: number;
+  /** Aborted when the job times out or the process stops past its grace period. */
+  signal: AbortSignal;
+  log: Logger;
+  /** Extends the lease now (the runtime also does so on its own while perform runs). */
+  working(): void;
+}
+
+export type Perform<A> = (args: A, ctx: JobContext) => Promise<void | JobResult>;
+
+export interface Handler {
+  type: JobType<unknown>;
+  perform: Perform<unknown>;
+}
+
+export interface RunnerDeps {
+  js: JetStreamClient;
+  topology: Topology;
+  store: DeadLetterStore;
+  metrics: JobMetrics;
+  log: Logger;
+  ackWaitMs: number;
+  /** How long a job waits before the dead-letter write is tried again (PostgreSQL down). */
+  deadLetterRetryMs: number;
+  random: () => number;
+}
+
+// How long one pull request waits for messages before it is renewed.
+const FETCH_EXPIRES_MS = 5_000;
+// Pull failures (NATS down): 100 ms, 200 ms ... 5 s between tries.
+const FETCH_BACKOFF: BackoffPolicy = { baseMs: 100, capMs: 5_000, jitter: 0.5 };
+/** When the dead letter cannot be written (PostgreSQL down), the job waits this long and the write is tried again. */
+export const DEAD_LETTER_RETRY_MS = 30_000;
+const PUBLISH_TIMEOUT_MS = 5_000;
+/** A failure's own Retry-After is honoured up to this; the backoff policy's cap does not apply to it. */
+export const RETRY_AFTER_CAP_MS = 3_600_000;
+
+interface InFlight {
+  msg: JsMsg;
+  controller: AbortController;
+  handedBack: boolean;
+  done: Promise<void>;
+}
+
+type Outcome = { kind: 'done' } | { kind: 'snooze'; ms: number } | { kind: 'discard'; reason: string } | { kind: 'error'; error: unknown };
+
+/**
+ * Pulls one queue's jobs and runs them, never more at once than the queue's
+ * concurrency; the consumer's max ack pending holds the same limit across
+ * every replica.
+ */
+export class QueueRunner {
+  private readonly inFlight = new Map<number, InFlight>();
+  private stopping = false;
+  private batch: ConsumerMessages | undefined;
+  private wake: (() => void) | undefined;
+  private loopDone: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly queue: string,
+    readonly concurrency: number,
+    private readonly consumer: Consumer,
+    private readonly handlers: ReadonlyMap<string, Handler>,
+    private readonly deps: RunnerDeps,
+  ) {}
+
+  start(): void {
+    this.loopDone = this.loop();
+  }
+
+  /** Jobs running now. */
+  get running(): number {
+    return this.inFlight.size;
+  }
+
+  private async loop(): Promise<void> {
+    let failures = 0;
+    while (!this.stopping) {
+      const free = this.concurrency - this.inFlight.size;
+      if (free <= 0) {
+        await new Promise<void>((resolve) => (this.wake = resolve));
+        continue;
+      }
+      try {
+        this.batch = await this.consumer.fetch({ max_messages: free, expires: FETCH_EXPIRES_MS });
+        // A message that arrives while stopping is run too: it is ours already,
+        // and the grace period covers it.
+        for await (const msg of this.batch) this.launch(msg);
+        failures = 0;
+      } catch (err) {
+        if (this.stopping) break;
+        failures += 1;
+        this.deps.log.warn({ err, queue: this.queue }, 'pulling jobs failed; trying again');
+        await new Promise((r) => setTimeout(r, backoffDelayMs(FETCH_BACKOFF, failures, this.deps.random)));
+      } finally {
+        this.batch = undefined;
+      }
+    }
+  }
+
+  private launch(msg: JsMsg): void {
+    const controller = new AbortController();
+    const entry: InFlight = { msg, controller, handedBack: false, done: Promise.resolve() };
+    this.inFlight.set(msg.seq, entry);
+    entry.done = this.execute(entry)
+      .catch((err) => this.deps.log.error({ err, queue: this.queue, seq: msg.seq }, 'job handling failed; JetStream will redeliver it'))
+      .finally(() => {
+        this.inFlight.delete(msg.seq);
+        const wake = this.wake;
+        this.wake = undefined;
+        wake?.();
+      });
+  }
+
+  /**
+   * Stops pulling, lets running jobs finish within `graceMs`, then aborts
+   * the rest and hands them back (NAK) so another replica takes them at once.
+   */
+  async stop(graceMs: number): Promise<void> {
+    this.stopping = true;
+    this.batch?.stop();
+    this.wake?.();
+    await this.loopDone;
+    const all = Promise.all([...this.inFlight.values()].map((f) => f.done));
+    let timer: NodeJS.Timeout | undefined;
+    const late = await Promise.race([
+      all.then(() => false),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), graceMs))),
+    ]);
+    clearTimeout(timer);
+    if (!late) return;
+    for (const entry of this.inFlight.values()) {
+      entry.handedBack = true;
+      entry.controller.abort(new Error('the process is stopping'));
+      entry.msg.nak();
+      this.deps.log.warn({ queue: this.queue, seq: entry.msg.seq }, 'job still running at stop; handed back');
+    }
+  }
+
+  private async execute(entry: InFlight): Promise<void> {
+    const { msg } = entry;
+    let envelope: JobEnvelope;
+    try {
+      envelope = decodeEnvelope(msg.data);
+    } catch (err) {
+      return this.deadLetterUndecodable(msg, err);
+    }
+    const id = jobIdOf(envelope, msg.info.streamSequence);
+    const base = { ...envelope, id };
+    if (envelope.dead) return this.deadLetter(msg, base, envelope.dead.outcome, envelope.dead.reason, base.errors, base.attempt);
+
+    // Deliveries before this one ended without an outcome: the process that
+    // had the job stopped or died. Each counts as an attempt, so a job that
+    // kills its process cannot come back forever.
+    let attemptsMade = envelope.attempt;
+    let errors = envelope.errors;
+    for (let lost = msg.info.deliveryCount - 1; lost > 0; lost -= 1) {
+      attemptsMade += 1;
+      const died = new ProcessDiedError('the job came back after its ack wait without an outcome: the process running it stopped or died');
+      errors = withError(errors, errorRecordOf(died, attemptsMade, UNKNOWN, new Date()));
+    }
+
+    const handler = this.handlers.get(envelope.worker);
+    if (!handler) {
+      const reason = `no worker "${envelope.worker}" for queue ${this.queue} in this process`;
+      return this.deadLetter(msg, base, 'discarded', reason, errors, attemptsMade);
+    }
+    const maxAttempts = handler.type.maxAttempts;
+    if (attemptsMade >= maxAttempts) {
+      return this.deadLetter(msg, base, 'exhausted', `used all ${maxAttempts} attempts`, errors, attemptsMade);
+    }
+    const parsed = handler.type.args.safeParse(envelope.args);
+    if (!parsed.success) {
+      const reason = `arguments are not valid for ${handler.type.name}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ')}`;
+      return this.deadLetter(msg, base, 'discarded', reason, errors, attemptsMade);
+    }
+
+    const attempt = attemptsMade + 1;
+    const labels = { queue: this.queue, worker: envelope.worker };
+    const outcome = await this.perform(entry, handler, parsed.data, id, attempt);
+    if (entry.handedBack) return;
+
+    const now = new Date();
+    switch (outcome.kind) {
+      case 'done':
+        msg.ack();
+        this.deps.metrics.jobs.inc({ ...labels, outcome: 'completed' });
+        return;
+      case 'snooze':
+        this.deps.metrics.jobs.inc({ ...labels, outcome: 'snoozed' });
+        return this.reschedule(msg, { ...base, attempt: attemptsMade, errors, snoozes: envelope.snoozes + 1 }, outcome.ms);
+      case 'discard': {
+        const record = errorRecordOf(new DiscardedError(outcome.reason), attempt, PERMANENT, now);
+        return this.deadLetter(msg, base, 'discarded', outcome.reason, withError(errors, record), attempt);
+      }
+      case 'error': {
+        const classification = classify(outcome.error);
+        const all = withError(errors, errorRecordOf(outcome.error, attempt, classification, now));
+        const message = (outcome.error as Error)?.message ?? String(outcome.error);
+        if (classification === PERMANENT) return this.deadLetter(msg, base, 'discarded', `permanent failure: ${message}`, all, attempt);
+        if (attempt >= maxAttempts) {
+          return this.deadLetter(msg, base, 'exhausted', `failed ${attempt} of ${maxAttempts} attempts; last: ${message}`, all, attempt);
+        }
+        this.deps.metrics.jobs.inc({ ...labels, outcome: 'retried' });
+        const requested = requestedDelayMs(outcome.error);
+        const delay =
+          requested === undefined ? backoffDelayMs(handler.type.backoff, attempt, this.deps.random) : Math.min(requested, RETRY_AFTER_CAP_MS);
+        return this.reschedule(msg, { ...base, attempt, errors: all }, delay);
+      }
+    }
+  }
+
+  /** Runs perform with the job's timeout, renewing the lease while it runs. */
+  private async perform(entry: InFlight, handler: Handler, args: unknown, id: string, attempt: number): Promise<Outcome> {
+    const { msg, controller } = entry;
+    const labels = { queue: this.queue, worker: handler.type.name };
+    const heartbeat = setInterval(() => msg.working(), Math.max(Math.floor(this.deps.ackWaitMs / 3), 50));
+    let timer: NodeJS.Timeout | undefined;
+    const stopTimer = this.deps.metrics.duration.startTimer(labels);
+    try {
+      const ctx: JobContext = {
+        id,
+        attempt,
+        maxAttempts: handler.type.maxAttempts,
+        signal: controller.signal,
+        log: this.deps.log.child({ job: id, worker: handler.type.name, attempt }),
+        working: () => msg.working(),
+      };
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          const error = new JobTimeoutError(`${handler.type.name} ran past its ${handler.type.timeoutMs} ms timeout`);
+          controller.abort(error);
+          reject(error);
+        }, handler.type.timeoutMs);
+      });
+      const result = await Promise.race([handler.perform(args, ctx), timeout]);
+      if (result && 'snoozeMs' in result) return { kind: 'snooze', ms: result.snoozeMs };
+      if (result && 'discard' in result) return { kind: 'discard', reason: result.discard };
+      return { kind: 'done' };
+    } catch (error) {
+      return { kind: 'error', error };
+    } finally {
+      stopTimer();
+      clearTimeout(timer);
+      clearInterval(heartbeat);
+    }
+  }
+
+  /** Moves the job to the scheduled subject to run after `delayMs`, then removes this message. */
+  private async reschedule(msg: JsMsg, envelope: JobEnvelope, delayMs: number): Promise<void> {
+    const next: JobEnvelope = { ...envelope, runAt: Date.now() + delayMs };
+    await this.deps.js.publish(this.deps.topology.subjects.scheduledJob(this.queue, envelope.worker), encodeEnvelope(next), {
+      // Keyed by the message being replaced: a redelivery of it republishes
+      // the same id (stored once), while every later reschedule is new.
+      msgID: `${envelope.id}:wait:${msg.info.streamSequence}`,
+      timeout: PUBLISH_TIMEOUT_MS,
+    });
+    msg.ack();
+  }
+
+  private async deadLetter(
+    msg: JsMsg,
+    envelope: JobEnvelope,
+    outcome: Exclude<DeadOutcome, 'undecodable'>,
+    reason: string,
+    errors: JobErrorRecord[],
+    attempts: number,
+  ): Promise<void> {
+    try {
+      await this.deps.store.insert({
+        id: envelope.id,
+        queue: this.queue,
+        worker: envelope.worker,
+        args: envelope.args,
+        attempts,
+        maxAttempts: envelope.maxAttempts,
+        outcome,
+        reason,
+        errors,
+        enqueuedAt: envelope.enqueuedAt,
+      });
+    } catch (err) {
+      // PostgreSQL is down: keep the job in JetStream, marked, and try the write again later.
+      this.deps.log.error({ err, job: envelope.id }, 'writing the dead letter failed; the job waits in JetStream and the write is retried');
+      return this.reschedule(msg, { ...envelope, attempt: attempts, errors, dead: { outcome, reason } }, this.deps.deadLetterRetryMs);
+    }
+    await msg.ackAck({ timeout: PUBLISH_TIMEOUT_MS });
+    this.deps.metrics.jobs.inc({ queue: this.queue, worker: envelope.worker, outcome });
+    this.deps.metrics.deadLetters.inc({ queue: this.queue, worker: envelope.worker, outcome });
+    this.deps.log.warn({ job: envelope.id, worker: envelope.worker, outcome, reason, attempts }, 'job moved to the dead letters');
+  }
+
+  private async deadLetterUndecodable(msg: JsMsg, error: unknown): Promise<void> {
+    const worker = msg.subject.split('.').pop() ?? 'unknown';
+    const id = `undecodable-${msg.info.stream}-${msg.info.streamSequence}-${msg.info.timestampNanos}`;
+    try {
+      await this.deps.store.insert({
+        id,
+        queue: this.queue,
+        worker,
+        raw: msg.data,
+        attempts: 0,
+        outcome: 'undecodable',
+        reason: (error as Error)?.message ?? String(error),
+        errors: [],
+      });
+    } catch (err) {
+      this.deps.log.error({ err, seq: msg.seq }, 'writing the dead letter of an undecodable job failed; retrying later');
+      msg.nak(this.deps.deadLetterRetryMs);
+      return;
+    }
+    await msg.ackAck({ timeout: PUBLISH_TIMEOUT_MS });
+    this.deps.metrics.jobs.inc({ queue: this.queue, worker, outcome: 'undecodable' });
+    this.deps.metrics.deadLetters.inc({ queue: this.queue, worker, outcome: 'undecodable' });
+    this.deps.log.warn({ job: id, reason: (error as Error)?.message }, 'undecodable job moved to the dead letters');
+  }
+}

@@ -1,0 +1,1 @@
+export { createJobTestEnv, waitUntil, type JobTestEnv } from './job-test-env';
