@@ -265,7 +265,8 @@ export class JobRuntime {
   }
 
   private registerDepthGauge(registry: Registry): void {
-    const runtime = this;
+    const queues = () => [...this.handlers.keys()];
+    const { bus, topology } = this.options;
     new Gauge({
       name: 'jobs_queue_depth',
       help: 'Jobs waiting or running per queue (JetStream consumer pending + ack pending)',
@@ -273,8 +274,8 @@ export class JobRuntime {
       registers: [registry],
       async collect() {
         await Promise.all(
-          [...runtime.handlers.keys()].map(async (queue) => {
-            const depth = await queueDepth(runtime.options.bus.jsm, runtime.options.topology.streams.jobs.name, queue);
+          queues().map(async (queue) => {
+            const depth = await queueDepth(bus.jsm, topology.streams.jobs.name, queue);
             if (depth !== undefined) this.set({ queue }, depth);
           }),
         );
