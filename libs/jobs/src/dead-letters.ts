@@ -1,36 +1,53 @@
+import type { JsMsg } from '@nats-io/jetstream';
 import type { Pool } from '@switch-telemetry/db';
 import type { JobErrorRecord } from './envelope';
 
 export type DeadOutcome = 'exhausted' | 'discarded' | 'undecodable';
 
-/** A job that will not run again unless someone retries it. */
-export interface DeadJob {
+interface DeadJobFields {
   id: string;
   queue: string;
   worker: string;
-  args: unknown;
-  raw: Buffer | null;
   attempts: number;
-  maxAttempts: number | null;
   outcome: DeadOutcome;
   reason: string;
   errors: JobErrorRecord[];
+}
+
+/** A job that will not run again unless someone retries it. */
+export interface DeadJob extends DeadJobFields {
+  args: unknown;
+  raw: Buffer | null;
+  maxAttempts: number | null;
   enqueuedAt: Date | null;
   deadAt: Date;
 }
 
-export interface DeadJobInput {
-  id: string;
-  queue: string;
-  worker: string;
+/** What the runtime writes when a job dies. */
+export interface DeadJobInput extends DeadJobFields {
   args?: unknown;
   raw?: Uint8Array;
-  attempts: number;
   maxAttempts?: number;
-  outcome: DeadOutcome;
-  reason: string;
-  errors: JobErrorRecord[];
   enqueuedAt?: string;
+}
+
+/**
+ * The dead letter of a JOBS message that is not a job envelope. Its id is
+ * fixed by the message (stream, sequence, time), so writing it again after a
+ * redelivery changes nothing. Queue and worker come from the subject's tail.
+ */
+export function undecodableDeadJob(msg: JsMsg, error: unknown): DeadJobInput {
+  const tokens = msg.subject.split('.');
+  return {
+    id: `undecodable-${msg.info.stream}-${msg.info.streamSequence}-${msg.info.timestampNanos}`,
+    queue: tokens.at(-2) ?? 'unknown',
+    worker: tokens.at(-1) ?? 'unknown',
+    raw: msg.data,
+    attempts: 0,
+    outcome: 'undecodable',
+    reason: (error as Error)?.message ?? String(error),
+    errors: [],
+  };
 }
 
 export interface DeadJobFilter {

@@ -2,7 +2,7 @@ import type { Consumer, ConsumerMessages, JetStreamClient, JsMsg } from '@nats-i
 import type { Topology } from '@switch-telemetry/bus';
 import { PERMANENT, UNKNOWN, backoffDelayMs, classify, requestedDelayMs, type BackoffPolicy } from '@switch-telemetry/errors';
 import type { Logger } from '@switch-telemetry/logging';
-import type { DeadLetterStore, DeadOutcome } from './dead-letters';
+import { undecodableDeadJob, type DeadLetterStore, type DeadOutcome } from './dead-letters';
 import { decodeEnvelope, encodeEnvelope, errorRecordOf, withError, type JobEnvelope, type JobErrorRecord } from './envelope';
 import { DiscardedError, JobTimeoutError, ProcessDiedError } from './errors';
 import { jobIdOf } from './job-id';
@@ -319,27 +319,17 @@ export class QueueRunner {
   }
 
   private async deadLetterUndecodable(msg: JsMsg, error: unknown): Promise<void> {
-    const worker = msg.subject.split('.').pop() ?? 'unknown';
-    const id = `undecodable-${msg.info.stream}-${msg.info.streamSequence}-${msg.info.timestampNanos}`;
+    const dead = undecodableDeadJob(msg, error);
     try {
-      await this.deps.store.insert({
-        id,
-        queue: this.queue,
-        worker,
-        raw: msg.data,
-        attempts: 0,
-        outcome: 'undecodable',
-        reason: (error as Error)?.message ?? String(error),
-        errors: [],
-      });
+      await this.deps.store.insert(dead);
     } catch (err) {
       this.deps.log.error({ err, seq: msg.seq }, 'writing the dead letter of an undecodable job failed; retrying later');
       msg.nak(this.deps.deadLetterRetryMs);
       return;
     }
     await msg.ackAck({ timeout: PUBLISH_TIMEOUT_MS });
-    this.deps.metrics.jobs.inc({ queue: this.queue, worker, outcome: 'undecodable' });
-    this.deps.metrics.deadLetters.inc({ queue: this.queue, worker, outcome: 'undecodable' });
-    this.deps.log.warn({ job: id, reason: (error as Error)?.message }, 'undecodable job moved to the dead letters');
+    this.deps.metrics.jobs.inc({ queue: this.queue, worker: dead.worker, outcome: 'undecodable' });
+    this.deps.metrics.deadLetters.inc({ queue: this.queue, worker: dead.worker, outcome: 'undecodable' });
+    this.deps.log.warn({ job: dead.id, reason: dead.reason }, 'undecodable job moved to the dead letters');
   }
 }

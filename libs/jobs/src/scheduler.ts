@@ -2,7 +2,7 @@ import type { Consumer, ConsumerMessages, JetStreamClient, JsMsg } from '@nats-i
 import type { Topology } from '@switch-telemetry/bus';
 import { backoffDelayMs, type BackoffPolicy } from '@switch-telemetry/errors';
 import type { Logger } from '@switch-telemetry/logging';
-import type { DeadLetterStore } from './dead-letters';
+import { undecodableDeadJob, type DeadLetterStore } from './dead-letters';
 import { decodeEnvelope, encodeEnvelope, type JobEnvelope } from './envelope';
 import { jobIdOf } from './job-id';
 
@@ -63,17 +63,7 @@ export class Scheduler {
     try {
       envelope = decodeEnvelope(msg.data);
     } catch (err) {
-      const [, , queue = 'unknown', worker = 'unknown'] = msg.subject.split('.').slice(-4);
-      await this.store.insert({
-        id: `undecodable-${msg.info.stream}-${msg.info.streamSequence}-${msg.info.timestampNanos}`,
-        queue,
-        worker,
-        raw: msg.data,
-        attempts: 0,
-        outcome: 'undecodable',
-        reason: (err as Error).message,
-        errors: [],
-      });
+      await this.store.insert(undecodableDeadJob(msg, err));
       msg.ack();
       return;
     }
