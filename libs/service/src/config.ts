@@ -1,6 +1,7 @@
 import { busConfigShape } from '@switch-telemetry/bus';
 import { durationMs, logLevel, port, z } from '@switch-telemetry/config';
 import { dbConfigShape } from '@switch-telemetry/db';
+import { integer } from '@switch-telemetry/config';
 
 /** Variables every app reads, with the app's own default HTTP port (DESIGN.md "Configuration"). */
 export function serviceConfigShape(defaultHttpPort: number) {
@@ -13,6 +14,13 @@ export function serviceConfigShape(defaultHttpPort: number) {
     /** How long SIGTERM may take before the process gives up and exits 1. */
     SHUTDOWN_GRACE_MS: durationMs(20_000),
     READINESS_TIMEOUT_MS: durationMs(1_000),
+    /** A job's lease: a replica that stops heart-beating for this long loses the job to another. */
+    JOBS_ACK_WAIT_MS: durationMs(30_000),
+    /** Queue concurrency across all replicas (DESIGN.md). */
+    JOBS_CONCURRENCY_DEFAULT: integer(10, 1, 10_000),
+    JOBS_CONCURRENCY_DISCOVERY: integer(5, 1, 10_000),
+    JOBS_CONCURRENCY_NOTIFICATIONS: integer(10, 1, 10_000),
+    JOBS_CONCURRENCY_MAINTENANCE: integer(3, 1, 10_000),
     ...busConfigShape,
     ...dbConfigShape,
   };

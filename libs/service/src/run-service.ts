@@ -2,10 +2,13 @@ import { hostname } from 'node:os';
 import { connectBus, createTopology, provisionTopology, type Bus, type Topology } from '@switch-telemetry/bus';
 import { ConfigError, EXIT_CONFIG, loadConfig, z, type Env } from '@switch-telemetry/config';
 import { createPool, probeDb, type Pool } from '@switch-telemetry/db';
+import { JobRuntime } from '@switch-telemetry/jobs';
 import { createLogger, type Logger } from '@switch-telemetry/logging';
 import { createMetricsRegistry, startOpsServer, type OpsServer, type Registry } from '@switch-telemetry/observability';
 import { serviceConfigShape, type ServiceConfig } from './config';
 import { EXIT_FAILURE, EXIT_OK, EXIT_UNAVAILABLE } from './exit-codes';
+
+const JOBS_GRACE_SHARE = 0.75;
 
 /** What an app's `start` receives: everything wired, nothing app-specific. */
 export interface ServiceContext<C> {
@@ -15,6 +18,8 @@ export interface ServiceContext<C> {
   topology: Topology;
   pool: Pool;
   metrics: Registry;
+  /** The job runtime: enqueue from anywhere; register workers and schedules in `start`. */
+  jobs: JobRuntime;
 }
 
 /** What an app's `start` may hand back: its own work, stopped first on SIGTERM. */
@@ -118,11 +123,26 @@ export async function runService<S extends z.ZodRawShape>(
     return undefined;
   }
 
-  const ctx: ServiceContext<typeof config> = { config, log, bus, topology, pool, metrics };
+  const jobs = new JobRuntime({
+    bus,
+    topology,
+    pool,
+    log,
+    registry: metrics,
+    ackWaitMs: config.JOBS_ACK_WAIT_MS,
+    queues: {
+      default: config.JOBS_CONCURRENCY_DEFAULT,
+      discovery: config.JOBS_CONCURRENCY_DISCOVERY,
+      notifications: config.JOBS_CONCURRENCY_NOTIFICATIONS,
+      maintenance: config.JOBS_CONCURRENCY_MAINTENANCE,
+    },
+  });
+  const ctx: ServiceContext<typeof config> = { config, log, bus, topology, pool, metrics, jobs };
   let appHandle: AppHandle | void;
   let ops: OpsServer;
   try {
     appHandle = await spec.start?.(ctx);
+    await jobs.start();
     ops = await startOpsServer({
       host: config.HTTP_HOST,
       port: config.HTTP_PORT,
@@ -133,6 +153,7 @@ export async function runService<S extends z.ZodRawShape>(
     });
   } catch (err) {
     log.fatal({ err }, 'start-up failed; exiting');
+    await jobs.stop(0);
     await bus.close();
     await pool.end();
     exit(EXIT_FAILURE);
@@ -152,6 +173,8 @@ export async function runService<S extends z.ZodRawShape>(
       let code = status;
       try {
         if (appHandle) await appHandle.stop();
+        // Jobs get most of the grace period; the rest is for draining NATS and closing the pool.
+        await jobs.stop(Math.floor(config.SHUTDOWN_GRACE_MS * JOBS_GRACE_SHARE));
         await bus.close();
         await pool.end();
         await ops.close();

@@ -1,6 +1,7 @@
 import { PrivateNatsServer, uniqueNamespace, withTestBus, deleteNamespace } from '@switch-telemetry/bus/testing';
 import { createTopology } from '@switch-telemetry/bus';
-import { port } from '@switch-telemetry/config';
+import { port, z } from '@switch-telemetry/config';
+import { defineJob, type JobRuntime } from '@switch-telemetry/jobs';
 import { createTestDatabase, type TestDatabase } from '@switch-telemetry/db/testing';
 import { EXIT_CONFIG, EXIT_OK, EXIT_UNAVAILABLE, runService } from '../src';
 
@@ -74,6 +75,9 @@ describe('runService', () => {
     const codes: number[] = [];
     const env = baseEnv();
     let appStopped = false;
+    const ping = defineJob({ name: 'ping', queue: 'maintenance', args: z.object({ n: z.number() }) });
+    const pinged: number[] = [];
+    let runningJobs: JobRuntime | undefined;
     const running = await runService(
       {
         app: 'demo',
@@ -82,6 +86,8 @@ describe('runService', () => {
         ownedPrefixes: ['DEMO_'],
         start: async (ctx) => {
           expect(ctx.config.DEMO_WIDGETS).toBe(3);
+          runningJobs = ctx.jobs;
+          ctx.jobs.work(ping, async ({ n }) => void pinged.push(n));
           return { stop: async () => void (appStopped = true) };
         },
       },
@@ -91,6 +97,10 @@ describe('runService', () => {
     const portNo = running!.port;
     expect((await fetch(`http://127.0.0.1:${portNo}/healthz`)).status).toBe(200);
     expect(await readyStatus(portNo)).toBe(200);
+
+    // The job runtime is wired: a job enqueued through it runs on the app's worker.
+    await runningJobs!.enqueue(ping, { n: 7 });
+    await eventually(async () => pinged.includes(7), 5_000);
 
     await nats.stop();
     expect(await eventually(async () => (await readyStatus(portNo)) === 503, 5_000)).toBeLessThan(5_000);
