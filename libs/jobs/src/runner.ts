@@ -5,6 +5,7 @@ import type { Logger } from '@switch-telemetry/logging';
 import { undecodableDeadJob, type DeadLetterStore, type DeadOutcome } from './dead-letters';
 import { decodeEnvelope, encodeEnvelope, errorRecordOf, withError, type JobEnvelope, type JobErrorRecord } from './envelope';
 import { DiscardedError, JobTimeoutError, ProcessDiedError } from './errors';
+import { AckBatcher } from './ack-batcher';
 import { jobIdOf } from './job-id';
 import type { JobType } from './job-type';
 import type { JobMetrics } from './metrics';
@@ -53,8 +54,6 @@ export interface RunnerDeps {
   random: () => number;
 }
 
-// How long one pull request waits for messages before it is renewed.
-const FETCH_EXPIRES_MS = 5_000;
 // Pull failures (NATS down): 100 ms, 200 ms ... 5 s between tries.
 const FETCH_BACKOFF: BackoffPolicy = { baseMs: 100, capMs: 5_000, jitter: 0.5 };
 /** When the dead letter cannot be written (PostgreSQL down), the job waits this long and the write is tried again. */
@@ -65,9 +64,12 @@ export const RETRY_AFTER_CAP_MS = 3_600_000;
 
 interface InFlight {
   msg: JsMsg;
-  controller: AbortController;
+  /** Created on first use (ctx.signal, a timeout, a stop): most jobs never need one. */
+  controller: AbortController | undefined;
   handedBack: boolean;
   done: Promise<void>;
+  /** When the lease was last renewed (epoch ms). */
+  renewedAt: number;
 }
 
 type Outcome = { kind: 'done' } | { kind: 'snooze'; ms: number } | { kind: 'discard'; reason: string } | { kind: 'error'; error: unknown };
@@ -80,9 +82,10 @@ type Outcome = { kind: 'done' } | { kind: 'snooze'; ms: number } | { kind: 'disc
 export class QueueRunner {
   private readonly inFlight = new Map<number, InFlight>();
   private stopping = false;
-  private batch: ConsumerMessages | undefined;
-  private wake: (() => void) | undefined;
+  private messages: ConsumerMessages | undefined;
   private loopDone: Promise<void> = Promise.resolve();
+  private heartbeat: NodeJS.Timeout | undefined;
+  private readonly acks = new AckBatcher();
 
   constructor(
     readonly queue: string,
@@ -94,6 +97,19 @@ export class QueueRunner {
 
   start(): void {
     this.loopDone = this.loop();
+    // One timer per queue renews the lease of every job that has run for a
+    // third of the ack wait (cheaper than a timer per job at thousands of jobs/s).
+    const every = Math.max(Math.floor(this.deps.ackWaitMs / 3), 50);
+    this.heartbeat = setInterval(() => {
+      const now = Date.now();
+      for (const entry of this.inFlight.values()) {
+        if (now - entry.renewedAt >= every) {
+          entry.msg.working();
+          entry.renewedAt = now;
+        }
+      }
+    }, every);
+    this.heartbeat.unref();
   }
 
   /** Jobs running now. */
@@ -104,40 +120,32 @@ export class QueueRunner {
   private async loop(): Promise<void> {
     let failures = 0;
     while (!this.stopping) {
-      const free = this.concurrency - this.inFlight.size;
-      if (free <= 0) {
-        await new Promise<void>((resolve) => (this.wake = resolve));
-        continue;
-      }
       try {
-        this.batch = await this.consumer.fetch({ max_messages: free, expires: FETCH_EXPIRES_MS });
-        // A message that arrives while stopping is run too: it is ours already,
-        // and the grace period covers it.
-        for await (const msg of this.batch) this.launch(msg);
-        failures = 0;
+        // The consumer's max ack pending is the queue's concurrency, so JetStream
+        // never hands this process more jobs than may run at once: every message
+        // is launched as it arrives, and none waits in a client-side buffer.
+        this.messages = await this.consumer.consume({ max_messages: this.concurrency });
+        for await (const msg of this.messages) {
+          this.launch(msg);
+          failures = 0;
+        }
       } catch (err) {
         if (this.stopping) break;
         failures += 1;
         this.deps.log.warn({ err, queue: this.queue }, 'pulling jobs failed; trying again');
         await new Promise((r) => setTimeout(r, backoffDelayMs(FETCH_BACKOFF, failures, this.deps.random)));
       } finally {
-        this.batch = undefined;
+        this.messages = undefined;
       }
     }
   }
 
   private launch(msg: JsMsg): void {
-    const controller = new AbortController();
-    const entry: InFlight = { msg, controller, handedBack: false, done: Promise.resolve() };
+    const entry: InFlight = { msg, controller: undefined, handedBack: false, done: Promise.resolve(), renewedAt: Date.now() };
     this.inFlight.set(msg.seq, entry);
     entry.done = this.execute(entry)
       .catch((err) => this.deps.log.error({ err, queue: this.queue, seq: msg.seq }, 'job handling failed; JetStream will redeliver it'))
-      .finally(() => {
-        this.inFlight.delete(msg.seq);
-        const wake = this.wake;
-        this.wake = undefined;
-        wake?.();
-      });
+      .finally(() => this.inFlight.delete(msg.seq));
   }
 
   /**
@@ -146,8 +154,8 @@ export class QueueRunner {
    */
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
-    this.batch?.stop();
-    this.wake?.();
+    this.messages?.stop();
+    const heartbeat = this.heartbeat;
     await this.loopDone;
     const all = Promise.all([...this.inFlight.values()].map((f) => f.done));
     let timer: NodeJS.Timeout | undefined;
@@ -156,10 +164,12 @@ export class QueueRunner {
       new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), graceMs))),
     ]);
     clearTimeout(timer);
+    clearInterval(heartbeat);
+    this.acks.flush();
     if (!late) return;
     for (const entry of this.inFlight.values()) {
       entry.handedBack = true;
-      entry.controller.abort(new Error('the process is stopping'));
+      (entry.controller ??= new AbortController()).abort(new Error('the process is stopping'));
       entry.msg.nak();
       this.deps.log.warn({ queue: this.queue, seq: entry.msg.seq }, 'job still running at stop; handed back');
     }
@@ -211,7 +221,7 @@ export class QueueRunner {
     const now = new Date();
     switch (outcome.kind) {
       case 'done':
-        msg.ack();
+        this.acks.ack(msg);
         this.deps.metrics.jobs.inc({ ...labels, outcome: 'completed' });
         return;
       case 'snooze':
@@ -240,24 +250,33 @@ export class QueueRunner {
 
   /** Runs perform with the job's timeout, renewing the lease while it runs. */
   private async perform(entry: InFlight, handler: Handler, args: unknown, id: string, attempt: number): Promise<Outcome> {
-    const { msg, controller } = entry;
+    const { msg } = entry;
     const labels = { queue: this.queue, worker: handler.type.name };
-    const heartbeat = setInterval(() => msg.working(), Math.max(Math.floor(this.deps.ackWaitMs / 3), 50));
     let timer: NodeJS.Timeout | undefined;
     const stopTimer = this.deps.metrics.duration.startTimer(labels);
     try {
+      const log = this.deps.log;
+      let childLog: Logger | undefined;
       const ctx: JobContext = {
         id,
         attempt,
         maxAttempts: handler.type.maxAttempts,
-        signal: controller.signal,
-        log: this.deps.log.child({ job: id, worker: handler.type.name, attempt }),
-        working: () => msg.working(),
+        get signal() {
+          return (entry.controller ??= new AbortController()).signal;
+        },
+        // Built on first use: most jobs never log, and a pino child per job is not free.
+        get log() {
+          return (childLog ??= log.child({ job: id, worker: handler.type.name, attempt }));
+        },
+        working: () => {
+          msg.working();
+          entry.renewedAt = Date.now();
+        },
       };
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
           const error = new JobTimeoutError(`${handler.type.name} ran past its ${handler.type.timeoutMs} ms timeout`);
-          controller.abort(error);
+          (entry.controller ??= new AbortController()).abort(error);
           reject(error);
         }, handler.type.timeoutMs);
       });
@@ -270,7 +289,6 @@ export class QueueRunner {
     } finally {
       stopTimer();
       clearTimeout(timer);
-      clearInterval(heartbeat);
     }
   }
 

@@ -213,10 +213,15 @@ export class JobRuntime {
     const waits = runAt !== undefined && runAt > Date.now();
     if (waits) envelope.runAt = runAt;
     const subject = waits ? this.options.topology.subjects.scheduledJob(type.queue, type.name) : this.options.topology.subjects.job(type.queue, type.name);
-    const msgId = fixed?.msgId ?? (hash ? `unique:${type.name}:${hash}` : envelope.id);
+    // Only unique jobs and cron slots need JetStream's de-duplication; a fresh
+    // job's random id would never repeat, so it goes without the header.
+    const msgId = fixed?.msgId ?? (hash ? `unique:${type.name}:${hash}` : undefined);
     let ack;
     try {
-      ack = await this.options.bus.js.publish(subject, encodeEnvelope(envelope), { msgID: msgId, timeout: PUBLISH_TIMEOUT_MS });
+      ack = await this.options.bus.js.publish(subject, encodeEnvelope(envelope), {
+        timeout: PUBLISH_TIMEOUT_MS,
+        ...(msgId === undefined ? {} : { msgID: msgId }),
+      });
     } catch (cause) {
       throw new EnqueueError(`JetStream did not store the ${type.name} job`, { cause, details: { job: type.name } });
     }

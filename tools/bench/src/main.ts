@@ -1,0 +1,28 @@
+// `npm run bench -- <suite>`: runs one benchmark. Each suite measures its own
+// baseline in the same run (this machine is shared and noisy) and prints, as
+// its very last line, one JSON object:
+// {"bench":"<suite>","value":N,"unit":"...","baseline":N,"ratio":N,...}
+import { jobsBench } from './jobs';
+
+const SUITES: Record<string, () => Promise<Record<string, unknown>>> = {
+  jobs: jobsBench,
+};
+
+async function main(): Promise<number> {
+  const suite = process.argv[2];
+  if (!suite || !SUITES[suite]) {
+    console.error(`usage: npm run bench -- <suite>   (suites: ${Object.keys(SUITES).join(', ')})`);
+    return 64;
+  }
+  const result = await SUITES[suite]!();
+  console.log(JSON.stringify({ bench: suite, ...result }));
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(`bench failed: ${(err as Error).stack ?? err}`);
+    process.exit(1);
+  },
+);
