@@ -252,6 +252,11 @@ describe('job runtime against the real NATS and PostgreSQL', () => {
     expect(dead.map((d) => d.raw && [...d.raw])).toContainEqual([0xff, 0xfe, 0x7b, 0x00]);
     const info = await env.bus.jsm.consumers.info(env.topology.streams.jobs.name, `jobs-${queue}`);
     expect(info.num_pending + info.num_ack_pending).toBe(0);
+
+    // The same on the waiting side: the scheduler dead-letters it instead of moving it.
+    await env.bus.js.publish(env.topology.subjects.scheduledJob(queue, 'real'), new TextEncoder().encode('not json'));
+    await waitUntil(async () => (await runtime.deadLetters.list({ queue })).length === 3, 5_000, 'third dead letter');
+    expect((await runtime.deadLetters.list({ queue, worker: 'real' }))[0]).toMatchObject({ outcome: 'undecodable', worker: 'real' });
   });
 
   it('keeps a job in JetStream while its dead letter cannot be written, and writes it later', async () => {
