@@ -8,7 +8,10 @@ describe('backoffDelayMs', () => {
   it('adds up to 50 % jitter', () => {
     expect(backoffDelayMs(HTTP_BACKOFF, 3, () => 0.999)).toBe(600);
     const seen = new Set(Array.from({ length: 50 }, () => backoffDelayMs(HTTP_BACKOFF, 3)));
-    for (const d of seen) expect(d).toBeGreaterThanOrEqual(400), expect(d).toBeLessThanOrEqual(600);
+    for (const d of seen) {
+      expect(d).toBeGreaterThanOrEqual(400);
+      expect(d).toBeLessThanOrEqual(600);
+    }
     expect(seen.size).toBeGreaterThan(5);
   });
 
