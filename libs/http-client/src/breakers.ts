@@ -1,0 +1,162 @@
+import { EventEmitter } from 'node:events';
+import CircuitBreaker from 'opossum';
+import type { Logger } from '@switch-telemetry/logging';
+
+export type BreakerStateName = 'closed' | 'open' | 'half-open';
+
+export interface BreakerState {
+  origin: string;
+  state: BreakerStateName;
+  /** Retryable failures in a row (reset by any answer the server gave). */
+  consecutiveFailures: number;
+  /** When the breaker last opened (epoch ms). */
+  openedAt?: number;
+}
+
+export interface BreakerOptions {
+  /** Retryable failures in a row that open the breaker (seed: 5). */
+  failureThreshold: number;
+  /** Open → half-open after this (seed: 30 s). */
+  resetTimeoutMs: number;
+  /** At most this many breakers are kept; the least recently used closed ones go first. */
+  maxBreakers: number;
+}
+
+export const BREAKER_FAILURE_THRESHOLD = 5;
+export const BREAKER_RESET_TIMEOUT_MS = 30_000;
+export const MAX_BREAKERS = 20_000;
+// opossum's rolling statistics: we do not read them (our opening rule is
+// consecutive failures), so one bucket, rotated by one shared timer.
+const ROLLING_WINDOW_MS = 10_000;
+
+interface Entry {
+  breaker: CircuitBreaker;
+  origin: string;
+  consecutiveFailures: number;
+  openedAt?: number;
+}
+
+/** Called on every state change (for metrics). */
+export type TransitionListener = (origin: string, to: BreakerStateName) => void;
+
+/**
+ * One opossum breaker per origin, created on first use, with the seed's rule:
+ * open after N retryable failures in a row, half-open after the reset time,
+ * one trial request, closed on success. Errors the caller marks as not
+ * counting (4xx answers) count as the server being up.
+ *
+ * opossum gives each breaker its own bucket-rotation interval and snapshot
+ * interval; at thousands of origins those timers are the cost. Here every
+ * breaker shares one rotation timer and snapshots are off.
+ */
+export class BreakerRegistry {
+  private readonly entries = new Map<string, Entry>();
+  private readonly rotation = new EventEmitter();
+  private readonly rotationTimer: NodeJS.Timeout;
+
+  constructor(
+    private readonly options: BreakerOptions,
+    private readonly counts: (error: unknown) => boolean,
+    private readonly log: Logger,
+    private readonly onTransition: TransitionListener = () => undefined,
+  ) {
+    this.rotation.setMaxListeners(0);
+    this.rotationTimer = setInterval(() => this.rotation.emit('rotate'), ROLLING_WINDOW_MS);
+    this.rotationTimer.unref();
+  }
+
+  /** Runs `action` through the origin's breaker; rejects with opossum's EOPENBREAKER error when open. */
+  fire<T>(origin: string, action: () => Promise<T>): Promise<T> {
+    return this.entryFor(origin).breaker.fire(action) as Promise<T>;
+  }
+
+  /** Milliseconds until the origin's open breaker lets a trial through (0 when not open). */
+  msUntilTrial(origin: string, now = Date.now()): number {
+    const entry = this.entries.get(origin);
+    if (!entry?.openedAt || !entry.breaker.opened) return 0;
+    return Math.max(0, entry.openedAt + this.options.resetTimeoutMs - now);
+  }
+
+  /** Every breaker's state, for /readyz and the API. */
+  states(): BreakerState[] {
+    return [...this.entries.values()].map((e) => ({
+      origin: e.origin,
+      state: stateOf(e.breaker),
+      consecutiveFailures: e.consecutiveFailures,
+      ...(e.openedAt === undefined ? {} : { openedAt: e.openedAt }),
+    }));
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  close(): void {
+    clearInterval(this.rotationTimer);
+    for (const { breaker } of this.entries.values()) breaker.shutdown();
+    this.entries.clear();
+  }
+
+  private entryFor(origin: string): Entry {
+    const existing = this.entries.get(origin);
+    if (existing) {
+      // Map order is recency order: move it to the back.
+      this.entries.delete(origin);
+      this.entries.set(origin, existing);
+      return existing;
+    }
+    this.evictIfFull();
+    const breaker = new CircuitBreaker((action: () => Promise<unknown>) => action(), {
+      timeout: false, // undici bounds every phase; a second timer per call would only cost
+      resetTimeout: this.options.resetTimeoutMs,
+      // Opening is ours (consecutive failures); opossum's percentage rule never fires.
+      errorThresholdPercentage: 100,
+      rollingCountTimeout: ROLLING_WINDOW_MS,
+      rollingCountBuckets: 1,
+      enableSnapshots: false,
+      rotateBucketController: this.rotation,
+      errorFilter: (error: unknown) => !this.counts(error),
+    });
+    const entry: Entry = { breaker, origin, consecutiveFailures: 0 };
+    breaker.on('failure', () => {
+      entry.consecutiveFailures += 1;
+      if (entry.consecutiveFailures >= this.options.failureThreshold && breaker.closed) breaker.open();
+    });
+    breaker.on('success', () => {
+      entry.consecutiveFailures = 0;
+    });
+    breaker.on('open', () => {
+      entry.openedAt = Date.now();
+      this.log.warn({ origin, failures: entry.consecutiveFailures, resetMs: this.options.resetTimeoutMs }, 'circuit opened');
+      this.onTransition(origin, 'open');
+    });
+    breaker.on('halfOpen', () => {
+      this.log.info({ origin }, 'circuit half-open: letting one trial request through');
+      this.onTransition(origin, 'half-open');
+    });
+    breaker.on('close', () => {
+      entry.consecutiveFailures = 0;
+      this.log.info({ origin }, 'circuit closed');
+      this.onTransition(origin, 'closed');
+    });
+    this.entries.set(origin, entry);
+    return entry;
+  }
+
+  private evictIfFull(): void {
+    if (this.entries.size < this.options.maxBreakers) return;
+    for (const [origin, entry] of this.entries) {
+      if (entry.breaker.closed && entry.consecutiveFailures === 0) {
+        entry.breaker.shutdown();
+        this.entries.delete(origin);
+        return;
+      }
+    }
+  }
+}
+
+function stateOf(breaker: CircuitBreaker): BreakerStateName {
+  if (breaker.opened) return 'open';
+  if (breaker.halfOpen) return 'half-open';
+  return 'closed';
+}

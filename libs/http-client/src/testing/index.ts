@@ -1,0 +1,1 @@
+export { startTestServer, type TestServer, type TestHandler } from './test-server';
