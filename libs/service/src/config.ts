@@ -1,6 +1,7 @@
 import { busConfigShape } from '@switch-telemetry/bus';
 import { durationMs, logLevel, port, z } from '@switch-telemetry/config';
 import { dbConfigShape } from '@switch-telemetry/db';
+import { httpClientConfigShape } from '@switch-telemetry/http-client';
 import { integer } from '@switch-telemetry/config';
 
 /** Variables every app reads, with the app's own default HTTP port (DESIGN.md "Configuration"). */
@@ -9,8 +10,6 @@ export function serviceConfigShape(defaultHttpPort: number) {
     LOG_LEVEL: logLevel('info'),
     HTTP_HOST: z.string().min(1, { message: 'must not be empty' }).default('0.0.0.0'),
     HTTP_PORT: port(defaultHttpPort),
-    /** Outbound HTTP timeout (seed: 5 s receive); the HTTP client lib reads it. */
-    HTTP_TIMEOUT_MS: durationMs(5_000),
     /** How long SIGTERM may take before the process gives up and exits 1. */
     SHUTDOWN_GRACE_MS: durationMs(20_000),
     READINESS_TIMEOUT_MS: durationMs(1_000),
@@ -23,6 +22,7 @@ export function serviceConfigShape(defaultHttpPort: number) {
     JOBS_CONCURRENCY_MAINTENANCE: integer(3, 1, 10_000),
     ...busConfigShape,
     ...dbConfigShape,
+    ...httpClientConfigShape,
   };
 }
 

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { connectBus, createTopology, provisionTopology, type Bus, type Topology } from '@switch-telemetry/bus';
 import { ConfigError, EXIT_CONFIG, loadConfig, z, type Env } from '@switch-telemetry/config';
 import { createPool, probeDb, type Pool } from '@switch-telemetry/db';
+import { HttpClient, httpClientOptionsFrom } from '@switch-telemetry/http-client';
 import { JobRuntime } from '@switch-telemetry/jobs';
 import { createLogger, type Logger } from '@switch-telemetry/logging';
 import { createMetricsRegistry, startOpsServer, type OpsServer, type Registry } from '@switch-telemetry/observability';
@@ -20,6 +21,8 @@ export interface ServiceContext<C> {
   metrics: Registry;
   /** The job runtime: enqueue from anywhere; register workers and schedules in `start`. */
   jobs: JobRuntime;
+  /** The process's one outbound HTTP client (retries, breakers, typed errors). */
+  http: HttpClient;
 }
 
 /** What an app's `start` may hand back: its own work, stopped first on SIGTERM. */
@@ -137,7 +140,8 @@ export async function runService<S extends z.ZodRawShape>(
       maintenance: config.JOBS_CONCURRENCY_MAINTENANCE,
     },
   });
-  const ctx: ServiceContext<typeof config> = { config, log, bus, topology, pool, metrics, jobs };
+  const http = new HttpClient({ ...httpClientOptionsFrom(config), log: log.child({ component: 'http' }), registry: metrics });
+  const ctx: ServiceContext<typeof config> = { config, log, bus, topology, pool, metrics, jobs, http };
   let appHandle: AppHandle | void;
   let ops: OpsServer;
   try {
@@ -154,6 +158,7 @@ export async function runService<S extends z.ZodRawShape>(
   } catch (err) {
     log.fatal({ err }, 'start-up failed; exiting');
     await jobs.stop(0);
+    await http.close();
     await bus.close();
     await pool.end();
     exit(EXIT_FAILURE);
@@ -175,6 +180,7 @@ export async function runService<S extends z.ZodRawShape>(
         if (appHandle) await appHandle.stop();
         // Jobs get most of the grace period; the rest is for draining NATS and closing the pool.
         await jobs.stop(Math.floor(config.SHUTDOWN_GRACE_MS * JOBS_GRACE_SHARE));
+        await http.close();
         await bus.close();
         await pool.end();
         await ops.close();
