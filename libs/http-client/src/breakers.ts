@@ -30,10 +30,24 @@ export const MAX_BREAKERS = 20_000;
 const ROLLING_WINDOW_MS = 10_000;
 
 interface Entry {
-  breaker: CircuitBreaker;
+  breaker: Breaker;
   origin: string;
   consecutiveFailures: number;
   openedAt?: number;
+  lastUsed: number;
+}
+
+const ENTRY = Symbol('breaker-entry');
+type Breaker = CircuitBreaker<[action: () => Promise<unknown>], unknown>;
+type BreakerWithEntry = Breaker & { [ENTRY]: Entry };
+
+function entryOf(breaker: Breaker): Entry {
+  return (breaker as BreakerWithEntry)[ENTRY];
+}
+
+/** Every breaker runs the action it is fired with. */
+function runAction(action: () => Promise<unknown>): Promise<unknown> {
+  return action();
 }
 
 /** Called on every state change (for metrics). */
@@ -53,6 +67,12 @@ export class BreakerRegistry {
   private readonly entries = new Map<string, Entry>();
   private readonly rotation = new EventEmitter();
   private readonly rotationTimer: NodeJS.Timeout;
+  /**
+   * One options object for every breaker: opossum keeps (and fills in) the
+   * object it is given, and ours is the same for all origins, so sharing it
+   * saves a dictionary-sized object per breaker.
+   */
+  private readonly breakerOptions: CircuitBreaker.Options;
 
   constructor(
     private readonly options: BreakerOptions,
@@ -63,6 +83,18 @@ export class BreakerRegistry {
     this.rotation.setMaxListeners(0);
     this.rotationTimer = setInterval(() => this.rotation.emit('rotate'), ROLLING_WINDOW_MS);
     this.rotationTimer.unref();
+    this.breakerOptions = {
+      timeout: false, // undici bounds every phase; a second timer per call would only cost
+      resetTimeout: options.resetTimeoutMs,
+      // Opening is ours (consecutive failures); opossum's percentage rule never fires.
+      errorThresholdPercentage: 100,
+      rollingCountTimeout: ROLLING_WINDOW_MS,
+      rollingCountBuckets: 1,
+      rollingPercentilesEnabled: false,
+      enableSnapshots: false,
+      rotateBucketController: this.rotation,
+      errorFilter: (error: unknown) => !counts(error),
+    };
   }
 
   /** Runs `action` through the origin's breaker; rejects with opossum's EOPENBREAKER error when open. */
@@ -100,62 +132,70 @@ export class BreakerRegistry {
   private entryFor(origin: string): Entry {
     const existing = this.entries.get(origin);
     if (existing) {
-      // Map order is recency order: move it to the back.
-      this.entries.delete(origin);
-      this.entries.set(origin, existing);
+      existing.lastUsed = Date.now();
       return existing;
     }
     this.evictIfFull();
-    const breaker = new CircuitBreaker((action: () => Promise<unknown>) => action(), {
-      timeout: false, // undici bounds every phase; a second timer per call would only cost
-      resetTimeout: this.options.resetTimeoutMs,
-      // Opening is ours (consecutive failures); opossum's percentage rule never fires.
-      errorThresholdPercentage: 100,
-      rollingCountTimeout: ROLLING_WINDOW_MS,
-      rollingCountBuckets: 1,
-      enableSnapshots: false,
-      rotateBucketController: this.rotation,
-      errorFilter: (error: unknown) => !this.counts(error),
-    });
-    const entry: Entry = { breaker, origin, consecutiveFailures: 0 };
-    breaker.on('failure', () => {
-      entry.consecutiveFailures += 1;
-      if (entry.consecutiveFailures >= this.options.failureThreshold && breaker.closed) breaker.open();
-    });
-    breaker.on('success', () => {
-      entry.consecutiveFailures = 0;
-    });
-    breaker.on('open', () => {
-      entry.openedAt = Date.now();
-      this.log.warn({ origin, failures: entry.consecutiveFailures, resetMs: this.options.resetTimeoutMs }, 'circuit opened');
-      this.onTransition(origin, 'open');
-    });
-    breaker.on('halfOpen', () => {
-      this.log.info({ origin }, 'circuit half-open: letting one trial request through');
-      this.onTransition(origin, 'half-open');
-    });
-    breaker.on('close', () => {
-      entry.consecutiveFailures = 0;
-      this.log.info({ origin }, 'circuit closed');
-      this.onTransition(origin, 'closed');
-    });
+    const breaker = new CircuitBreaker(runAction, this.breakerOptions);
+    const entry: Entry = { breaker, origin, consecutiveFailures: 0, lastUsed: Date.now() };
+    (breaker as BreakerWithEntry)[ENTRY] = entry;
+    // Shared listeners (`this` is the breaker): no closures per breaker, which
+    // at ten thousand origins is most of the memory a breaker costs us.
+    breaker.on('failure', this.listeners.failure);
+    breaker.on('success', this.listeners.success);
+    breaker.on('open', this.listeners.open);
+    breaker.on('halfOpen', this.listeners.halfOpen);
+    breaker.on('close', this.listeners.close);
     this.entries.set(origin, entry);
     return entry;
   }
 
+
+  private readonly listeners = ((registry: BreakerRegistry) => ({
+    failure(this: Breaker) {
+      const entry = entryOf(this);
+      entry.consecutiveFailures += 1;
+      if (entry.consecutiveFailures >= registry.options.failureThreshold && this.closed) this.open();
+    },
+    success(this: Breaker) {
+      entryOf(this).consecutiveFailures = 0;
+    },
+    open(this: Breaker) {
+      const entry = entryOf(this);
+      entry.openedAt = Date.now();
+      registry.log.warn(
+        { origin: entry.origin, failures: entry.consecutiveFailures, resetMs: registry.options.resetTimeoutMs },
+        'circuit opened',
+      );
+      registry.onTransition(entry.origin, 'open');
+    },
+    halfOpen(this: Breaker) {
+      const { origin } = entryOf(this);
+      registry.log.info({ origin }, 'circuit half-open: letting one trial request through');
+      registry.onTransition(origin, 'half-open');
+    },
+    close(this: Breaker) {
+      const entry = entryOf(this);
+      entry.consecutiveFailures = 0;
+      registry.log.info({ origin: entry.origin }, 'circuit closed');
+      registry.onTransition(entry.origin, 'closed');
+    },
+  }))(this);
+
+  /** Drops the least recently used healthy breaker when the registry is full (a scan, but only then). */
   private evictIfFull(): void {
     if (this.entries.size < this.options.maxBreakers) return;
-    for (const [origin, entry] of this.entries) {
-      if (entry.breaker.closed && entry.consecutiveFailures === 0) {
-        entry.breaker.shutdown();
-        this.entries.delete(origin);
-        return;
-      }
+    let oldest: Entry | undefined;
+    for (const entry of this.entries.values()) {
+      if (entry.breaker.closed && entry.consecutiveFailures === 0 && (!oldest || entry.lastUsed < oldest.lastUsed)) oldest = entry;
     }
+    if (!oldest) return;
+    oldest.breaker.shutdown();
+    this.entries.delete(oldest.origin);
   }
 }
 
-function stateOf(breaker: CircuitBreaker): BreakerStateName {
+function stateOf(breaker: Breaker): BreakerStateName {
   if (breaker.opened) return 'open';
   if (breaker.halfOpen) return 'half-open';
   return 'closed';

@@ -14,6 +14,7 @@ import {
   ResponseTooLargeError,
   TimeoutError,
 } from './errors';
+import { AttemptDeadline, DeadlineWatch } from './deadline-watch';
 import { parseRetryAfter } from './retry-after';
 
 // Defaults (the seed's where it has one), named with their units.
@@ -31,6 +32,7 @@ export const DEADLINE_MS = 30_000;
 export const RETRY_AFTER_CAP_MS = 30_000;
 export const MAX_RESPONSE_BYTES = 1_048_576;
 
+const URL_CACHE_SIZE = 1_024;
 const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
@@ -96,6 +98,8 @@ function positive(name: string, value: number | undefined, fallback: number): nu
  */
 export class HttpClient {
   private readonly agent: Agent;
+  private readonly deadlines = new DeadlineWatch();
+  private readonly urls = new Map<string, URL>();
   private readonly breakers: BreakerRegistry;
   private readonly o: Required<Omit<HttpClientOptions, 'registry' | 'log' | 'random'>>;
   private readonly random: () => number;
@@ -125,6 +129,7 @@ export class HttpClient {
       headersTimeout: this.o.receiveTimeoutMs,
       bodyTimeout: this.o.receiveTimeoutMs,
       keepAliveTimeout: this.o.keepAliveTimeoutMs,
+      maxResponseSize: this.o.maxResponseBytes,
     });
     this.metrics = options.registry ? this.createMetrics(options.registry) : undefined;
     this.breakers = new BreakerRegistry(
@@ -151,6 +156,7 @@ export class HttpClient {
 
   async close(): Promise<void> {
     this.breakers.close();
+    this.deadlines.close();
     await this.agent.close();
   }
 
@@ -160,13 +166,7 @@ export class HttpClient {
    * everything else rejects with one of this lib's typed errors.
    */
   async request<T = unknown>(req: HttpRequest): Promise<HttpResponse<T>> {
-    let url: URL;
-    try {
-      url = new URL(req.url);
-    } catch (cause) {
-      throw new InvalidRequestError(`not a URL: ${String(req.url).slice(0, 200)}`, { cause });
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidRequestError(`unsupported scheme ${url.protocol}`);
+    const url = this.parseUrl(req.url);
     if (req.json !== undefined && req.body !== undefined) throw new InvalidRequestError('set json or body, not both');
 
     const origin = url.origin;
@@ -182,15 +182,16 @@ export class HttpClient {
     if ((req.expect ?? 'json') === 'json') headers.accept ??= 'application/json';
     if (req.idempotencyKey !== undefined) headers['idempotency-key'] = req.idempotencyKey;
 
-    const stopTimer = this.metrics?.duration.startTimer({ method: req.method });
+    const stopTimer = this.metrics?.duration.labels(req.method).startTimer();
     for (let attempt = 1; ; attempt += 1) {
       try {
         const response = await this.attempt<T>(req, url, origin, headers, body, deadline);
-        this.metrics?.requests.inc({ method: req.method, outcome: '2xx' });
+        this.metrics?.requests.labels(req.method, '2xx').inc();
         stopTimer?.();
-        return { ...response, attempts: attempt };
+        response.attempts = attempt;
+        return response;
       } catch (error) {
-        this.metrics?.requests.inc({ method: req.method, outcome: outcomeOf(error) });
+        this.metrics?.requests.labels(req.method, outcomeOf(error)).inc();
         const wait = this.retryWait(error, attempt, maxAttempts, retriesAllowed, deadline);
         if (wait === undefined) {
           stopTimer?.();
@@ -200,6 +201,22 @@ export class HttpClient {
         await sleep(wait, req.signal);
       }
     }
+  }
+
+  /** Parses (and remembers, up to URL_CACHE_SIZE) a request URL; a process sends to few distinct URLs. */
+  private parseUrl(raw: string): URL {
+    const cached = this.urls.get(raw);
+    if (cached) return cached;
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch (cause) {
+      throw new InvalidRequestError(`not a URL: ${String(raw).slice(0, 200)}`, { cause });
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidRequestError(`unsupported scheme ${url.protocol}`);
+    if (this.urls.size >= URL_CACHE_SIZE) this.urls.clear();
+    this.urls.set(raw, url);
+    return url;
   }
 
   /** How long to wait before the next attempt, or undefined when this failure is final. */
@@ -225,7 +242,7 @@ export class HttpClient {
     headers: Record<string, string>,
     body: string | Uint8Array | undefined,
     deadline: number,
-  ): Promise<Omit<HttpResponse<T>, 'attempts'>> {
+  ): Promise<HttpResponse<T>> {
     if (req.signal?.aborted) throw new AbortedError('the caller aborted the request');
     const remaining = deadline - Date.now();
     if (remaining <= 0) throw new TimeoutError(`${origin}: deadline passed`, 'deadline');
@@ -247,15 +264,33 @@ export class HttpClient {
     headers: Record<string, string>,
     body: string | Uint8Array | undefined,
     remainingMs: number,
-  ): Promise<Omit<HttpResponse<T>, 'attempts'>> {
-    const deadlineSignal = AbortSignal.timeout(remainingMs);
-    const signal = req.signal ? AbortSignal.any([req.signal, deadlineSignal]) : deadlineSignal;
+  ): Promise<HttpResponse<T>> {
+    // Each phase is bounded by undici (connect, headers, body chunks) and the
+    // headers wait is cut to what is left of the deadline; the shared deadline
+    // watch ends the body read. Only when even the connect timeout could
+    // overrun the deadline does the request carry a signal of ours: one per
+    // request cost more than the rest of this client's overhead together.
+    const deadline = new AttemptDeadline();
+    if (remainingMs < this.o.connectTimeoutMs) deadline.controller = new AbortController();
+    const own = deadline.controller?.signal;
+    const signal = req.signal && own ? AbortSignal.any([req.signal, own]) : (req.signal ?? own);
+    this.deadlines.watch(deadline, remainingMs);
     let res: Dispatcher.ResponseData;
     try {
-      res = await request(url, { method: req.method, headers, body, dispatcher: this.agent, signal });
+      res = await request(url, {
+        method: req.method,
+        headers,
+        body,
+        dispatcher: this.agent,
+        headersTimeout: Math.min(this.o.receiveTimeoutMs, remainingMs),
+        ...(signal ? { signal } : {}),
+      });
     } catch (error) {
-      throw mapTransportError(error, origin, req.signal, deadlineSignal);
+      this.deadlines.unwatch(deadline);
+      throw mapTransportError(error, origin, req.signal, deadline.expired);
     }
+    deadline.body = res.body;
+    if (deadline.expired) deadline.expire();
     try {
       if (res.statusCode < 200 || res.statusCode >= 300) {
         const excerpt = await readExcerpt(res.body);
@@ -266,13 +301,14 @@ export class HttpClient {
       const expect = req.expect ?? 'json';
       if (expect === 'none' || req.method === 'HEAD') {
         await res.body.dump();
-        return { status: res.statusCode, headers: res.headers, body: undefined as T };
+        return { status: res.statusCode, headers: res.headers, body: undefined as T, attempts: 1 };
       }
-      const text = await readLimited(res.body, this.o.maxResponseBytes, origin);
-      if (expect === 'text') return { status: res.statusCode, headers: res.headers, body: text as T };
-      if (text.length === 0) return { status: res.statusCode, headers: res.headers, body: undefined as T };
+      // The Agent's maxResponseSize bounds the body; undici stops reading past it.
+      const text = await res.body.text();
+      if (expect === 'text') return { status: res.statusCode, headers: res.headers, body: text as T, attempts: 1 };
+      if (text.length === 0) return { status: res.statusCode, headers: res.headers, body: undefined as T, attempts: 1 };
       try {
-        return { status: res.statusCode, headers: res.headers, body: JSON.parse(text) as T };
+        return { status: res.statusCode, headers: res.headers, body: JSON.parse(text) as T, attempts: 1 };
       } catch (cause) {
         throw new DecodeError(`${origin} answered ${res.statusCode} with a body that is not JSON`, {
           cause,
@@ -280,8 +316,10 @@ export class HttpClient {
         });
       }
     } catch (error) {
-      if (error instanceof HttpStatusError || error instanceof DecodeError || error instanceof ResponseTooLargeError) throw error;
-      throw mapTransportError(error, origin, req.signal, deadlineSignal);
+      if (error instanceof HttpStatusError || error instanceof DecodeError) throw error;
+      throw mapTransportError(error, origin, req.signal, deadline.expired, this.o.maxResponseBytes);
+    } finally {
+      this.deadlines.unwatch(deadline);
     }
   }
 
@@ -337,9 +375,18 @@ function outcomeOf(error: unknown): string {
 const CONNECT_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND', 'EADDRNOTAVAIL']);
 
 /** Turns what undici and the socket throw into this lib's errors: text is read here, once. */
-function mapTransportError(error: unknown, origin: string, callerSignal: AbortSignal | undefined, deadline: AbortSignal): Error {
+function mapTransportError(
+  error: unknown,
+  origin: string,
+  callerSignal: AbortSignal | undefined,
+  deadlinePassed: boolean,
+  maxResponseBytes?: number,
+): Error {
+  if ((error as { code?: string }).code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') {
+    return new ResponseTooLargeError(`${origin} sent more than ${maxResponseBytes} bytes`, { cause: error, details: { origin, limit: maxResponseBytes } });
+  }
   if (callerSignal?.aborted) return new AbortedError(`request to ${origin} aborted by the caller`, { cause: error });
-  if (deadline.aborted) return new TimeoutError(`${origin}: the request's deadline passed`, 'deadline', { cause: error });
+  if (deadlinePassed) return new TimeoutError(`${origin}: the request's deadline passed`, 'deadline', { cause: error });
   if (error instanceof undiciErrors.ConnectTimeoutError) return new TimeoutError(`${origin}: connect timed out`, 'connect', { cause: error });
   if (error instanceof undiciErrors.HeadersTimeoutError) return new TimeoutError(`${origin}: no response headers in time`, 'headers', { cause: error });
   if (error instanceof undiciErrors.BodyTimeoutError) return new TimeoutError(`${origin}: response body stalled`, 'body', { cause: error });
@@ -362,20 +409,6 @@ async function readExcerpt(body: Dispatcher.ResponseData['body']): Promise<strin
   }
   body.destroy();
   return Buffer.concat(chunks).subarray(0, BODY_EXCERPT_BYTES).toString('utf8');
-}
-
-async function readLimited(body: Dispatcher.ResponseData['body'], limit: number, origin: string): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += (chunk as Buffer).length;
-    if (size > limit) {
-      body.destroy();
-      throw new ResponseTooLargeError(`${origin} sent more than ${limit} bytes`, { details: { origin, limit } });
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -2,9 +2,11 @@
 // baseline in the same run (this machine is shared and noisy) and prints, as
 // its very last line, one JSON object:
 // {"bench":"<suite>","value":N,"unit":"...","baseline":N,"ratio":N,...}
+import { httpBench } from './http';
 import { jobsBench } from './jobs';
 
 const SUITES: Record<string, () => Promise<Record<string, unknown>>> = {
+  http: httpBench,
   jobs: jobsBench,
 };
 
