@@ -1,7 +1,7 @@
 import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici';
 import { HTTP_BACKOFF, PERMANENT, backoffDelayMs, classify, type BackoffPolicy } from '@switch-telemetry/errors';
 import type { Logger } from '@switch-telemetry/logging';
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import { BREAKER_FAILURE_THRESHOLD, BREAKER_RESET_TIMEOUT_MS, BreakerRegistry, MAX_BREAKERS, type BreakerState } from './breakers';
 import {
   AbortedError,
@@ -104,7 +104,9 @@ export class HttpClient {
   private readonly o: Required<Omit<HttpClientOptions, 'registry' | 'log' | 'random'>>;
   private readonly random: () => number;
   private readonly log: Logger;
-  private readonly metrics: { requests: Counter<'method' | 'outcome'>; duration: Histogram<'method'>; transitions: Counter<'to'> } | undefined;
+  private readonly metrics: { requests: Counter<'method' | 'outcome'>; transitions: Counter<'to'> } | undefined;
+  /** Counter children by "method outcome": prom-client hashes the labels on every call otherwise. */
+  private readonly counters = new Map<string, { inc(): void }>();
 
   constructor(options: HttpClientOptions) {
     this.log = options.log;
@@ -173,30 +175,31 @@ export class HttpClient {
     const maxAttempts = req.maxAttempts ?? this.o.maxAttempts;
     const deadline = Date.now() + (req.deadlineMs ?? this.o.deadlineMs);
     const retriesAllowed = IDEMPOTENT_METHODS.has(req.method) || req.idempotent === true || req.idempotencyKey !== undefined;
-    const headers: Record<string, string> = { ...(req.headers ?? {}) };
+    // Copied only when we add to it; the caller's object is never written.
+    let headers: Record<string, string> | undefined = req.headers;
     let body: string | Uint8Array | undefined = req.body;
     if (req.json !== undefined) {
       body = JSON.stringify(req.json);
-      headers['content-type'] ??= 'application/json';
+      headers = { 'content-type': 'application/json', ...headers };
     }
-    if ((req.expect ?? 'json') === 'json') headers.accept ??= 'application/json';
-    if (req.idempotencyKey !== undefined) headers['idempotency-key'] = req.idempotencyKey;
+    if (req.idempotencyKey !== undefined) headers = { ...headers, 'idempotency-key': req.idempotencyKey };
 
-    const stopTimer = this.metrics?.duration.labels(req.method).startTimer();
+    const send = (remainingMs: number) => this.send<T>(req, url, origin, headers, body, remainingMs);
     for (let attempt = 1; ; attempt += 1) {
       try {
-        const response = await this.attempt<T>(req, url, origin, headers, body, deadline);
-        this.metrics?.requests.labels(req.method, '2xx').inc();
-        stopTimer?.();
+        if (req.signal?.aborted) throw new AbortedError('the caller aborted the request');
+        const remaining = deadline - Date.now();
+        if (remaining <= 0) throw new TimeoutError(`${origin}: deadline passed`, 'deadline');
+        const response = await this.breakers.fire(origin, () => send(remaining));
+        this.count(req.method, '2xx');
         response.attempts = attempt;
         return response;
-      } catch (error) {
-        this.metrics?.requests.labels(req.method, outcomeOf(error)).inc();
+      } catch (caught) {
+        const error =
+          (caught as { code?: string }).code === 'EOPENBREAKER' ? new CircuitOpenError(origin, this.breakers.msUntilTrial(origin)) : caught;
+        this.count(req.method, outcomeOf(error));
         const wait = this.retryWait(error, attempt, maxAttempts, retriesAllowed, deadline);
-        if (wait === undefined) {
-          stopTimer?.();
-          throw error;
-        }
+        if (wait === undefined) throw error;
         this.log.debug({ origin, attempt, waitMs: wait, err: error }, 'http request failed; retrying');
         await sleep(wait, req.signal);
       }
@@ -235,33 +238,11 @@ export class HttpClient {
     return wait;
   }
 
-  private async attempt<T>(
-    req: HttpRequest,
-    url: URL,
-    origin: string,
-    headers: Record<string, string>,
-    body: string | Uint8Array | undefined,
-    deadline: number,
-  ): Promise<HttpResponse<T>> {
-    if (req.signal?.aborted) throw new AbortedError('the caller aborted the request');
-    const remaining = deadline - Date.now();
-    if (remaining <= 0) throw new TimeoutError(`${origin}: deadline passed`, 'deadline');
-    const msUntilTrial = this.breakers.msUntilTrial(origin);
-    try {
-      return await this.breakers.fire(origin, () => this.send<T>(req, url, origin, headers, body, remaining));
-    } catch (error) {
-      if ((error as { code?: string }).code === 'EOPENBREAKER') {
-        throw new CircuitOpenError(origin, Math.max(msUntilTrial, this.breakers.msUntilTrial(origin)));
-      }
-      throw error;
-    }
-  }
-
   private async send<T>(
     req: HttpRequest,
     url: URL,
     origin: string,
-    headers: Record<string, string>,
+    headers: Record<string, string> | undefined,
     body: string | Uint8Array | undefined,
     remainingMs: number,
   ): Promise<HttpResponse<T>> {
@@ -343,12 +324,6 @@ export class HttpClient {
         labelNames: ['method', 'outcome'] as const,
         registers: [registry],
       }),
-      duration: new Histogram({
-        name: 'http_client_request_duration_seconds',
-        help: 'Outbound HTTP calls, all attempts and waits included',
-        labelNames: ['method'] as const,
-        registers: [registry],
-      }),
       transitions: new Counter({
         name: 'http_client_breaker_transitions_total',
         help: 'Circuit breaker state changes, by the state entered',
@@ -356,6 +331,17 @@ export class HttpClient {
         registers: [registry],
       }),
     };
+  }
+
+  private count(method: string, outcome: string): void {
+    if (!this.metrics) return;
+    const key = `${method} ${outcome}`;
+    let child = this.counters.get(key);
+    if (!child) {
+      child = this.metrics.requests.labels(method, outcome);
+      this.counters.set(key, child);
+    }
+    child.inc();
   }
 
   private breakerStatesSafe(): BreakerState[] {

@@ -7,17 +7,17 @@ import { HttpClient } from '@switch-telemetry/http-client';
 import { createLogger } from '@switch-telemetry/logging';
 import { bestRate, round, windowed } from './measure';
 
-const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 20_000);
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 30_000);
 const CONCURRENCY = 50;
-const ROUNDS = 3;
+const ROUNDS = 5;
 const BREAKERS = 10_000;
 const CONNECTIONS = 100;
 
 const log = createLogger({ app: 'bench', level: 'warn' });
 
 async function startServer(): Promise<{ url: string; stop: () => void }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve(__dirname, 'http-server.ts')], {
-    cwd: resolve(__dirname, '..', '..', '..'),
+  // npm run bench runs from the repository root.
+  const child = spawn(process.execPath, [resolve(process.cwd(), 'tools', 'bench', 'src', 'http-server.mjs')], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const port = await new Promise<string>((res, rej) => {

@@ -1,0 +1,21 @@
+// `npm run bench -- <suite>`: bundles tools/bench with esbuild (as the apps
+// are bundled for production, so the code measured is the code shipped:
+// no TypeScript loader in the path) and runs it with --expose-gc.
+import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..', '..');
+const outfile = resolve(root, 'dist', 'tools', 'bench', 'main.js');
+await build({
+  entryPoints: [resolve(root, 'tools', 'bench', 'src', 'main.ts')],
+  outfile,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  external: ['pg-native'],
+  logLevel: 'warning',
+});
+const run = spawnSync(process.execPath, ['--expose-gc', outfile, ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
+process.exit(run.status ?? 1);
