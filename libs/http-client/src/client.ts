@@ -263,8 +263,8 @@ export class HttpClient {
         headers,
         body,
         dispatcher: this.agent,
-        headersTimeout: Math.min(this.o.receiveTimeoutMs, remainingMs),
-        ...(signal ? { signal } : {}),
+        headersTimeout: remainingMs < this.o.receiveTimeoutMs ? remainingMs : this.o.receiveTimeoutMs,
+        signal,
       });
     } catch (error) {
       this.deadlines.unwatch(deadline);
