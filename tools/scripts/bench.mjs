@@ -2,6 +2,7 @@
 // are bundled for production, so the code measured is the code shipped:
 // no TypeScript loader in the path) and runs it with --expose-gc.
 import { build } from 'esbuild';
+import { cpSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 
@@ -17,5 +18,7 @@ await build({
   external: ['pg-native'],
   logLevel: 'warning',
 });
+// The migrations travel with the bundle (the db lib looks beside it).
+cpSync(resolve(root, 'libs', 'db', 'migrations'), resolve(root, 'dist', 'tools', 'bench', 'migrations'), { recursive: true });
 const run = spawnSync(process.execPath, ['--expose-gc', outfile, ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
 process.exit(run.status ?? 1);

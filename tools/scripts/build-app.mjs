@@ -2,6 +2,7 @@
 // its `build` target). One file per app keeps the container image small: no
 // TypeScript, no dev dependencies, no workspace symlinks at run time.
 import { build } from 'esbuild';
+import { cpSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 
 const appDir = process.cwd();
@@ -20,4 +21,6 @@ await build({
   external: ['pg-native'],
   logLevel: 'warning',
 });
+// The migrations travel with the bundle (the db lib looks beside it).
+cpSync(resolve(appDir, '..', '..', 'libs', 'db', 'migrations'), resolve(outfile, '..', 'migrations'), { recursive: true });
 console.log(`built ${outfile}`);

@@ -1,12 +1,17 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Pool } from 'pg';
 import type { Logger } from '@switch-telemetry/logging';
 import { MigrationChangedError, MigrationFailedError } from './errors';
 
-/** The repo's migrations: forward-only SQL files, applied in name order. */
-export const MIGRATIONS_DIR = resolve(__dirname, '..', 'migrations');
+/**
+ * The repo's migrations: forward-only SQL files, applied in name order.
+ * `$MIGRATIONS_DIR` when set; else beside the code: `migrations/` next to a
+ * bundle (the build copies them there), or `libs/db/migrations` in the repo.
+ */
+export const MIGRATIONS_DIR =
+  process.env.MIGRATIONS_DIR ?? [resolve(__dirname, 'migrations'), resolve(__dirname, '..', 'migrations')].find((d) => existsSync(d)) ?? resolve(__dirname, '..', 'migrations');
 
 // Any constant works; it only has to be the same for every migrator.
 const MIGRATION_LOCK_KEY = 0x5717_0001;
