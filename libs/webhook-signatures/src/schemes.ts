@@ -1,0 +1,137 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { SecretInvalidError, SignatureInvalidError, SignatureMissingError, TimestampOutOfToleranceError } from './errors';
+
+export type Scheme = 'hex' | 'github' | 'standard';
+export const SCHEMES: readonly Scheme[] = ['hex', 'github', 'standard'];
+
+/** Header names as received (Node lower-cases them). */
+export type Headers = Record<string, string | string[] | undefined>;
+
+/** Standard Webhooks: ±5 minutes between the signed timestamp and our clock. */
+export const STANDARD_TOLERANCE_S = 300;
+
+export interface Verified {
+  /**
+   * Identifies the delivery: `webhook-id` when the scheme has one, else a
+   * hash of the body and the signature, so a sender's repeat of the same
+   * delivery is recognised.
+   */
+  deliveryId: string;
+}
+
+export interface VerifyOptions {
+  scheme: Scheme;
+  /** Several for rotation: any one may have signed. */
+  secrets: readonly string[];
+  headers: Headers;
+  /** The exact bytes received. */
+  body: Buffer;
+  /** Seconds since the epoch; injectable for tests. */
+  nowS?: number;
+  toleranceS?: number;
+}
+
+function header(headers: Headers, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function hmac(key: Buffer | string, ...parts: Array<Buffer | string>): Buffer {
+  const mac = createHmac('sha256', key);
+  for (const part of parts) mac.update(part);
+  return mac.digest();
+}
+
+/** Constant-time equality of two byte strings; different lengths are unequal. */
+function same(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** The key of a Standard Webhooks secret (`whsec_<base64>`); a secret without the prefix is used as raw bytes. */
+export function standardKey(secret: string): Buffer {
+  if (!secret.startsWith('whsec_')) return Buffer.from(secret, 'utf8');
+  const encoded = secret.slice('whsec_'.length);
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded)) throw new SecretInvalidError('a whsec_ secret must be base64 after the prefix');
+  return Buffer.from(encoded, 'base64');
+}
+
+const HEX_SIG = /^[0-9a-f]{64}$/;
+
+function verifyHexDigest(received: string | undefined, secrets: readonly string[], body: Buffer, name: string): Verified {
+  if (received === undefined || !HEX_SIG.test(received)) {
+    throw new SignatureMissingError(`${name} must be 64 lowercase hex digits`);
+  }
+  const got = Buffer.from(received, 'hex');
+  // Every secret is tried, so the time taken does not tell which matched.
+  let ok = false;
+  for (const secret of secrets) ok = same(hmac(secret, body), got) || ok;
+  if (!ok) throw new SignatureInvalidError(`${name} does not match`);
+  return { deliveryId: createHash('sha256').update(body).update('\0').update(received).digest('hex').slice(0, 32) };
+}
+
+function verifyStandard(options: VerifyOptions): Verified {
+  const id = header(options.headers, 'webhook-id');
+  const timestamp = header(options.headers, 'webhook-timestamp');
+  const signatures = header(options.headers, 'webhook-signature');
+  if (!id || !timestamp || !signatures) throw new SignatureMissingError('webhook-id, webhook-timestamp and webhook-signature are required');
+  if (!/^[A-Za-z0-9_.:-]{1,256}$/.test(id)) throw new SignatureMissingError('webhook-id has characters outside A-Z a-z 0-9 _ . : -');
+  if (!/^\d{1,12}$/.test(timestamp)) throw new SignatureMissingError('webhook-timestamp must be whole seconds since the epoch');
+  const now = options.nowS ?? Math.floor(Date.now() / 1_000);
+  const tolerance = options.toleranceS ?? STANDARD_TOLERANCE_S;
+  if (Math.abs(now - Number(timestamp)) > tolerance) {
+    throw new TimestampOutOfToleranceError(`webhook-timestamp is more than ${tolerance} s from now`);
+  }
+  const received = signatures
+    .split(' ')
+    .filter((s) => s.startsWith('v1,'))
+    .map((s) => Buffer.from(s.slice(3), 'base64'));
+  if (received.length === 0) throw new SignatureMissingError('webhook-signature has no v1 signature');
+  let ok = false;
+  for (const secret of options.secrets) {
+    const expected = hmac(standardKey(secret), id, '.', timestamp, '.', options.body);
+    for (const sig of received) ok = same(expected, sig) || ok;
+  }
+  if (!ok) throw new SignatureInvalidError('no webhook-signature matches');
+  return { deliveryId: id };
+}
+
+/**
+ * Verifies a delivery's signature over the exact received bytes with any of
+ * the source's secrets, in constant time per comparison. Throws a typed
+ * error (missing, invalid, out of tolerance) otherwise.
+ */
+export function verifySignature(options: VerifyOptions): Verified {
+  switch (options.scheme) {
+    case 'hex':
+      return verifyHexDigest(header(options.headers, 'x-webhook-signature'), options.secrets, options.body, 'x-webhook-signature');
+    case 'github': {
+      const value = header(options.headers, 'x-hub-signature-256');
+      const digest = value?.startsWith('sha256=') ? value.slice('sha256='.length) : undefined;
+      return verifyHexDigest(digest, options.secrets, options.body, 'x-hub-signature-256');
+    }
+    case 'standard':
+      return verifyStandard(options);
+  }
+}
+
+/** Headers that sign `body` under `scheme` (outgoing webhooks; also tests of the receiving side). */
+export function signatureHeaders(
+  scheme: Scheme,
+  secret: string,
+  body: Buffer | string,
+  options: { id?: string; timestampS?: number } = {},
+): Record<string, string> {
+  const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+  switch (scheme) {
+    case 'hex':
+      return { 'x-webhook-signature': hmac(secret, bytes).toString('hex') };
+    case 'github':
+      return { 'x-hub-signature-256': `sha256=${hmac(secret, bytes).toString('hex')}` };
+    case 'standard': {
+      const id = options.id ?? `msg_${createHash('sha256').update(bytes).digest('hex').slice(0, 24)}`;
+      const ts = String(options.timestampS ?? Math.floor(Date.now() / 1_000));
+      const sig = hmac(standardKey(secret), id, '.', ts, '.', bytes).toString('base64');
+      return { 'webhook-id': id, 'webhook-timestamp': ts, 'webhook-signature': `v1,${sig}` };
+    }
+  }
+}

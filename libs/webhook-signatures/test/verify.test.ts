@@ -1,0 +1,102 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
+import { ErrorCodes, assertUniqueCodes } from '@switch-telemetry/errors';
+import {
+  SignatureErrorCodes,
+  SignatureInvalidError,
+  SignatureMissingError,
+  TimestampOutOfToleranceError,
+  signatureHeaders,
+  verifySignature,
+} from '../src';
+
+// Signatures here come from implementations other than the code under test:
+// node's HMAC written out by hand for hex/github, the standardwebhooks package for standard.
+const body = Buffer.from('{"event":"device.created","device":{"id":"leaf-01"}}');
+const hexOf = (secret: string, bytes: Buffer) => createHmac('sha256', secret).update(bytes).digest('hex');
+const whsec = `whsec_${randomBytes(24).toString('base64')}`;
+
+describe('hex scheme (the seed)', () => {
+  it('accepts the lowercase hex HMAC of the exact bytes, with any configured secret', () => {
+    const headers = { 'x-webhook-signature': hexOf('second', body) };
+    expect(verifySignature({ scheme: 'hex', secrets: ['first', 'second'], headers, body }).deliveryId).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('refuses a signature of other bytes, a missing header, and uppercase hex', () => {
+    const other = Buffer.from(body.toString().replace('leaf-01', 'leaf-02'));
+    expect(() => verifySignature({ scheme: 'hex', secrets: ['s'], headers: { 'x-webhook-signature': hexOf('s', other) }, body })).toThrow(
+      SignatureInvalidError,
+    );
+    expect(() => verifySignature({ scheme: 'hex', secrets: ['s'], headers: {}, body })).toThrow(SignatureMissingError);
+    expect(() =>
+      verifySignature({ scheme: 'hex', secrets: ['s'], headers: { 'x-webhook-signature': hexOf('s', body).toUpperCase() }, body }),
+    ).toThrow(SignatureMissingError);
+  });
+
+  it('gives the same delivery id to the same delivery and a different one to another', () => {
+    const a = verifySignature({ scheme: 'hex', secrets: ['s'], headers: { 'x-webhook-signature': hexOf('s', body) }, body });
+    const b = verifySignature({ scheme: 'hex', secrets: ['s'], headers: { 'x-webhook-signature': hexOf('s', body) }, body });
+    const other = Buffer.from('{"event":"x"}');
+    const c = verifySignature({ scheme: 'hex', secrets: ['s'], headers: { 'x-webhook-signature': hexOf('s', other) }, body: other });
+    expect(a.deliveryId).toBe(b.deliveryId);
+    expect(c.deliveryId).not.toBe(a.deliveryId);
+  });
+});
+
+describe('github scheme', () => {
+  it('accepts sha256=<hex> and refuses the bare hex', () => {
+    const sig = hexOf('gh-secret', body);
+    expect(() => verifySignature({ scheme: 'github', secrets: ['gh-secret'], headers: { 'x-hub-signature-256': `sha256=${sig}` }, body })).not.toThrow();
+    expect(() => verifySignature({ scheme: 'github', secrets: ['gh-secret'], headers: { 'x-hub-signature-256': sig }, body })).toThrow(
+      SignatureMissingError,
+    );
+  });
+});
+
+describe('standard scheme (Standard Webhooks)', () => {
+  const wh = new Webhook(whsec);
+  const now = new Date();
+  const sign = (id: string, at: Date) => ({
+    'webhook-id': id,
+    'webhook-timestamp': String(Math.floor(at.getTime() / 1_000)),
+    'webhook-signature': wh.sign(id, at, body.toString()),
+  });
+
+  it('accepts a signature made by the standardwebhooks package and returns webhook-id', () => {
+    expect(verifySignature({ scheme: 'standard', secrets: [whsec], headers: sign('msg_1', now), body })).toEqual({ deliveryId: 'msg_1' });
+  });
+
+  it('accepts when one of several signatures in the header matches (key rotation on the sender)', () => {
+    const headers = sign('msg_2', now);
+    headers['webhook-signature'] = `v1,${randomBytes(32).toString('base64')} ${headers['webhook-signature']}`;
+    expect(() => verifySignature({ scheme: 'standard', secrets: [whsec], headers, body })).not.toThrow();
+  });
+
+  it('refuses a replay outside the ±5 min tolerance, either way', () => {
+    const old = new Date(now.getTime() - 6 * 60_000);
+    const future = new Date(now.getTime() + 6 * 60_000);
+    expect(() => verifySignature({ scheme: 'standard', secrets: [whsec], headers: sign('msg_3', old), body })).toThrow(TimestampOutOfToleranceError);
+    expect(() => verifySignature({ scheme: 'standard', secrets: [whsec], headers: sign('msg_3', future), body })).toThrow(TimestampOutOfToleranceError);
+    const edge = new Date(now.getTime() - 4 * 60_000);
+    expect(() => verifySignature({ scheme: 'standard', secrets: [whsec], headers: sign('msg_3', edge), body })).not.toThrow();
+  });
+
+  it('refuses a tampered id, body or secret', () => {
+    const headers = sign('msg_4', now);
+    expect(() => verifySignature({ scheme: 'standard', secrets: [whsec], headers: { ...headers, 'webhook-id': 'msg_5' }, body })).toThrow(
+      SignatureInvalidError,
+    );
+    expect(() => verifySignature({ scheme: 'standard', secrets: [whsec], headers, body: Buffer.from('{}') })).toThrow(SignatureInvalidError);
+    const other = `whsec_${randomBytes(24).toString('base64')}`;
+    expect(() => verifySignature({ scheme: 'standard', secrets: [other], headers, body })).toThrow(SignatureInvalidError);
+  });
+
+  it('agrees with the package both ways: what we sign, it verifies', () => {
+    const headers = signatureHeaders('standard', whsec, body, { id: 'msg_6' });
+    expect(() => wh.verify(body.toString(), headers)).not.toThrow();
+  });
+});
+
+it('has unique error codes', () => {
+  expect(() => assertUniqueCodes(ErrorCodes, SignatureErrorCodes)).not.toThrow();
+});
