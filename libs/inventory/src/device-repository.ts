@@ -1,0 +1,178 @@
+import type { Pool, PoolClient } from '@switch-telemetry/db';
+import type { Device, DeviceInput, DevicePatch, Subscription } from './device';
+import { DeviceConflictError } from './errors';
+
+export interface DeviceFilter {
+  protocol?: 'gnmi' | 'netconf';
+  /** `key=value` on the tags. */
+  tag?: { key: string; value: string };
+  /** Case-insensitive part of the id, name or address. */
+  search?: string;
+  /** Keyset paging: devices with an id after this one. */
+  after?: string;
+  /** Page size, 1..500. */
+  limit?: number;
+}
+
+interface DeviceRow {
+  id: string;
+  name: string;
+  protocol: 'gnmi' | 'netconf';
+  address: string;
+  port: number;
+  credentials_ref: string | null;
+  tls: Device['tls'];
+  host_key: Device['host_key'];
+  tags: Record<string, string>;
+  enabled: boolean;
+  created_at: Date;
+  updated_at: Date;
+  subscriptions: Subscription[] | null;
+}
+
+const SELECT = `
+  SELECT d.*, COALESCE((
+    SELECT json_agg(json_strip_nulls(json_build_object('name', s.name, 'paths', s.paths, 'mode', s.mode,
+             'interval_ms', s.interval_ms, 'options', s.options)) ORDER BY s.name)
+      FROM device_subscriptions s WHERE s.device_id = d.id), '[]'::json) AS subscriptions
+  FROM devices d`;
+
+function fromRow(row: DeviceRow): Device {
+  return {
+    id: row.id,
+    name: row.name,
+    protocol: row.protocol,
+    address: row.address,
+    port: row.port,
+    credentials_ref: row.credentials_ref,
+    tls: row.tls,
+    host_key: row.host_key,
+    tags: row.tags,
+    enabled: row.enabled,
+    // Stored options default to {}; an empty one is left out, as it came in.
+    subscriptions: (row.subscriptions ?? []).map(({ options, ...s }) => (options && Object.keys(options).length > 0 ? { ...s, options } : s)),
+    created_at: row.created_at.toISOString(),
+    updated_at: row.updated_at.toISOString(),
+  };
+}
+
+function stripUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** The devices and device_subscriptions tables (DESIGN.md: discovery writes; ingress REST writes for users). */
+export class DeviceRepository {
+  constructor(private readonly pool: Pool) {}
+
+  async get(id: string, client: Pool | PoolClient = this.pool): Promise<Device | undefined> {
+    const { rows } = await client.query<DeviceRow>(`${SELECT} WHERE d.id = $1`, [id]);
+    return rows[0] && fromRow(rows[0]);
+  }
+
+  /** Creates or replaces a device and its subscriptions. `created` tells which. */
+  async upsert(input: DeviceInput, client?: PoolClient): Promise<{ device: Device; created: boolean }> {
+    return this.inTransaction(client, async (tx) => {
+      let inserted: boolean;
+      try {
+        const { rows } = await tx.query<{ inserted: boolean }>(
+          `INSERT INTO devices (id, name, protocol, address, port, credentials_ref, tls, host_key, tags, enabled)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+           ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, protocol = EXCLUDED.protocol, address = EXCLUDED.address,
+             port = EXCLUDED.port, credentials_ref = EXCLUDED.credentials_ref, tls = EXCLUDED.tls, host_key = EXCLUDED.host_key,
+             tags = EXCLUDED.tags, enabled = EXCLUDED.enabled, updated_at = now()
+           RETURNING (xmax = 0) AS inserted`,
+          [
+            input.id,
+            input.name,
+            input.protocol,
+            input.address,
+            input.port,
+            input.credentials_ref ?? null,
+            JSON.stringify(input.tls),
+            JSON.stringify(input.host_key),
+            JSON.stringify(input.tags),
+            input.enabled,
+          ],
+        );
+        inserted = rows[0]!.inserted;
+      } catch (err) {
+        throw conflictOr(err, input);
+      }
+      await this.replaceSubscriptions(tx, input.id, input.subscriptions);
+      return { device: (await this.get(input.id, tx))!, created: inserted };
+    });
+  }
+
+  /** Applies a partial update; undefined when there is no such device. */
+  async update(id: string, patch: DevicePatch): Promise<Device | undefined> {
+    return this.inTransaction(undefined, async (tx) => {
+      const current = await this.get(id, tx);
+      if (!current) return undefined;
+      const { created_at: _c, updated_at: _u, ...rest } = current;
+      const next = { ...rest, ...stripUndefined(patch) } as DeviceInput;
+      return (await this.upsert(next, tx)).device;
+    });
+  }
+
+  /** Deletes a device (its subscriptions go with it); false when there was none. */
+  async delete(id: string, client: Pool | PoolClient = this.pool): Promise<boolean> {
+    const { rowCount } = await client.query('DELETE FROM devices WHERE id = $1', [id]);
+    return (rowCount ?? 0) > 0;
+  }
+
+  /** One page of devices in id order, and the cursor of the next page. */
+  async list(filter: DeviceFilter = {}): Promise<{ devices: Device[]; next?: string }> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.protocol) where.push(`d.protocol = $${params.push(filter.protocol)}`);
+    if (filter.tag) where.push(`d.tags ->> $${params.push(filter.tag.key)} = $${params.push(filter.tag.value)}`);
+    if (filter.search) {
+      const p = `$${params.push(`%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)}`;
+      where.push(`(d.id ILIKE ${p} OR d.name ILIKE ${p} OR d.address ILIKE ${p})`);
+    }
+    if (filter.after) where.push(`d.id > $${params.push(filter.after)}`);
+    const limit = Math.min(Math.max(filter.limit ?? 100, 1), 500);
+    const { rows } = await this.pool.query<DeviceRow>(
+      `${SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY d.id LIMIT ${limit + 1}`,
+      params,
+    );
+    const devices = rows.slice(0, limit).map(fromRow);
+    return rows.length > limit ? { devices, next: devices[devices.length - 1]!.id } : { devices };
+  }
+
+  /** Runs `fn` in a transaction on `client`, or on a fresh one from the pool. */
+  async inTransaction<T>(client: PoolClient | undefined, fn: (tx: PoolClient) => Promise<T>): Promise<T> {
+    if (client) return fn(client);
+    const tx = await this.pool.connect();
+    try {
+      await tx.query('BEGIN');
+      const result = await fn(tx);
+      await tx.query('COMMIT');
+      return result;
+    } catch (err) {
+      await tx.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      tx.release();
+    }
+  }
+
+  private async replaceSubscriptions(tx: PoolClient, deviceId: string, subscriptions: Subscription[]): Promise<void> {
+    await tx.query('DELETE FROM device_subscriptions WHERE device_id = $1', [deviceId]);
+    for (const s of subscriptions) {
+      await tx.query(
+        `INSERT INTO device_subscriptions (device_id, name, paths, mode, interval_ms, options) VALUES ($1, $2, $3, $4, $5, $6)`,
+        [deviceId, s.name, s.paths, s.mode, s.interval_ms ?? null, JSON.stringify(s.options ?? {})],
+      );
+    }
+  }
+}
+
+function conflictOr(err: unknown, input: DeviceInput): unknown {
+  if ((err as { code?: string }).code === '23505') {
+    return new DeviceConflictError(`another device already uses ${input.address}:${input.port}`, {
+      details: { address: input.address, port: input.port },
+    });
+  }
+  return err;
+}

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { defineJob } from '@switch-telemetry/jobs';
+import { cidrSchema } from './device';
+
+/** An accepted incoming webhook, processed in the discovery app (DESIGN.md). */
+export const webhookProcessJob = defineJob({
+  name: 'webhook-process',
+  queue: 'default',
+  args: z.object({
+    source: z.string(),
+    deliveryId: z.string(),
+    event: z.string(),
+    payload: z.record(z.string(), z.unknown()),
+  }),
+  maxAttempts: 5,
+});
+
+/** Scan one subnet (the seed's DeviceDiscovery: 3 attempts, unique for 5 minutes). */
+export const discoveryScanJob = defineJob({
+  name: 'discovery-scan',
+  queue: 'discovery',
+  args: z.object({ subnet: cidrSchema }),
+  maxAttempts: 3,
+  unique: true,
+});
