@@ -1,5 +1,5 @@
 export { ConfigErrorCodes, EXIT_CONFIG } from './codes';
 export { ConfigError, type ConfigProblem } from './config-error';
 export { loadConfig, type Env, type LoadConfigOptions } from './load-config';
-export { LOG_LEVELS, MAX_TIMER_MS, durationMs, flag, integer, logLevel, oneOf, port, secret, url } from './schema';
+export { LOG_LEVELS, MAX_TIMER_MS, durationMs, flag, integer, jsonOf, logLevel, oneOf, port, secret, url } from './schema';
 export { z } from 'zod';

@@ -1,5 +1,5 @@
 import { ErrorCodes, assertUniqueCodes } from '@switch-telemetry/errors';
-import { ConfigError, ConfigErrorCodes, durationMs, flag, loadConfig, logLevel, port, secret, url, z } from './index';
+import { ConfigError, ConfigErrorCodes, durationMs, flag, jsonOf, loadConfig, logLevel, port, secret, url, z } from './index';
 
 const schema = z.object({
   NATS_URL: url('nats://127.0.0.1:4222', ['nats', 'tls']),
@@ -109,6 +109,15 @@ describe('loadConfig', () => {
   it('never puts a value into the error message', () => {
     const problems = problemsOf(() => loadConfig(schema, { env: { API_TOKEN: '', NATS_URL: 'http://user:hunter2@x' } }));
     expect(JSON.stringify(problems)).not.toContain('hunter2');
+  });
+
+  it('parses a JSON variable and names the element that is wrong', () => {
+    const sources = z.object({ SOURCES: jsonOf(z.array(z.object({ name: z.string(), secrets: z.array(z.string()).min(1) }))) });
+    expect(loadConfig(sources, { env: { SOURCES: '[{"name":"nms","secrets":["s"]}]' } }).SOURCES).toEqual([{ name: 'nms', secrets: ['s'] }]);
+    expect(problemsOf(() => loadConfig(sources, { env: { SOURCES: '[{"name":' } }))).toEqual([{ variable: 'SOURCES', problem: 'must be valid JSON' }]);
+    const problems = problemsOf(() => loadConfig(sources, { env: { SOURCES: '[{"name":"nms","secrets":[]}]' } }));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]!.variable).toBe('SOURCES');
   });
 
   it('has unique error codes', () => {

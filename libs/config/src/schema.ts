@@ -72,3 +72,18 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 export function logLevel(defaultLevel: (typeof LOG_LEVELS)[number] = 'info') {
   return oneOf(LOG_LEVELS, defaultLevel);
 }
+
+/** A JSON document (usually given as `<NAME>_FILE`) validated by `schema`. */
+export function jsonOf<T extends z.ZodType>(schema: T) {
+  return z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be valid JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+}

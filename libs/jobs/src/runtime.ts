@@ -51,6 +51,13 @@ export interface EnqueueOptions {
   runAt?: Date;
   /** Run no earlier than this many ms from now. */
   runInMs?: number;
+  /**
+   * The job's id, chosen by the caller (a webhook delivery): enqueueing the
+   * same id again within the JOBS stream's duplicate window stores one job.
+   */
+  id?: string;
+  /** How long to wait for JetStream to store it (default 5 s). */
+  timeoutMs?: number;
 }
 
 export interface Enqueued {
@@ -173,7 +180,10 @@ export class JobRuntime {
    * When this resolves, the job is stored.
    */
   async enqueue<A>(type: JobType<A>, args: A, options: EnqueueOptions = {}): Promise<Enqueued> {
-    return this.enqueueWith(type, args, options);
+    if (options.id !== undefined && !/^[A-Za-z0-9_.:-]{1,200}$/.test(options.id)) {
+      throw new InvalidJobArgsError(`job id must be 1-200 of A-Z a-z 0-9 _ . : -`, { details: { job: type.name } });
+    }
+    return this.enqueueWith(type, args, options, options.id === undefined ? undefined : { id: options.id, msgId: options.id });
   }
 
   private async enqueueSlot(entry: CronEntry, slotMs: number): Promise<void> {
@@ -219,7 +229,7 @@ export class JobRuntime {
     let ack;
     try {
       ack = await this.options.bus.js.publish(subject, encodeEnvelope(envelope), {
-        timeout: PUBLISH_TIMEOUT_MS,
+        timeout: options.timeoutMs ?? PUBLISH_TIMEOUT_MS,
         ...(msgId === undefined ? {} : { msgID: msgId }),
       });
     } catch (cause) {

@@ -154,6 +154,22 @@ describe('job runtime against the real NATS and PostgreSQL', () => {
     expect(different.id).not.toBe(results[0]!.id);
   });
 
+  it('stores a job enqueued twice with the same caller-chosen id once', async () => {
+    const queue = nextQueue();
+    const type = defineJob({ name: 'delivery', queue, args: z.object({ n: z.number() }) });
+    let runs = 0;
+    const runtime = await env.runtime({ queues: { [queue]: 1 } });
+    await started(runtime.work(type, async () => void (runs += 1)));
+    const first = await runtime.enqueue(type, { n: 1 }, { id: 'wh-nms-msg_1' });
+    const again = await runtime.enqueue(type, { n: 1 }, { id: 'wh-nms-msg_1' });
+    expect(first).toEqual({ id: 'wh-nms-msg_1', duplicate: false });
+    expect(again).toEqual({ id: 'wh-nms-msg_1', duplicate: true });
+    await waitUntil(() => runs === 1, 5_000, 'one run');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(runs).toBe(1);
+    await expect(runtime.enqueue(type, { n: 1 }, { id: 'has space' })).rejects.toBeInstanceOf(InvalidJobArgsError);
+  });
+
   it('refuses bad arguments at enqueue, naming the field, and stores nothing', async () => {
     const queue = nextQueue();
     const type = defineJob({ name: 'typed', queue, args: z.object({ subnet: z.string().min(9), count: z.number().int() }) });

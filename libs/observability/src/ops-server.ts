@@ -40,18 +40,30 @@ async function runCheck(name: string, check: ReadinessCheck, timeoutMs: number):
   }
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
+function send(res: ServerResponse, answer: OpsAnswer): void {
+  res.writeHead(answer.status, { 'content-type': answer.contentType, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(answer.body) });
+  res.end(answer.body);
 }
 
-/**
- * The HTTP server every app mounts: `/healthz` (the process is alive),
- * `/readyz` (every dependency answered within the readiness timeout),
- * `/metrics` (Prometheus text format).
- */
-export async function startOpsServer(options: OpsServerOptions): Promise<OpsServer> {
+/** What an ops endpoint answers: status, content type and body. */
+export interface OpsAnswer {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+/** The three ops endpoints, independent of the HTTP server that serves them. */
+export interface OpsEndpoints {
+  /** Answers `/healthz`, `/readyz` or `/metrics`; undefined for any other path. */
+  answer(path: string): Promise<OpsAnswer | undefined>;
+  /** From now on /readyz answers 503 "stopping" so load balancers move away. */
+  markStopping(): void;
+}
+
+const json = (status: number, body: unknown): OpsAnswer => ({ status, contentType: 'application/json', body: JSON.stringify(body) });
+
+/** `/healthz` (the process is alive), `/readyz` (every dependency answered in time), `/metrics` (Prometheus text). */
+export function createOpsEndpoints(options: Omit<OpsServerOptions, 'host' | 'port'>): OpsEndpoints {
   const timeoutMs = options.readinessTimeoutMs ?? READINESS_TIMEOUT_MS;
   let stopping = false;
   const up = new Gauge({
@@ -61,8 +73,8 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
     registers: [options.registry],
   });
 
-  async function readiness(res: ServerResponse): Promise<void> {
-    if (stopping) return sendJson(res, 503, { status: 'stopping' });
+  async function readiness(): Promise<OpsAnswer> {
+    if (stopping) return json(503, { status: 'stopping' });
     const names = Object.keys(options.checks);
     const results = await Promise.all(names.map((name) => runCheck(name, options.checks[name]!, timeoutMs)));
     const checks: Record<string, string> = {};
@@ -72,35 +84,48 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
       up.set({ dependency: name }, result.ok ? 1 : 0);
     });
     const ready = results.every((r) => r.ok);
-    sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'unavailable', checks });
+    return json(ready ? 200 : 503, { status: ready ? 'ready' : 'unavailable', checks });
   }
 
+  return {
+    async answer(path) {
+      switch (path) {
+        case '/healthz':
+          return json(200, { status: 'ok' });
+        case '/readyz':
+          return readiness();
+        case '/metrics':
+          return { status: 200, contentType: options.registry.contentType, body: await options.registry.metrics() };
+        default:
+          return undefined;
+      }
+    },
+    markStopping() {
+      stopping = true;
+    },
+  };
+}
+
+/** A node:http server for the ops endpoints alone (apps without an HTTP API of their own). */
+export async function startOpsServer(options: OpsServerOptions): Promise<OpsServer> {
+  return serveOps(createOpsEndpoints(options), options);
+}
+
+/** Serves existing ops endpoints on their own node:http server. */
+export async function serveOps(endpoints: OpsEndpoints, options: Pick<OpsServerOptions, 'host' | 'port' | 'log'>): Promise<OpsServer> {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('allow', 'GET, HEAD');
-      return sendJson(res, 405, { error: 'method not allowed' });
+      return send(res, json(405, { error: 'method not allowed' }));
     }
-    switch (path) {
-      case '/healthz':
-        return sendJson(res, 200, { status: 'ok' });
-      case '/readyz':
-        return readiness(res);
-      case '/metrics': {
-        const text = await options.registry.metrics();
-        res.writeHead(200, { 'content-type': options.registry.contentType });
-        res.end(text);
-        return;
-      }
-      default:
-        return sendJson(res, 404, { error: 'not found' });
-    }
+    send(res, (await endpoints.answer(path)) ?? json(404, { error: 'not found' }));
   }
 
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((err) => {
       options.log.error({ err, path: req.url }, 'ops endpoint failed');
-      if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+      if (!res.headersSent) send(res, json(500, { error: 'internal error' }));
       else res.destroy();
     });
   });
@@ -120,9 +145,7 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
 
   return {
     port,
-    markStopping() {
-      stopping = true;
-    },
+    markStopping: () => endpoints.markStopping(),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

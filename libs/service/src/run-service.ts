@@ -5,7 +5,7 @@ import { createPool, probeDb, type Pool } from '@switch-telemetry/db';
 import { HttpClient, httpClientOptionsFrom } from '@switch-telemetry/http-client';
 import { JobRuntime } from '@switch-telemetry/jobs';
 import { createLogger, type Logger } from '@switch-telemetry/logging';
-import { createMetricsRegistry, startOpsServer, type OpsServer, type Registry } from '@switch-telemetry/observability';
+import { createMetricsRegistry, createOpsEndpoints, serveOps, type OpsEndpoints, type Registry } from '@switch-telemetry/observability';
 import { serviceConfigShape, type ServiceConfig } from './config';
 import { EXIT_FAILURE, EXIT_OK, EXIT_UNAVAILABLE } from './exit-codes';
 
@@ -25,6 +25,12 @@ export interface ServiceContext<C> {
   http: HttpClient;
 }
 
+/** An HTTP server an app runs itself (the ingress API); it must serve the ops endpoints too. */
+export interface HttpHandle {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
 /** What an app's `start` may hand back: its own work, stopped first on SIGTERM. */
 export interface AppHandle {
   stop(): Promise<void>;
@@ -38,6 +44,12 @@ export interface ServiceSpec<S extends z.ZodRawShape> {
   /** Prefixes the app owns (`INGRESS_`): unknown variables under them are errors. */
   ownedPrefixes: string[];
   start?: (ctx: ServiceContext<ServiceConfig & z.infer<z.ZodObject<S>>>) => Promise<AppHandle | void>;
+  /**
+   * Serve HTTP yourself on HTTP_HOST:HTTP_PORT, mounting `ops` (/healthz,
+   * /readyz, /metrics) beside your routes. Without it, the ops endpoints get
+   * a server of their own.
+   */
+  http?: (ctx: ServiceContext<ServiceConfig & z.infer<z.ZodObject<S>>>, ops: OpsEndpoints) => Promise<HttpHandle>;
 }
 
 export interface RunOptions {
@@ -143,18 +155,19 @@ export async function runService<S extends z.ZodRawShape>(
   const http = new HttpClient({ ...httpClientOptionsFrom(config), log: log.child({ component: 'http' }), registry: metrics });
   const ctx: ServiceContext<typeof config> = { config, log, bus, topology, pool, metrics, jobs, http };
   let appHandle: AppHandle | void;
-  let ops: OpsServer;
+  const ops = createOpsEndpoints({
+    registry: metrics,
+    log: log.child({ component: 'ops' }),
+    readinessTimeoutMs: config.READINESS_TIMEOUT_MS,
+    checks: { nats: () => bus.probe(), postgres: () => probeDb(pool, config.READINESS_TIMEOUT_MS) },
+  });
+  let server: HttpHandle;
   try {
     appHandle = await spec.start?.(ctx);
     await jobs.start();
-    ops = await startOpsServer({
-      host: config.HTTP_HOST,
-      port: config.HTTP_PORT,
-      registry: metrics,
-      log: log.child({ component: 'ops' }),
-      readinessTimeoutMs: config.READINESS_TIMEOUT_MS,
-      checks: { nats: () => bus.probe(), postgres: () => probeDb(pool, config.READINESS_TIMEOUT_MS) },
-    });
+    server = spec.http
+      ? await spec.http(ctx, ops)
+      : await serveOps(ops, { host: config.HTTP_HOST, port: config.HTTP_PORT, log: log.child({ component: 'ops' }) });
   } catch (err) {
     log.fatal({ err }, 'start-up failed; exiting');
     await jobs.stop(0);
@@ -183,7 +196,7 @@ export async function runService<S extends z.ZodRawShape>(
         await http.close();
         await bus.close();
         await pool.end();
-        await ops.close();
+        await server.close();
       } catch (err) {
         log.error({ err }, 'stop failed');
         code = EXIT_FAILURE;
@@ -215,6 +228,6 @@ export async function runService<S extends z.ZodRawShape>(
     });
   }
 
-  log.info({ port: ops.port, namespace: topology.namespace || undefined }, 'ready to serve');
-  return { port: ops.port, stop: () => stop('stop()') };
+  log.info({ port: server.port, namespace: topology.namespace || undefined }, 'ready to serve');
+  return { port: server.port, stop: () => stop('stop()') };
 }
