@@ -1,4 +1,38 @@
-/** Variables only the ingress reads (INGRESS_*); the common ones come from the service lib. Filled in by its own issue. */
-export const ingressConfigShape = {};
+import { durationMs, integer, jsonOf, z } from '@switch-telemetry/config';
+import { SCHEMES } from '@switch-telemetry/webhook-signatures';
 
 export const INGRESS_HTTP_PORT = 8080;
+
+const webhookSourceSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9_-]{1,64}$/, { message: 'name must be 1-64 of a-z 0-9 _ -' }),
+    scheme: z.enum(SCHEMES),
+    /** Several for rotation; any one may sign. */
+    secrets: z.array(z.string().min(16, { message: 'each secret must be at least 16 characters' })).min(1).max(8),
+  })
+  .strict();
+
+const apiTokenSchema = z
+  .object({
+    name: z.string().min(1).max(64),
+    token: z.string().min(24, { message: 'each token must be at least 24 characters' }),
+    scope: z.enum(['read', 'write']),
+  })
+  .strict();
+
+export type WebhookSource = z.infer<typeof webhookSourceSchema>;
+export type ApiToken = z.infer<typeof apiTokenSchema>;
+
+/** Variables only the ingress reads (INGRESS_*); secrets usually as *_FILE. */
+export const ingressConfigShape = {
+  INGRESS_WEBHOOK_SOURCES: jsonOf(
+    z.array(webhookSourceSchema).refine((list) => new Set(list.map((s) => s.name)).size === list.length, { message: 'source names must be unique' }),
+  ).default([]),
+  INGRESS_API_TOKENS: jsonOf(z.array(apiTokenSchema)).default([]),
+  /** Largest accepted request body (webhooks and API). */
+  INGRESS_BODY_LIMIT_BYTES: integer(1_048_576, 1_024, 64 * 1_048_576),
+  /** How long a webhook waits for JetStream before answering 503. */
+  INGRESS_PUBLISH_TIMEOUT_MS: durationMs(2_000),
+  /** Retry-After on a 503. */
+  INGRESS_RETRY_AFTER_S: integer(5, 1, 3_600),
+};

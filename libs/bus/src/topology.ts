@@ -75,7 +75,8 @@ export function assertQueueName(queue: string): string {
   return queue;
 }
 
-export type SessionEvent = 'up' | 'synced' | 'down' | 'stale' | 'backoff' | 'auth_failed';
+/** Session states (DESIGN.md), and `restart_requested`: a user asks the owning collector to restart a session. */
+export type SessionEvent = 'up' | 'synced' | 'down' | 'stale' | 'backoff' | 'auth_failed' | 'restart_requested';
 export type DeviceEvent = 'upserted' | 'deleted';
 
 /** Names of every stream, bucket and subject, built once from the options. */

@@ -30,6 +30,24 @@ interface DeviceRow {
   subscriptions: Subscription[] | null;
 }
 
+const INSERT = `INSERT INTO devices (id, name, protocol, address, port, credentials_ref, tls, host_key, tags, enabled)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`;
+
+function insertParams(input: DeviceInput): unknown[] {
+  return [
+    input.id,
+    input.name,
+    input.protocol,
+    input.address,
+    input.port,
+    input.credentials_ref ?? null,
+    JSON.stringify(input.tls),
+    JSON.stringify(input.host_key),
+    JSON.stringify(input.tags),
+    input.enabled,
+  ];
+}
+
 const SELECT = `
   SELECT d.*, COALESCE((
     SELECT json_agg(json_strip_nulls(json_build_object('name', s.name, 'paths', s.paths, 'mode', s.mode,
@@ -69,30 +87,31 @@ export class DeviceRepository {
     return rows[0] && fromRow(rows[0]);
   }
 
+  /** Creates a device; DeviceConflictError when the id (or the address and port) is taken. */
+  async create(input: DeviceInput): Promise<Device> {
+    return this.inTransaction(undefined, async (tx) => {
+      try {
+        await tx.query(INSERT, insertParams(input));
+      } catch (err) {
+        throw conflictOr(err, input);
+      }
+      await this.replaceSubscriptions(tx, input.id, input.subscriptions);
+      return (await this.get(input.id, tx))!;
+    });
+  }
+
   /** Creates or replaces a device and its subscriptions. `created` tells which. */
   async upsert(input: DeviceInput, client?: PoolClient): Promise<{ device: Device; created: boolean }> {
     return this.inTransaction(client, async (tx) => {
       let inserted: boolean;
       try {
         const { rows } = await tx.query<{ inserted: boolean }>(
-          `INSERT INTO devices (id, name, protocol, address, port, credentials_ref, tls, host_key, tags, enabled)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+          `${INSERT}
            ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, protocol = EXCLUDED.protocol, address = EXCLUDED.address,
              port = EXCLUDED.port, credentials_ref = EXCLUDED.credentials_ref, tls = EXCLUDED.tls, host_key = EXCLUDED.host_key,
              tags = EXCLUDED.tags, enabled = EXCLUDED.enabled, updated_at = now()
            RETURNING (xmax = 0) AS inserted`,
-          [
-            input.id,
-            input.name,
-            input.protocol,
-            input.address,
-            input.port,
-            input.credentials_ref ?? null,
-            JSON.stringify(input.tls),
-            JSON.stringify(input.host_key),
-            JSON.stringify(input.tags),
-            input.enabled,
-          ],
+          insertParams(input),
         );
         inserted = rows[0]!.inserted;
       } catch (err) {
@@ -169,7 +188,11 @@ export class DeviceRepository {
 }
 
 function conflictOr(err: unknown, input: DeviceInput): unknown {
-  if ((err as { code?: string }).code === '23505') {
+  const e = err as { code?: string; constraint?: string };
+  if (e.code === '23505' && e.constraint === 'devices_pkey') {
+    return new DeviceConflictError(`a device with id ${input.id} exists`, { details: { id: input.id } });
+  }
+  if (e.code === '23505') {
     return new DeviceConflictError(`another device already uses ${input.address}:${input.port}`, {
       details: { address: input.address, port: input.port },
     });

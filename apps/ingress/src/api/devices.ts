@@ -1,0 +1,138 @@
+import { z } from 'zod';
+import {
+  DeviceConflictError,
+  DeviceRepository,
+  PROTOCOLS,
+  deviceIdSchema,
+  deviceInputSchema,
+  devicePatchSchema,
+  publishDeviceEvent,
+  type Device,
+} from '@switch-telemetry/inventory';
+import type { IngressDeps } from '../deps';
+import { ProblemError } from '../problem';
+import type { Api } from '../routes';
+
+const idParams = z.object({ id: deviceIdSchema });
+const listQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+    after: deviceIdSchema.optional(),
+    protocol: z.enum(PROTOCOLS).optional(),
+    tag: z
+      .string()
+      .regex(/^[^=]{1,64}=.{0,256}$/, { message: 'must be key=value' })
+      .optional(),
+    q: z.string().min(1).max(128).optional(),
+  })
+  .strict();
+const deviceOut = deviceInputSchema.extend({ created_at: z.string(), updated_at: z.string() });
+
+function notFound(id: string): ProblemError {
+  return new ProblemError(404, 'not-found', 'No such device', `no device ${id}`);
+}
+
+function conflict(err: unknown): never {
+  if (err instanceof DeviceConflictError) throw new ProblemError(409, 'conflict', 'Conflict', err.message);
+  throw err;
+}
+
+/** devices: list, get, create, replace, update, delete; every change is published as events.device.*. */
+export function deviceRoutes(api: Api, deps: IngressDeps): void {
+  const repo = new DeviceRepository(deps.pool);
+  const upserted = (device: Device) => publishDeviceEvent(deps.bus, deps.topology, { v: 1, event: 'upserted', device });
+
+  api.add({
+    method: 'GET',
+    url: '/v1/devices',
+    summary: 'List devices (id order, keyset paging)',
+    tag: 'devices',
+    scope: 'read',
+    query: listQuery,
+    responses: { 200: { description: 'A page of devices; `next` is the cursor of the next page', schema: z.object({ devices: z.array(deviceOut), next: z.string().optional() }) } },
+    handler: async ({ query }) => {
+      const [key, ...rest] = query.tag?.split('=') ?? [];
+      return repo.list({
+        limit: query.limit,
+        ...(query.after ? { after: query.after } : {}),
+        ...(query.protocol ? { protocol: query.protocol } : {}),
+        ...(key !== undefined ? { tag: { key, value: rest.join('=') } } : {}),
+        ...(query.q ? { search: query.q } : {}),
+      });
+    },
+  });
+
+  api.add({
+    method: 'GET',
+    url: '/v1/devices/:id',
+    summary: 'Get one device',
+    tag: 'devices',
+    scope: 'read',
+    params: idParams,
+    responses: { 200: { description: 'The device', schema: deviceOut } },
+    handler: async ({ params }) => (await repo.get(params.id)) ?? Promise.reject(notFound(params.id)),
+  });
+
+  api.add({
+    method: 'POST',
+    url: '/v1/devices',
+    summary: 'Create a device',
+    tag: 'devices',
+    scope: 'write',
+    body: deviceInputSchema,
+    responses: { 201: { description: 'Created', schema: deviceOut } },
+    handler: async ({ body, reply }) => {
+      const device = await repo.create(body).catch(conflict);
+      await upserted(device);
+      return reply.code(201).header('location', `/v1/devices/${device.id}`).send(device);
+    },
+  });
+
+  api.add({
+    method: 'PUT',
+    url: '/v1/devices/:id',
+    summary: 'Create or replace a device',
+    tag: 'devices',
+    scope: 'write',
+    params: idParams,
+    body: deviceInputSchema.omit({ id: true }),
+    responses: { 200: { description: 'Replaced', schema: deviceOut }, 201: { description: 'Created', schema: deviceOut } },
+    handler: async ({ params, body, reply }) => {
+      const { device, created } = await repo.upsert({ ...body, id: params.id }).catch(conflict);
+      await upserted(device);
+      return reply.code(created ? 201 : 200).send(device);
+    },
+  });
+
+  api.add({
+    method: 'PATCH',
+    url: '/v1/devices/:id',
+    summary: 'Change some fields of a device',
+    tag: 'devices',
+    scope: 'write',
+    params: idParams,
+    body: devicePatchSchema,
+    responses: { 200: { description: 'Updated', schema: deviceOut } },
+    handler: async ({ params, body }) => {
+      const device = await repo.update(params.id, body).catch(conflict);
+      if (!device) throw notFound(params.id);
+      await upserted(device);
+      return device;
+    },
+  });
+
+  api.add({
+    method: 'DELETE',
+    url: '/v1/devices/:id',
+    summary: 'Delete a device',
+    tag: 'devices',
+    scope: 'write',
+    params: idParams,
+    responses: { 204: { description: 'Deleted' } },
+    handler: async ({ params, reply }) => {
+      if (!(await repo.delete(params.id))) throw notFound(params.id);
+      await publishDeviceEvent(deps.bus, deps.topology, { v: 1, event: 'deleted', id: params.id });
+      return reply.code(204).send();
+    },
+  });
+}

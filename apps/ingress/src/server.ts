@@ -1,0 +1,98 @@
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import type { OpsEndpoints } from '@switch-telemetry/observability';
+import { deviceRoutes } from './api/devices';
+import { operationRoutes } from './api/operations';
+import { webhookEndpointRoutes } from './api/webhook-endpoints';
+import { TokenAuth } from './auth';
+import type { ApiToken, WebhookSource } from './config';
+import type { IngressDeps } from './deps';
+import { ProblemError, problem, sendProblem } from './problem';
+import { Api } from './routes';
+import { webhookRoutes } from './webhooks';
+
+// Every wait bounded: a whole request must arrive within this (slow-loris).
+const REQUEST_TIMEOUT_MS = 10_000;
+const KEEP_ALIVE_TIMEOUT_MS = 5_000;
+
+export interface ServerOptions {
+  bodyLimitBytes: number;
+  sources: readonly WebhookSource[];
+  tokens: readonly ApiToken[];
+  publishTimeoutMs: number;
+  retryAfterS: number;
+  registry: Registry;
+  ops: OpsEndpoints;
+  version: string;
+}
+
+/** The ingress HTTP server: webhooks, the REST API, its OpenAPI document, and the ops endpoints. */
+export function buildServer(deps: IngressDeps, options: ServerOptions): FastifyInstance {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: options.bodyLimitBytes,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    maxParamLength: 300,
+    return503OnClosing: true,
+  });
+
+  // JSON bodies are kept as the exact bytes received: webhook signatures are
+  // over those bytes, and each route decodes (UTF-8, then JSON) itself.
+  app.removeAllContentTypeParsers();
+  const keepBytes = (_req: unknown, body: string | Buffer, done: (err: null, body: Buffer) => void) => done(null, body as Buffer);
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, keepBytes);
+  app.addContentTypeParser(/^application\/[a-z0-9.+-]+\+json$/i, { parseAs: 'buffer' }, keepBytes);
+
+  const requests = new Counter({
+    name: 'http_requests_total',
+    help: 'Requests answered, by route, method and status',
+    labelNames: ['route', 'method', 'status'],
+    registers: [options.registry],
+  });
+  const duration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Time to answer, by route and method',
+    labelNames: ['route', 'method'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [options.registry],
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    requests.labels(route, request.method, String(reply.statusCode)).inc();
+    duration.labels(route, request.method).observe(reply.elapsedTime / 1_000);
+  });
+
+  app.setErrorHandler((error: FastifyError | ProblemError, request, reply) => {
+    if (error instanceof ProblemError) {
+      return sendProblem(reply, problem(error.status, error.slug, error.title, error.detail, error.errors), error.headers);
+    }
+    const status = (error as FastifyError).statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      return sendProblem(reply, problem(status, (error as FastifyError).code?.toLowerCase() ?? 'bad-request', error.message.slice(0, 200)));
+    }
+    deps.log.error({ err: error, route: request.routeOptions.url, method: request.method }, 'request failed');
+    return sendProblem(reply, problem(500, 'internal', 'Internal error'));
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, problem(404, 'not-found', 'Not found', `${request.method} ${request.url.split('?')[0]?.slice(0, 200)}`)),
+  );
+
+  for (const path of ['/healthz', '/readyz', '/metrics']) {
+    app.get(path, async (_request, reply) => {
+      const answer = (await options.ops.answer(path))!;
+      return reply.code(answer.status).header('cache-control', 'no-store').type(answer.contentType).send(answer.body);
+    });
+  }
+
+  webhookRoutes(app, deps, { sources: options.sources, publishTimeoutMs: options.publishTimeoutMs, retryAfterS: options.retryAfterS });
+
+  const api = new Api();
+  deviceRoutes(api, deps);
+  operationRoutes(api, deps);
+  webhookEndpointRoutes(api, deps);
+  api.register(app, new TokenAuth(options.tokens));
+  const document = api.openapi({ title: 'SwitchTelemetry API', version: options.version });
+  app.get('/v1/openapi.json', async () => document);
+  return app;
+}

@@ -1,0 +1,81 @@
+import { createHash } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { assertSubjectPath, publishJson } from '@switch-telemetry/bus';
+import { webhookProcessJob } from '@switch-telemetry/inventory';
+import { SignatureInvalidError, SignatureMissingError, TimestampOutOfToleranceError, verifySignature } from '@switch-telemetry/webhook-signatures';
+import type { WebhookSource } from './config';
+import type { IngressDeps } from './deps';
+import { ProblemError } from './problem';
+import { jsonBody } from './routes';
+
+export interface WebhookOptions {
+  sources: readonly WebhookSource[];
+  publishTimeoutMs: number;
+  retryAfterS: number;
+}
+
+const EVENT = /^[a-z0-9_-]{1,64}(\.[a-z0-9_-]{1,64}){0,7}$/;
+
+/** A job id from the delivery: the same delivery again is the same job. */
+function jobIdFor(source: string, deliveryId: string): string {
+  return `wh-${source}-${createHash('sha256').update(deliveryId).digest('hex').slice(0, 32)}`;
+}
+
+/**
+ * POST /v1/webhooks/:source — verify the signature over the exact bytes,
+ * then store the event (events.webhook.<source>.<event>) and a
+ * webhook-process job in JetStream, and only then answer 202. A repeat of a
+ * delivery is stored once within the streams' duplicate windows and
+ * processed once by the worker, however late it comes.
+ */
+export function webhookRoutes(app: FastifyInstance, deps: IngressDeps, options: WebhookOptions): void {
+  const sources = new Map(options.sources.map((s) => [s.name, s]));
+  const unavailable = (detail: string) =>
+    new ProblemError(503, 'unavailable', 'Cannot store the event now', detail, undefined, { 'retry-after': String(options.retryAfterS) });
+
+  app.post<{ Params: { source: string } }>('/v1/webhooks/:source', async (request, reply) => {
+    const source = sources.get(request.params.source);
+    if (!source) throw new ProblemError(404, 'unknown-source', 'Unknown webhook source', `no source named ${request.params.source.slice(0, 64)}`);
+    if (!Buffer.isBuffer(request.body)) throw new ProblemError(415, 'unsupported-media-type', 'Body must be JSON', 'send Content-Type: application/json');
+
+    let deliveryId: string;
+    try {
+      ({ deliveryId } = verifySignature({ scheme: source.scheme, secrets: source.secrets, headers: request.headers, body: request.body }));
+    } catch (err) {
+      if (err instanceof SignatureMissingError || err instanceof SignatureInvalidError || err instanceof TimestampOutOfToleranceError) {
+        throw new ProblemError(401, 'bad-signature', 'Signature not valid', err.message);
+      }
+      throw err;
+    }
+
+    const payload = jsonBody(request.body);
+    if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
+      throw new ProblemError(400, 'bad-payload', 'Payload must be a JSON object');
+    }
+    const event = (payload as { event?: unknown }).event;
+    if (typeof event !== 'string' || !EVENT.test(event)) {
+      throw new ProblemError(400, 'bad-payload', 'Payload needs an event', '`event` must be a dotted name of a-z 0-9 _ - (device.created)');
+    }
+    assertSubjectPath('webhook event', event);
+
+    if (!deps.bus.isConnected()) throw unavailable('the message bus is not connected');
+    const id = jobIdFor(source.name, deliveryId);
+    try {
+      await publishJson(
+        deps.bus.js,
+        deps.topology.subjects.webhookEvent(source.name, event),
+        { v: 1, source: source.name, delivery_id: deliveryId, event, received_at: new Date().toISOString(), payload },
+        { msgId: id, timeoutMs: options.publishTimeoutMs },
+      );
+      await deps.jobs.enqueue(
+        webhookProcessJob,
+        { source: source.name, deliveryId, event, payload: payload as Record<string, unknown> },
+        { id, timeoutMs: options.publishTimeoutMs },
+      );
+    } catch (err) {
+      deps.log.warn({ err, source: source.name, event }, 'webhook not stored; answering 503');
+      throw unavailable('the event could not be stored; nothing was accepted');
+    }
+    return reply.code(202).send({ status: 'accepted', id });
+  });
+}

@@ -1,0 +1,90 @@
+import type { AddressInfo } from 'node:net';
+import { Registry } from 'prom-client';
+import { createTopology, provisionTopology, type Bus, type Topology } from '@switch-telemetry/bus';
+import { deleteNamespace, uniqueNamespace, withTestBus } from '@switch-telemetry/bus/testing';
+import { createTestDatabase, type TestDatabase } from '@switch-telemetry/db/testing';
+import { JobRuntime } from '@switch-telemetry/jobs';
+import { createLogger } from '@switch-telemetry/logging';
+import { createOpsEndpoints } from '@switch-telemetry/observability';
+import type { FastifyInstance } from 'fastify';
+import type { ApiToken, WebhookSource } from '../src/config';
+import { buildServer } from '../src/server';
+
+export const SECRETS = {
+  hex: 'hex-secret-0123456789',
+  hexOld: 'hex-secret-previous-0000',
+  github: 'github-secret-0123456789',
+  standard: `whsec_${Buffer.from('standard-webhooks-key-0123456789').toString('base64')}`,
+};
+export const TOKENS = { read: 'read-token-0123456789abcdefghij', write: 'write-token-0123456789abcdefghij' };
+
+export const SOURCES: WebhookSource[] = [
+  { name: 'nms', scheme: 'hex', secrets: [SECRETS.hex, SECRETS.hexOld] },
+  { name: 'gh', scheme: 'github', secrets: [SECRETS.github] },
+  { name: 'std', scheme: 'standard', secrets: [SECRETS.standard] },
+];
+const API_TOKENS: ApiToken[] = [
+  { name: 'viewer', token: TOKENS.read, scope: 'read' },
+  { name: 'admin', token: TOKENS.write, scope: 'write' },
+];
+
+export interface Ingress {
+  url: string;
+  app: FastifyInstance;
+  bus: Bus;
+  db: TestDatabase;
+  topology: Topology;
+  jobs: JobRuntime;
+  registry: Registry;
+  /** Messages stored on a subject filter of the namespace's streams. */
+  count(stream: 'events' | 'jobs', subjectTail: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** The ingress server on port 0 against the real NATS (or `natsUrl`) and a database of its own. */
+export async function startIngress(options: { natsUrl?: string; bodyLimitBytes?: number } = {}): Promise<Ingress> {
+  const log = createLogger({ app: 'ingress-test', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const topology = createTopology({ namespace: uniqueNamespace('ing') });
+  const db = await createTestDatabase();
+  const bus = await withTestBus('ingress-test', options.natsUrl);
+  await provisionTopology(bus.jsm, topology, log);
+  const registry = new Registry();
+  const jobs = new JobRuntime({ bus, topology, pool: db.pool, log, registry });
+  const ops = createOpsEndpoints({ registry, log, checks: { nats: () => bus.probe() } });
+  const app = buildServer(
+    { pool: db.pool, bus, topology, jobs, log },
+    {
+      bodyLimitBytes: options.bodyLimitBytes ?? 1_048_576,
+      sources: SOURCES,
+      tokens: API_TOKENS,
+      publishTimeoutMs: 1_000,
+      retryAfterS: 5,
+      registry,
+      ops,
+      version: 'test',
+    },
+  );
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = app.server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    app,
+    bus,
+    db,
+    topology,
+    jobs,
+    registry,
+    async count(stream, subjectTail) {
+      const name = topology.streams[stream].name;
+      const info = await bus.jsm.streams.info(name, { subjects_filter: `${topology.namespace}.${subjectTail}` });
+      return Object.values(info.state.subjects ?? {}).reduce((a, b) => a + b, 0);
+    },
+    async close() {
+      await app.close();
+      await jobs.stop(100);
+      await deleteNamespace(bus, topology).catch(() => undefined);
+      await bus.close();
+      await db.drop();
+    },
+  };
+}
