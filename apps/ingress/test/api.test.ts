@@ -1,0 +1,172 @@
+import { Kvm } from '@nats-io/kv';
+import { TOKENS, startIngress, type Ingress } from './harness';
+
+let ingress: Ingress;
+beforeAll(async () => {
+  ingress = await startIngress();
+});
+afterAll(() => ingress.close());
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+async function call(method: string, path: string, options: { token?: string | null; body?: unknown } = {}): Promise<{ status: number; body: Json; headers: Headers }> {
+  const token = options.token === undefined ? TOKENS.write : options.token;
+  const res = await fetch(`${ingress.url}${path}`, {
+    method,
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? (JSON.parse(text) as Json) : {}, headers: res.headers };
+}
+
+const leaf = (n: number) => ({ id: `leaf-${n}`, name: `Leaf ${n}`, protocol: 'gnmi', address: `127.10.2.${n}`, port: 57400 });
+
+describe('bearer tokens', () => {
+  it('answers 401 without a token or with an unknown one, 403 to a read-only token on a write', async () => {
+    expect((await call('GET', '/v1/devices', { token: null })).status).toBe(401);
+    const unknown = await call('GET', '/v1/devices', { token: 'not-a-real-token-000000000000' });
+    expect(unknown.status).toBe(401);
+    expect(unknown.headers.get('www-authenticate')).toBe('Bearer');
+    expect((await call('GET', '/v1/devices', { token: TOKENS.read })).status).toBe(200);
+    expect((await call('POST', '/v1/devices', { token: TOKENS.read, body: leaf(1) })).status).toBe(403);
+  });
+});
+
+describe('devices', () => {
+  it('creates, reads, pages, updates, replaces and deletes, publishing each change', async () => {
+    const sub = ingress.bus.nc.subscribe(`${ingress.topology.namespace}.events.device.>`);
+    const seen: string[] = [];
+    void (async () => {
+      for await (const m of sub) seen.push(m.subject.split('.').pop()!);
+    })();
+
+    const created = await call('POST', '/v1/devices', { body: leaf(1) });
+    expect(created.status).toBe(201);
+    expect(created.headers.get('location')).toBe('/v1/devices/leaf-1');
+    expect(created.body).toMatchObject({ id: 'leaf-1', enabled: true, tags: {}, subscriptions: [] });
+    expect((await call('POST', '/v1/devices', { body: leaf(1) })).status).toBe(409);
+    for (let n = 2; n <= 4; n += 1) expect((await call('POST', '/v1/devices', { body: leaf(n) })).status).toBe(201);
+
+    const page = await call('GET', '/v1/devices?limit=2');
+    expect(page.body.devices.map((d: Json) => d.id)).toEqual(['leaf-1', 'leaf-2']);
+    expect(page.body.next).toBe('leaf-2');
+    const rest = await call('GET', `/v1/devices?limit=2&after=${page.body.next}`);
+    expect(rest.body.devices.map((d: Json) => d.id)).toEqual(['leaf-3', 'leaf-4']);
+
+    const patched = await call('PATCH', '/v1/devices/leaf-2', { body: { tags: { site: 'ams1' } } });
+    expect(patched.body).toMatchObject({ id: 'leaf-2', tags: { site: 'ams1' } });
+    expect((await call('GET', '/v1/devices?tag=site=ams1')).body.devices.map((d: Json) => d.id)).toEqual(['leaf-2']);
+
+    const { id: _id, ...withoutId } = leaf(5);
+    expect((await call('PUT', '/v1/devices/leaf-5', { body: withoutId })).status).toBe(201);
+    expect((await call('PUT', '/v1/devices/leaf-5', { body: { ...withoutId, name: 'Five' } })).status).toBe(200);
+
+    expect((await call('DELETE', '/v1/devices/leaf-5')).status).toBe(204);
+    expect((await call('DELETE', '/v1/devices/leaf-5')).status).toBe(404);
+    expect((await call('GET', '/v1/devices/leaf-5')).status).toBe(404);
+
+    await new Promise((r) => setTimeout(r, 200));
+    sub.unsubscribe();
+    expect(seen.filter((s) => s === 'upserted')).toHaveLength(7);
+    expect(seen.filter((s) => s === 'deleted')).toHaveLength(1);
+  });
+
+  it('answers 400 naming every invalid field', async () => {
+    const res = await call('POST', '/v1/devices', { body: { id: 'Bad.Id', name: '', protocol: 'snmp', address: 'x y', port: 70_000, extra: 1 } });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toContain('application/problem+json');
+    const fields = res.body.errors.map((e: Json) => e.field);
+    expect(fields).toEqual(expect.arrayContaining(['id', 'name', 'protocol', 'address', 'port']));
+    expect((await call('GET', '/v1/devices?limit=0')).body.errors[0].field).toBe('query.limit');
+    expect((await call('GET', '/v1/devices/UPPER')).status).toBe(400);
+  });
+
+  it('answers 400 to a body that is not JSON', async () => {
+    const res = await fetch(`${ingress.url}/v1/devices`, {
+      method: 'POST',
+      body: '{"id":',
+      headers: { authorization: `Bearer ${TOKENS.write}`, 'content-type': 'application/json' },
+    });
+    expect(res.status).toBe(400);
+  });
+});
+
+describe('discovery, sessions, dead jobs', () => {
+  it('returns the same discovery job for the same subnet within the window', async () => {
+    const first = await call('POST', '/v1/discovery', { body: { subnet: '10.9.0.7/24' } });
+    const again = await call('POST', '/v1/discovery', { body: { subnet: '10.9.0.0/24' } });
+    expect(first.status).toBe(202);
+    expect(first.body).toMatchObject({ subnet: '10.9.0.0/24', duplicate: false });
+    expect(again.body).toMatchObject({ id: first.body.id, duplicate: true });
+    expect((await call('POST', '/v1/discovery', { body: { subnet: '10.0.0.0/8' } })).status).toBe(400);
+  });
+
+  it('reads sessions from the sessions KV and passes restart requests on', async () => {
+    const kv = await new Kvm(ingress.bus.js).open(ingress.topology.buckets.sessions.name);
+    await kv.put('leaf-1', JSON.stringify({ state: 'up', since: '2026-11-27T00:00:00Z', last_error: null, owner: 'collector-0' }));
+    expect((await call('GET', '/v1/sessions', { token: TOKENS.read })).body.sessions).toEqual([
+      { device: 'leaf-1', status: { state: 'up', since: '2026-11-27T00:00:00Z', last_error: null, owner: 'collector-0' } },
+    ]);
+    expect((await call('GET', '/v1/sessions/leaf-1', { token: TOKENS.read })).body.status.state).toBe('up');
+    expect((await call('GET', '/v1/sessions/leaf-9', { token: TOKENS.read })).status).toBe(404);
+    const restart = await call('POST', '/v1/sessions/leaf-1/restart');
+    expect(restart.status).toBe(202);
+    expect(await ingress.count('events', 'events.session.restart_requested')).toBe(1);
+  });
+
+  it('lists, retries and deletes dead jobs', async () => {
+    await ingress.jobs.deadLetters.insert({ id: 'dead-1', queue: 'maintenance', worker: 'api-test-job', args: { n: 1 }, attempts: 1, outcome: 'exhausted', reason: 'boom', errors: [] });
+    await ingress.jobs.deadLetters.insert({ id: 'dead-2', queue: 'maintenance', worker: 'api-test-job', args: { n: 2 }, attempts: 1, outcome: 'discarded', reason: 'nope', errors: [] });
+    const list = await call('GET', '/v1/dead-jobs?queue=maintenance', { token: TOKENS.read });
+    expect(list.body.jobs.map((j: Json) => j.id).sort()).toEqual(['dead-1', 'dead-2']);
+    const retried = await call('POST', '/v1/dead-jobs/dead-1/retry');
+    expect(retried.status).toBe(202);
+    expect(await ingress.count('jobs', 'jobs.maintenance.api-test-job')).toBe(1);
+    expect((await call('POST', '/v1/dead-jobs/dead-1/retry')).status).toBe(404);
+    expect((await call('DELETE', '/v1/dead-jobs/dead-2')).status).toBe(204);
+    expect((await call('DELETE', '/v1/dead-jobs/dead-2')).status).toBe(404);
+  });
+});
+
+describe('webhook endpoints', () => {
+  it('stores the secret but never returns it', async () => {
+    const created = await call('POST', '/v1/webhook-endpoints', { body: { name: 'pager', url: 'https://alerts.example.test/hook', secret: 'super-secret-value-123' } });
+    expect(created.status).toBe(201);
+    expect(JSON.stringify(created.body)).not.toContain('super-secret-value-123');
+    expect(created.body).toMatchObject({ name: 'pager', scheme: 'standard', secret_set: true, events: ['*'] });
+    const id = created.body.id;
+    const patched = await call('PATCH', `/v1/webhook-endpoints/${id}`, { body: { enabled: false, secret: 'another-secret-value-456' } });
+    expect(patched.body.enabled).toBe(false);
+    const all = await call('GET', '/v1/webhook-endpoints', { token: TOKENS.read });
+    expect(JSON.stringify(all.body)).not.toMatch(/secret-value/);
+    const stored = await ingress.db.pool.query('SELECT secret FROM webhook_endpoints WHERE id = $1', [id]);
+    expect(stored.rows[0].secret).toBe('another-secret-value-456');
+    expect((await call('POST', '/v1/webhook-endpoints', { body: { name: 'x', url: 'ftp://nope', secret: 'super-secret-value-123' } })).status).toBe(400);
+    expect((await call('DELETE', `/v1/webhook-endpoints/${id}`)).status).toBe(204);
+    expect((await call('GET', `/v1/webhook-endpoints/${id}`, { token: TOKENS.read })).status).toBe(404);
+  });
+});
+
+describe('documents and metrics', () => {
+  it('serves an OpenAPI 3.1 document built from the validating schemas, without a token', async () => {
+    const doc = await call('GET', '/v1/openapi.json', { token: null });
+    expect(doc.status).toBe(200);
+    expect(doc.body.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/v1/devices', '/v1/devices/{id}', '/v1/discovery', '/v1/sessions/{device}/restart', '/v1/dead-jobs', '/v1/webhook-endpoints']));
+    const create = doc.body.paths['/v1/devices'].post;
+    expect(create.requestBody.content['application/json'].schema.required).toEqual(expect.arrayContaining(['id', 'name', 'protocol', 'address', 'port']));
+    expect(create.requestBody.content['application/json'].schema.properties.protocol.enum).toEqual(['gnmi', 'netconf']);
+  });
+
+  it('counts requests by route and status, and serves health on the same port', async () => {
+    expect((await fetch(`${ingress.url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${ingress.url}/readyz`)).status).toBe(200);
+    const metrics = await (await fetch(`${ingress.url}/metrics`)).text();
+    expect(metrics).toMatch(/http_requests_total\{route="\/v1\/devices",method="POST",status="201"\} \d+/);
+    expect((await fetch(`${ingress.url}/nowhere`)).status).toBe(404);
+  });
+});
