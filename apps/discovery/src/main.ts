@@ -1,3 +1,4 @@
+import { webhookProcessJob, webhookProcessor } from '@switch-telemetry/inventory';
 import { runService } from '@switch-telemetry/service';
 import { DISCOVERY_HTTP_PORT, discoveryConfigShape } from './config';
 
@@ -6,4 +7,8 @@ void runService({
   defaultHttpPort: DISCOVERY_HTTP_PORT,
   configShape: discoveryConfigShape,
   ownedPrefixes: ['DISCOVERY_'],
+  start: async (ctx) => {
+    // DESIGN.md: the default queue's webhook processing runs here.
+    ctx.jobs.work(webhookProcessJob, webhookProcessor({ pool: ctx.pool, bus: ctx.bus, topology: ctx.topology, jobs: ctx.jobs }));
+  },
 });

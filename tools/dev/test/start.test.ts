@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { resolve } from 'node:path';
 import { Client } from 'pg';
 import { createTopology } from '@switch-telemetry/bus';
@@ -55,15 +56,43 @@ describe('npm start', () => {
     expect(run.stderr()).toContain('Fix: pg_ctlcluster --skip-systemctl-redirect');
   });
 
-  it('creates and migrates the database, runs all four apps, and stops them all with 0 on SIGTERM', async () => {
+  it('creates and migrates the database, runs all four apps, carries a signed webhook through to a device, and stops them all with 0 on SIGTERM', async () => {
     const dbName = `st_start_${Date.now().toString(36)}`;
     const namespace = uniqueNamespace('start');
     const ports = await Promise.all(APPS.map(() => freePort()));
-    const env: Record<string, string> = { NATS_URL: natsTestUrl(), NATS_NAMESPACE: namespace, DATABASE_URL: databaseUrl(dbName), HTTP_HOST: '127.0.0.1' };
+    const secret = 'e2e-webhook-secret-0123456789';
+    const env: Record<string, string> = {
+      NATS_URL: natsTestUrl(),
+      NATS_NAMESPACE: namespace,
+      DATABASE_URL: databaseUrl(dbName),
+      HTTP_HOST: '127.0.0.1',
+      INGRESS_WEBHOOK_SOURCES: JSON.stringify([{ name: 'nms', scheme: 'hex', secrets: [secret] }]),
+    };
     APPS.forEach((app, i) => (env[`${app.toUpperCase()}_HTTP_PORT`] = String(ports[i])));
     const run = runStart(env);
     try {
       await Promise.all(ports.map((port) => waitReady(port, 30_000)));
+
+      // End to end: a signed webhook into ingress becomes a device row, written by discovery's worker.
+      const body = JSON.stringify({ event: 'device.created', device: { id: 'e2e-leaf', name: 'E2E', protocol: 'gnmi', address: '127.10.9.9', port: 57400 } });
+      const accepted = await fetch(`http://127.0.0.1:${ports[0]}/v1/webhooks/nms`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json', 'x-webhook-signature': createHmac('sha256', secret).update(body).digest('hex') },
+      });
+      expect(accepted.status).toBe(202);
+      const db = new Client({ connectionString: withDefaultUser(databaseUrl(dbName)) });
+      await db.connect();
+      try {
+        const deadline = Date.now() + 10_000;
+        while ((await db.query(`SELECT 1 FROM devices WHERE id = 'e2e-leaf'`)).rowCount === 0) {
+          if (Date.now() > deadline) throw new Error('the webhook did not become a device');
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      } finally {
+        await db.end();
+      }
+
       run.child.kill('SIGTERM');
       expect(await run.exited).toBe(0);
       for (const app of APPS) {
