@@ -20,5 +20,7 @@ await build({
 });
 // The migrations travel with the bundle (the db lib looks beside it).
 cpSync(resolve(root, 'libs', 'db', 'migrations'), resolve(root, 'dist', 'tools', 'bench', 'migrations'), { recursive: true });
+// Suites that run an app run its production bundle.
+spawnSync(process.execPath, [resolve(root, 'tools', 'scripts', 'build-app.mjs')], { cwd: resolve(root, 'apps', 'ingress'), stdio: 'inherit' });
 const run = spawnSync(process.execPath, ['--expose-gc', outfile, ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
 process.exit(run.status ?? 1);

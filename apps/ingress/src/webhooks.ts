@@ -60,18 +60,23 @@ export function webhookRoutes(app: FastifyInstance, deps: IngressDeps, options: 
 
     if (!deps.bus.isConnected()) throw unavailable('the message bus is not connected');
     const id = jobIdFor(source.name, deliveryId);
+    // Both stored in parallel (one round trip, one socket write); the 202
+    // waits for both acknowledgements. If one fails, the sender's retry
+    // stores the missing one and the other is a duplicate.
     try {
-      await publishJson(
-        deps.bus.js,
-        deps.topology.subjects.webhookEvent(source.name, event),
-        { v: 1, source: source.name, delivery_id: deliveryId, event, received_at: new Date().toISOString(), payload },
-        { msgId: id, timeoutMs: options.publishTimeoutMs },
-      );
-      await deps.jobs.enqueue(
-        webhookProcessJob,
-        { source: source.name, deliveryId, event, payload: payload as Record<string, unknown> },
-        { id, timeoutMs: options.publishTimeoutMs },
-      );
+      await Promise.all([
+        publishJson(
+          deps.bus,
+          deps.topology.subjects.webhookEvent(source.name, event),
+          { v: 1, source: source.name, delivery_id: deliveryId, event, received_at: new Date().toISOString(), payload },
+          { msgId: id, timeoutMs: options.publishTimeoutMs },
+        ),
+        deps.jobs.enqueue(
+          webhookProcessJob,
+          { source: source.name, deliveryId, event, payload: payload as Record<string, unknown> },
+          { id, timeoutMs: options.publishTimeoutMs },
+        ),
+      ]);
     } catch (err) {
       deps.log.warn({ err, source: source.name, event }, 'webhook not stored; answering 503');
       throw unavailable('the event could not be stored; nothing was accepted');

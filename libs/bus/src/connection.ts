@@ -3,6 +3,7 @@ import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManage
 import { withTimeout } from '@switch-telemetry/errors';
 import type { Logger } from '@switch-telemetry/logging';
 import { BusUnavailableError } from './errors';
+import { JetStreamPublisher, type PubAck, type PublishOptions } from './publisher';
 
 // Connection defaults (DESIGN.md "Timeouts and retries").
 export const NATS_CONNECT_TIMEOUT_MS = 5_000;
@@ -29,6 +30,8 @@ export interface Bus {
   readonly nc: NatsConnection;
   readonly js: JetStreamClient;
   readonly jsm: JetStreamManager;
+  /** Stores a message in JetStream; resolves with the acknowledgement (the fast path for every publish of ours). */
+  publish(subject: string, data: Uint8Array, options?: PublishOptions): Promise<PubAck>;
   /** True between a (re)connect and the next disconnect. */
   isConnected(): boolean;
   /** Resolves when the server answers a ping in time; throws BusUnavailableError otherwise. */
@@ -67,6 +70,7 @@ export async function connectBus(options: BusConnectOptions): Promise<Bus> {
     throw new BusUnavailableError(`NATS does not answer at ${options.servers}`, { cause });
   }
   let connected = true;
+  const publisher = new JetStreamPublisher(nc);
   log.info({ server: nc.getServer(), name: options.name }, 'nats connected');
 
   void (async () => {
@@ -100,6 +104,7 @@ export async function connectBus(options: BusConnectOptions): Promise<Bus> {
   return {
     nc,
     js: jetstream(nc),
+    publish: (subject, data, publishOptions) => publisher.publish(subject, data, publishOptions),
     jsm: await jetstreamManager(nc),
     isConnected: () => connected && !nc.isClosed(),
     async probe() {
@@ -113,6 +118,7 @@ export async function connectBus(options: BusConnectOptions): Promise<Bus> {
     closed,
     async close(timeoutMs = NATS_DRAIN_TIMEOUT_MS) {
       if (nc.isClosed()) return;
+      publisher.close();
       try {
         await withTimeout(nc.drain(), timeoutMs, 'nats drain');
       } catch (err) {

@@ -10,7 +10,8 @@ export {
 } from './connection';
 export { BusUnavailableError, InvalidSubjectTokenError, PublishError, StreamConflictError } from './errors';
 export { ensureBucket, ensureStream, provisionTopology, type ProvisionOutcome } from './provision';
-export { PUBLISH_TIMEOUT_MS, publishJson, type PublishOptions } from './publish';
+export { PUBLISH_TIMEOUT_MS, publishJson, type PubAck, type PublishOptions } from './publish';
+export { JetStreamPublisher } from './publisher';
 export {
   assertQueueName,
   assertSubjectPath,

@@ -1,5 +1,5 @@
 import { createLogger } from '@switch-telemetry/logging';
-import { BusUnavailableError, connectBus, type Bus } from '../src';
+import { BusUnavailableError, PublishError, connectBus, createTopology, provisionTopology, publishJson, type Bus } from '../src';
 import { PrivateNatsServer, freePort } from '../src/testing';
 
 const log = createLogger({ app: 'test', level: 'silent' });
@@ -36,6 +36,26 @@ describe('connectBus', () => {
       await server.resume();
       expect(await eventually(() => probeOk(bus), 5_000)).toBeLessThan(5_000);
       expect(bus.isConnected()).toBe(true);
+    } finally {
+      await bus.close();
+      await server.dispose();
+    }
+  });
+
+  it('bounds a publish while the server is away by its timeout, and publishes again once it is back', async () => {
+    const server = await PrivateNatsServer.start();
+    const bus = await connectBus({ servers: server.url, name: 'publish-outage', log, reconnectWaitMs: 200, reconnectJitterMs: 50 });
+    const topology = createTopology({ namespace: 'outage' });
+    await provisionTopology(bus.jsm, topology, log);
+    try {
+      await server.stop();
+      await eventually(() => !bus.isConnected(), 5_000);
+      const started = Date.now();
+      await expect(publishJson(bus, topology.subjects.alert('test'), { n: 1 }, { timeoutMs: 300 })).rejects.toBeInstanceOf(PublishError);
+      expect(Date.now() - started).toBeLessThan(1_000);
+      await server.resume();
+      await eventually(() => bus.isConnected(), 5_000);
+      await expect(publishJson(bus, topology.subjects.alert('test'), { n: 2 })).resolves.toMatchObject({ duplicate: false });
     } finally {
       await bus.close();
       await server.dispose();

@@ -42,7 +42,7 @@ describe('provisioning against the real JetStream', () => {
   it('updates a changed setting without losing the stored messages', async () => {
     await provisionTopology(bus.jsm, topology, silent);
     const subject = topology.subjects.telemetry('leaf-01', 'interfaces');
-    await publishJson(bus.js, subject, { v: 1 });
+    await publishJson(bus, subject, { v: 1 });
     const before = (await bus.jsm.streams.info(topology.streams.telemetry.name)).state.messages;
 
     const longer = createTopology({ namespace: topology.namespace, telemetryMaxAgeMs: 7_200_000, deviceLeaseTtlMs: 45_000 });

@@ -17,8 +17,8 @@ describe('publishJson', () => {
 
   it('stores JSON with headers and treats a repeated Nats-Msg-Id as a duplicate', async () => {
     const subject = topology.subjects.telemetry('leaf-01', 'interfaces');
-    const first = await publishJson(bus.js, subject, { v: 1, device: 'leaf-01' }, { msgId: 'leaf-01:1', headers: { device: 'leaf-01' } });
-    const again = await publishJson(bus.js, subject, { v: 1, device: 'leaf-01' }, { msgId: 'leaf-01:1' });
+    const first = await publishJson(bus, subject, { v: 1, device: 'leaf-01' }, { msgId: 'leaf-01:1', headers: { device: 'leaf-01' } });
+    const again = await publishJson(bus, subject, { v: 1, device: 'leaf-01' }, { msgId: 'leaf-01:1' });
     expect(first.duplicate).toBe(false);
     expect(again.duplicate).toBe(true);
     expect(again.seq).toBe(first.seq);
@@ -30,6 +30,6 @@ describe('publishJson', () => {
   });
 
   it('fails with a PublishError when no stream takes the subject', async () => {
-    await expect(publishJson(bus.js, `${topology.namespace}.nowhere`, {}, { timeoutMs: 500 })).rejects.toBeInstanceOf(PublishError);
+    await expect(publishJson(bus, `${topology.namespace}.nowhere`, {}, { timeoutMs: 500 })).rejects.toBeInstanceOf(PublishError);
   });
 });

@@ -16,7 +16,7 @@ export async function publishDeviceEvent(
 ): Promise<void> {
   const event: DeviceEvent = body.event;
   const device = body.event === 'upserted' ? body.device.id : body.id;
-  await publishJson(bus.js, topology.subjects.deviceEvent(event), body, {
+  await publishJson(bus, topology.subjects.deviceEvent(event), body, {
     headers: { device },
     ...(dedupeKey === undefined ? {} : { msgId: `device-${event}:${dedupeKey}` }),
   });

@@ -1,5 +1,5 @@
-import type { Consumer, ConsumerMessages, JetStreamClient, JsMsg } from '@nats-io/jetstream';
-import type { Topology } from '@switch-telemetry/bus';
+import type { Consumer, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
+import type { Bus, Topology } from '@switch-telemetry/bus';
 import { PERMANENT, UNKNOWN, backoffDelayMs, classify, requestedDelayMs, type BackoffPolicy } from '@switch-telemetry/errors';
 import type { Logger } from '@switch-telemetry/logging';
 import { undecodableDeadJob, type DeadLetterStore, type DeadOutcome } from './dead-letters';
@@ -43,7 +43,7 @@ export interface Handler {
 }
 
 export interface RunnerDeps {
-  js: JetStreamClient;
+  bus: Pick<Bus, 'publish'>;
   topology: Topology;
   store: DeadLetterStore;
   metrics: JobMetrics;
@@ -295,11 +295,11 @@ export class QueueRunner {
   /** Moves the job to the scheduled subject to run after `delayMs`, then removes this message. */
   private async reschedule(msg: JsMsg, envelope: JobEnvelope, delayMs: number): Promise<void> {
     const next: JobEnvelope = { ...envelope, runAt: Date.now() + delayMs };
-    await this.deps.js.publish(this.deps.topology.subjects.scheduledJob(this.queue, envelope.worker), encodeEnvelope(next), {
+    await this.deps.bus.publish(this.deps.topology.subjects.scheduledJob(this.queue, envelope.worker), encodeEnvelope(next), {
       // Keyed by the message being replaced: a redelivery of it republishes
       // the same id (stored once), while every later reschedule is new.
-      msgID: `${envelope.id}:wait:${msg.info.streamSequence}`,
-      timeout: PUBLISH_TIMEOUT_MS,
+      msgId: `${envelope.id}:wait:${msg.info.streamSequence}`,
+      timeoutMs: PUBLISH_TIMEOUT_MS,
     });
     msg.ack();
   }

@@ -128,7 +128,7 @@ export class JobRuntime {
     const { bus, topology, log } = this.options;
     const stream = topology.streams.jobs.name;
     const deps = {
-      js: bus.js,
+      bus,
       topology,
       store: this.deadLetters,
       metrics: this.metrics,
@@ -158,7 +158,7 @@ export class JobRuntime {
         maxAckPending: this.options.schedulerMaxPending ?? SCHEDULER_MAX_PENDING,
         ackWaitMs: this.ackWaitMs,
       });
-      this.scheduler = new Scheduler(await bus.js.consumers.get(stream, SCHEDULER_CONSUMER), bus.js, topology, this.deadLetters, deps.log);
+      this.scheduler = new Scheduler(await bus.js.consumers.get(stream, SCHEDULER_CONSUMER), bus, topology, this.deadLetters, deps.log);
       this.scheduler.start();
     }
     if (this.cronEntries.length > 0) {
@@ -228,9 +228,9 @@ export class JobRuntime {
     const msgId = fixed?.msgId ?? (hash ? `unique:${type.name}:${hash}` : undefined);
     let ack;
     try {
-      ack = await this.options.bus.js.publish(subject, encodeEnvelope(envelope), {
-        timeout: options.timeoutMs ?? PUBLISH_TIMEOUT_MS,
-        ...(msgId === undefined ? {} : { msgID: msgId }),
+      ack = await this.options.bus.publish(subject, encodeEnvelope(envelope), {
+        timeoutMs: options.timeoutMs ?? PUBLISH_TIMEOUT_MS,
+        ...(msgId === undefined ? {} : { msgId }),
       });
     } catch (cause) {
       throw new EnqueueError(`JetStream did not store the ${type.name} job`, { cause, details: { job: type.name } });
@@ -264,9 +264,9 @@ export class JobRuntime {
       enqueuedAt: new Date().toISOString(),
     };
     try {
-      await this.options.bus.js.publish(this.options.topology.subjects.job(dead.queue, dead.worker), encodeEnvelope(envelope), {
-        msgID: envelope.id,
-        timeout: PUBLISH_TIMEOUT_MS,
+      await this.options.bus.publish(this.options.topology.subjects.job(dead.queue, dead.worker), encodeEnvelope(envelope), {
+        msgId: envelope.id,
+        timeoutMs: PUBLISH_TIMEOUT_MS,
       });
     } catch (cause) {
       throw new EnqueueError(`JetStream did not store the retried job ${id}`, { cause });

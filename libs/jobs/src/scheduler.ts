@@ -1,5 +1,5 @@
-import type { Consumer, ConsumerMessages, JetStreamClient, JsMsg } from '@nats-io/jetstream';
-import type { Topology } from '@switch-telemetry/bus';
+import type { Consumer, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
+import type { Bus, Topology } from '@switch-telemetry/bus';
 import { backoffDelayMs, type BackoffPolicy } from '@switch-telemetry/errors';
 import type { Logger } from '@switch-telemetry/logging';
 import { undecodableDeadJob, type DeadLetterStore } from './dead-letters';
@@ -30,7 +30,7 @@ export class Scheduler {
 
   constructor(
     private readonly consumer: Consumer,
-    private readonly js: JetStreamClient,
+    private readonly bus: Pick<Bus, 'publish'>,
     private readonly topology: Topology,
     private readonly store: DeadLetterStore,
     private readonly log: Logger,
@@ -74,9 +74,9 @@ export class Scheduler {
     }
     const due: JobEnvelope = { ...envelope, id: jobIdOf(envelope, msg.info.streamSequence) };
     delete due.runAt;
-    await this.js.publish(this.topology.subjects.job(due.queue, due.worker), encodeEnvelope(due), {
-      msgID: `${due.id}:due:${msg.info.streamSequence}`,
-      timeout: PUBLISH_TIMEOUT_MS,
+    await this.bus.publish(this.topology.subjects.job(due.queue, due.worker), encodeEnvelope(due), {
+      msgId: `${due.id}:due:${msg.info.streamSequence}`,
+      timeoutMs: PUBLISH_TIMEOUT_MS,
     });
     msg.ack();
   }

@@ -34,7 +34,8 @@ async function rawRound(bus: Bus, ns: string, round: number): Promise<void> {
       if (acked === JOBS) break;
     }
   })();
-  await windowed(JOBS, PUBLISH_WINDOW, () => bus.js.publish(`${ns}.raw${round}.x`, payload));
+  // The same publish path the runtime uses (bus.publish), without envelope, validation or job logic.
+  await windowed(JOBS, PUBLISH_WINDOW, () => bus.publish(`${ns}.raw${round}.x`, payload));
   await until(() => acked === JOBS, TIMEOUT_MS, 'raw messages consumed');
   messages.stop();
   await consuming;

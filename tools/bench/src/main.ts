@@ -3,10 +3,12 @@
 // its very last line, one JSON object:
 // {"bench":"<suite>","value":N,"unit":"...","baseline":N,"ratio":N,...}
 import { httpBench } from './http';
+import { ingressBench } from './ingress';
 import { jobsBench } from './jobs';
 
 const SUITES: Record<string, () => Promise<Record<string, unknown>>> = {
   http: httpBench,
+  ingress: ingressBench,
   jobs: jobsBench,
 };
 

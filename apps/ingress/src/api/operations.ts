@@ -82,7 +82,7 @@ export function operationRoutes(api: Api, deps: IngressDeps): void {
     params: z.object({ device: deviceIdSchema }),
     responses: { 202: { description: 'Requested', schema: z.object({ status: z.literal('requested'), device: z.string() }) } },
     handler: async ({ params, reply }) => {
-      await publishJson(deps.bus.js, deps.topology.subjects.sessionEvent('restart_requested'), { v: 1, device: params.device, at: new Date().toISOString() }, {
+      await publishJson(deps.bus, deps.topology.subjects.sessionEvent('restart_requested'), { v: 1, device: params.device, at: new Date().toISOString() }, {
         headers: { device: params.device },
       });
       return reply.code(202).send({ status: 'requested', device: params.device });

@@ -1,0 +1,131 @@
+import { createInbox, headers as natsHeaders, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { PublishError } from './errors';
+
+export const PUBLISH_TIMEOUT_MS = 5_000;
+// How often pending acknowledgements are checked against their deadlines.
+const TICK_MS = 50;
+
+/** JetStream's acknowledgement of a stored message. */
+export interface PubAck {
+  stream: string;
+  seq: number;
+  duplicate: boolean;
+}
+
+export interface PublishOptions {
+  /** Sets `Nats-Msg-Id`: a second publish with the same id inside the stream's duplicate window is stored once. */
+  msgId?: string;
+  headers?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+interface Pending {
+  resolve: (ack: PubAck) => void;
+  reject: (error: Error) => void;
+  deadline: number;
+  subject: string;
+}
+
+const decoder = new TextDecoder();
+
+/**
+ * Publishes to JetStream and resolves with the stream's acknowledgement,
+ * without nats.js's per-request machinery: one reply subscription for every
+ * publish, one timer for every deadline, and the publishes issued in one
+ * turn of the event loop handed to nats.js together, so they share a socket
+ * write. Measured on the ingress: nats.js `js.publish` spent a quarter of
+ * the process's CPU building a timer and two Error objects per call and
+ * writing the socket once per publish.
+ */
+export class JetStreamPublisher {
+  private readonly inbox = createInbox();
+  private readonly pending = new Map<string, Pending>();
+  private readonly subscription: Subscription;
+  private queued: Array<() => void> = [];
+  private next = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly nc: NatsConnection) {
+    this.subscription = nc.subscribe(`${this.inbox}.*`, { callback: (_err, msg) => this.onReply(msg) });
+  }
+
+  publish(subject: string, data: Uint8Array, options: PublishOptions = {}): Promise<PubAck> {
+    return new Promise<PubAck>((resolve, reject) => {
+      const token = (this.next++).toString(36);
+      this.pending.set(token, { resolve, reject, deadline: Date.now() + (options.timeoutMs ?? PUBLISH_TIMEOUT_MS), subject });
+      this.armTimer();
+      let hdrs: ReturnType<typeof natsHeaders> | undefined;
+      if (options.msgId !== undefined || options.headers !== undefined) {
+        hdrs = natsHeaders();
+        for (const [key, value] of Object.entries(options.headers ?? {})) hdrs.set(key, value);
+        if (options.msgId !== undefined) hdrs.set('Nats-Msg-Id', options.msgId);
+      }
+      const reply = `${this.inbox}.${token}`;
+      if (this.queued.length === 0) setImmediate(() => this.flush());
+      this.queued.push(() => {
+        try {
+          this.nc.publish(subject, data, hdrs ? { reply, headers: hdrs } : { reply });
+        } catch (cause) {
+          this.settle(token, new PublishError(`could not publish to ${subject}`, { cause, details: { subject } }));
+        }
+      });
+    });
+  }
+
+  /** Rejects everything pending and stops listening. */
+  close(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    this.subscription.unsubscribe();
+    for (const token of [...this.pending.keys()]) this.settle(token, new PublishError('the publisher was closed'));
+  }
+
+  private flush(): void {
+    const batch = this.queued;
+    this.queued = [];
+    for (const send of batch) send();
+  }
+
+  private onReply(msg: Msg): void {
+    const token = msg.subject.slice(this.inbox.length + 1);
+    const entry = this.pending.get(token);
+    if (!entry) return; // timed out already
+    // No stream listens on the subject: the server answers 503 "no responders".
+    if (msg.headers?.hasError || msg.data.length === 0) {
+      return this.settle(token, new PublishError(`no stream stored ${entry.subject} (${msg.headers?.code ?? 'empty'} ${msg.headers?.description ?? ''})`.trim(), { details: { subject: entry.subject } }));
+    }
+    let ack: { stream?: string; seq?: number; duplicate?: boolean; error?: { code?: number; description?: string } };
+    try {
+      ack = JSON.parse(decoder.decode(msg.data)) as typeof ack;
+    } catch (cause) {
+      return this.settle(token, new PublishError(`JetStream answered ${entry.subject} with something that is not JSON`, { cause }));
+    }
+    if (ack.error || typeof ack.seq !== 'number' || typeof ack.stream !== 'string') {
+      return this.settle(token, new PublishError(`JetStream refused ${entry.subject}: ${ack.error?.description ?? 'no sequence'}`, { details: { subject: entry.subject, ...ack.error } }));
+    }
+    this.settle(token, { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate === true });
+  }
+
+  private settle(token: string, outcome: PubAck | Error): void {
+    const entry = this.pending.get(token);
+    if (!entry) return;
+    this.pending.delete(token);
+    if (outcome instanceof Error) entry.reject(outcome);
+    else entry.resolve(outcome);
+  }
+
+  private armTimer(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      const now = Date.now();
+      for (const [token, entry] of this.pending) {
+        if (entry.deadline <= now) this.settle(token, new PublishError(`JetStream did not acknowledge ${entry.subject} in time`, { details: { subject: entry.subject } }));
+      }
+      if (this.pending.size === 0) {
+        clearInterval(this.timer);
+        this.timer = undefined;
+      }
+    }, TICK_MS);
+    this.timer.unref();
+  }
+}

@@ -1,0 +1,134 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { Pool } from 'undici';
+import { connectBus, createTopology } from '@switch-telemetry/bus';
+import { freePort } from '@switch-telemetry/bus/testing';
+import { createLogger } from '@switch-telemetry/logging';
+import { round, windowed } from './measure';
+
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 10_000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
+const ROUNDS = 2;
+const SECRET = 'bench-webhook-secret-0123456789';
+
+const log = createLogger({ app: 'bench', level: 'warn' });
+
+interface Round {
+  rate: number;
+  p50: number;
+  p99: number;
+  accepted: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** Sends REQUESTS signed webhooks, CONCURRENCY at a time, and times each. */
+async function load(url: string, offset: number): Promise<Round> {
+  const pool = new Pool(url, { connections: CONCURRENCY, pipelining: 1 });
+  const latencies: number[] = [];
+  let accepted = 0;
+  const started = process.hrtime.bigint();
+  await windowed(REQUESTS, CONCURRENCY, async (i) => {
+    const body = JSON.stringify({ event: 'device.updated', device: { id: `leaf-${(offset + i) % 5_000}`, n: offset + i } });
+    const t0 = process.hrtime.bigint();
+    const res = await pool.request({
+      method: 'POST',
+      path: '/v1/webhooks/nms',
+      headers: { 'content-type': 'application/json', 'x-webhook-signature': createHmac('sha256', SECRET).update(body).digest('hex') },
+      body,
+    });
+    await res.body.dump();
+    latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    if (res.statusCode === 202) accepted += 1;
+  });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  await pool.close();
+  latencies.sort((a, b) => a - b);
+  return { rate: REQUESTS / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), accepted };
+}
+
+async function waitReady(url: string, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`ingress exited ${child.exitCode}`);
+    if ((await fetch(`${url}/readyz`).then((r) => r.status, () => 0)) === 200) return;
+    if (Date.now() > deadline) throw new Error('ingress not ready in 30 s');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export async function ingressBench(): Promise<Record<string, unknown>> {
+  const root = process.cwd(); // npm run bench runs from the repository root
+  const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+  const namespace = `bench_${Date.now().toString(36)}`;
+  const port = await freePort();
+
+  // The real ingress app, bundled as it ships (npm run bench builds it first).
+  const ingress = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/ingprof'] : []), resolve(root, 'dist', 'apps', 'ingress', 'main.js')], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      NATS_URL: natsUrl,
+      NATS_NAMESPACE: namespace,
+      DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://127.0.0.1:5432/switch_telemetry',
+      HTTP_HOST: '127.0.0.1',
+      HTTP_PORT: String(port),
+      LOG_LEVEL: 'warn',
+      INGRESS_WEBHOOK_SOURCES: JSON.stringify([{ name: 'nms', scheme: 'hex', secrets: [SECRET] }]),
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const bare = spawn(process.execPath, [resolve(root, 'tools', 'bench', 'src', 'bare-server.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const barePort = await new Promise<string>((res) => createInterface({ input: bare.stdout! }).once('line', res));
+  const ingressUrl = `http://127.0.0.1:${port}`;
+  const bareUrl = `http://127.0.0.1:${barePort}`;
+  const bus = await connectBus({ servers: natsUrl, name: 'bench-count', log });
+  const topology = createTopology({ namespace });
+  try {
+    await waitReady(ingressUrl, ingress);
+    // Warm both (connections, JIT).
+    await load(bareUrl, 0);
+    const warm = await load(ingressUrl, 1_000_000);
+    const ours: Round[] = [];
+    const base: Round[] = [];
+    for (let r = 0; r < ROUNDS; r += 1) {
+      base.push(await load(bareUrl, 0));
+      ours.push(await load(ingressUrl, (r + 2) * 1_000_000));
+      console.error(`round ${r + 1}: bare ${round(base[r]!.rate)} req/s, ingress ${round(ours[r]!.rate)} req/s (p50 ${round(ours[r]!.p50, 2)} ms, p99 ${round(ours[r]!.p99, 2)} ms)`);
+    }
+    const accepted = warm.accepted + ours.reduce((a, r) => a + r.accepted, 0);
+    const storedIn = async (stream: 'events' | 'jobs', filter: string) => {
+      const info = await bus.jsm.streams.info(topology.streams[stream].name, { subjects_filter: `${namespace}.${filter}` });
+      return Object.values(info.state.subjects ?? {}).reduce((a, b) => a + b, 0);
+    };
+    const events = await storedIn('events', 'events.webhook.nms.>');
+    const jobs = await storedIn('jobs', 'jobs.default.webhook-process');
+    const best = ours.reduce((a, b) => (b.rate > a.rate ? b : a));
+    const baseline = Math.max(...base.map((b) => b.rate));
+    return {
+      value: round(best.rate),
+      unit: 'webhooks/s',
+      baseline: round(baseline),
+      ratio: round(best.rate / baseline, 3),
+      p50_ms: round(best.p50, 2),
+      p99_ms: round(best.p99, 2),
+      baseline_p50_ms: round(base[0]!.p50, 2),
+      requests: REQUESTS,
+      concurrency: CONCURRENCY,
+      accepted,
+      stored_events: events,
+      stored_jobs: jobs,
+      lost: accepted - Math.min(events, jobs),
+    };
+  } finally {
+    ingress.kill('SIGTERM');
+    bare.kill('SIGTERM');
+    await new Promise((r) => ingress.once('exit', r));
+    for (const s of Object.values(topology.streams)) await bus.jsm.streams.delete(s.name).catch(() => undefined);
+    for (const b of Object.values(topology.buckets)) await bus.jsm.streams.delete(`KV_${b.name}`).catch(() => undefined);
+    await bus.close();
+  }
+}
