@@ -5,7 +5,7 @@ import { Agent, request } from 'undici';
 import { Registry } from 'prom-client';
 import { HttpClient } from '@switch-telemetry/http-client';
 import { createLogger } from '@switch-telemetry/logging';
-import { bestRate, round, windowed } from './measure';
+import { alternate, rateOf, round, windowed } from './measure';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 30_000);
 const CONCURRENCY = 50;
@@ -61,13 +61,12 @@ export async function httpBench(): Promise<Record<string, unknown>> {
     // Warm both paths (connections, JIT) before measuring.
     await windowed(2_000, CONCURRENCY, async () => (await request(server.url, { dispatcher: agent })).body.json());
     await windowed(2_000, CONCURRENCY, () => client.get(server.url));
-    const baseline: number[] = [];
-    const value: number[] = [];
-    for (let r = 0; r < ROUNDS; r += 1) {
-      baseline.push(...(await bestRate(1, REQUESTS, bare)));
-      value.push(...(await bestRate(1, REQUESTS, ours)));
-      console.error(`round ${r + 1}: undici ${round(baseline[r]!)} req/s, client ${round(value[r]!)} req/s`);
-    }
+    const { base: baseline, ours: value } = await alternate(
+      ROUNDS,
+      () => rateOf(REQUESTS, bare),
+      () => rateOf(REQUESTS, ours),
+      (b, o) => `undici ${round(b)} req/s, client ${round(o)} req/s`,
+    );
     const heap = await breakerHeap();
     console.error(`${heap.breakers} breakers: heap ${round(heap.before, 1)} MB -> ${round(heap.after, 1)} MB`);
     const best = Math.max(...value);

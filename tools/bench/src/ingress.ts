@@ -4,9 +4,9 @@ import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Pool } from 'undici';
 import { connectBus, createTopology } from '@switch-telemetry/bus';
-import { freePort } from '@switch-telemetry/bus/testing';
+import { deleteNamespace, freePort } from '@switch-telemetry/bus/testing';
 import { createLogger } from '@switch-telemetry/logging';
-import { round, windowed } from './measure';
+import { alternate, round, windowed } from './measure';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 10_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
@@ -92,13 +92,12 @@ export async function ingressBench(): Promise<Record<string, unknown>> {
     // Warm both (connections, JIT).
     await load(bareUrl, 0);
     const warm = await load(ingressUrl, 1_000_000);
-    const ours: Round[] = [];
-    const base: Round[] = [];
-    for (let r = 0; r < ROUNDS; r += 1) {
-      base.push(await load(bareUrl, 0));
-      ours.push(await load(ingressUrl, (r + 2) * 1_000_000));
-      console.error(`round ${r + 1}: bare ${round(base[r]!.rate)} req/s, ingress ${round(ours[r]!.rate)} req/s (p50 ${round(ours[r]!.p50, 2)} ms, p99 ${round(ours[r]!.p99, 2)} ms)`);
-    }
+    const { base, ours } = await alternate(
+      ROUNDS,
+      () => load(bareUrl, 0),
+      (r) => load(ingressUrl, (r + 2) * 1_000_000),
+      (b, o) => `bare ${round(b.rate)} req/s, ingress ${round(o.rate)} req/s (p50 ${round(o.p50, 2)} ms, p99 ${round(o.p99, 2)} ms)`,
+    );
     const accepted = warm.accepted + ours.reduce((a, r) => a + r.accepted, 0);
     const storedIn = async (stream: 'events' | 'jobs', filter: string) => {
       const info = await bus.jsm.streams.info(topology.streams[stream].name, { subjects_filter: `${namespace}.${filter}` });
@@ -127,8 +126,7 @@ export async function ingressBench(): Promise<Record<string, unknown>> {
     ingress.kill('SIGTERM');
     bare.kill('SIGTERM');
     await new Promise((r) => ingress.once('exit', r));
-    for (const s of Object.values(topology.streams)) await bus.jsm.streams.delete(s.name).catch(() => undefined);
-    for (const b of Object.values(topology.buckets)) await bus.jsm.streams.delete(`KV_${b.name}`).catch(() => undefined);
+    await deleteNamespace(bus, topology);
     await bus.close();
   }
 }

@@ -5,7 +5,8 @@ import { connectBus, createTopology, provisionTopology, type Bus } from '@switch
 import { createPool, ensureDatabase, migrate } from '@switch-telemetry/db';
 import { JobRuntime, defineJob } from '@switch-telemetry/jobs';
 import { createLogger } from '@switch-telemetry/logging';
-import { bestRate, round, until, windowed } from './measure';
+import { deleteNamespace } from '@switch-telemetry/bus/testing';
+import { alternate, rateOf, round, until, windowed } from './measure';
 
 // 50,000 jobs through one queue (the issue's floor), twice each, best round kept.
 const JOBS = Number(process.env.BENCH_JOBS ?? 50_000);
@@ -70,14 +71,12 @@ export async function jobsBench(): Promise<Record<string, unknown>> {
   await runtime.start();
 
   try {
-    const raw: number[] = [];
-    const jobs: number[] = [];
-    // Alternate so drift on a shared machine hits both alike.
-    for (let r = 0; r < ROUNDS; r += 1) {
-      raw.push(...(await bestRate(1, JOBS, () => rawRound(bus, ns, r))));
-      jobs.push(...(await bestRate(1, JOBS, () => jobsRound(runtime, () => completed, type))));
-      console.error(`round ${r + 1}: raw ${round(raw[r]!)} msg/s, jobs ${round(jobs[r]!)} jobs/s`);
-    }
+    const { base: raw, ours: jobs } = await alternate(
+      ROUNDS,
+      (r) => rateOf(JOBS, () => rawRound(bus, ns, r)),
+      () => rateOf(JOBS, () => jobsRound(runtime, () => completed, type)),
+      (b, o) => `raw ${round(b)} msg/s, jobs ${round(o)} jobs/s`,
+    );
     const value = Math.max(...jobs);
     const baseline = Math.max(...raw);
     return {
@@ -92,8 +91,7 @@ export async function jobsBench(): Promise<Record<string, unknown>> {
     };
   } finally {
     await runtime.stop(1_000);
-    for (const s of Object.values(topology.streams)) await bus.jsm.streams.delete(s.name).catch(() => undefined);
-    for (const b of Object.values(topology.buckets)) await bus.jsm.streams.delete(`KV_${b.name}`).catch(() => undefined);
+    await deleteNamespace(bus, topology);
     await pool.end();
     await workerBus.close();
     await bus.close();

@@ -1,13 +1,27 @@
-/** Runs `fn` `rounds` times after one warm-up and returns the best rate (items per second). */
-export async function bestRate(rounds: number, items: number, fn: () => Promise<void>): Promise<number[]> {
-  const rates: number[] = [];
-  for (let i = 0; i < rounds; i += 1) {
-    const started = process.hrtime.bigint();
-    await fn();
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    rates.push(items / seconds);
+/** Items per second of one run of `fn`. */
+export async function rateOf(items: number, fn: () => Promise<void>): Promise<number> {
+  const started = process.hrtime.bigint();
+  await fn();
+  return items / (Number(process.hrtime.bigint() - started) / 1e9);
+}
+
+/**
+ * Runs the baseline and the thing measured alternately, `rounds` times, so
+ * drift on a shared machine hits both alike; logs each round on stderr.
+ */
+export async function alternate<T>(
+  rounds: number,
+  baseline: (round: number) => Promise<T>,
+  ours: (round: number) => Promise<T>,
+  describe: (base: T, ours: T) => string,
+): Promise<{ base: T[]; ours: T[] }> {
+  const result = { base: [] as T[], ours: [] as T[] };
+  for (let r = 0; r < rounds; r += 1) {
+    result.base.push(await baseline(r));
+    result.ours.push(await ours(r));
+    console.error(`round ${r + 1}: ${describe(result.base[r]!, result.ours[r]!)}`);
   }
-  return rates;
+  return result;
 }
 
 /** Calls `task(i)` for i in [0, n) with at most `window` promises in flight. */
