@@ -1,0 +1,17 @@
+export {
+  CONNECT_TIMEOUT_MS,
+  GnmiClient,
+  GnmiSubscription,
+  KEEPALIVE_MS,
+  RPC_TIMEOUT_MS,
+  type GnmiClientOptions,
+  type SubscribeEvent,
+  type TlsOptions,
+} from './client';
+export { GnmiErrorCodes } from './codes';
+export { GnmiConfigError, GnmiConnectError, GnmiRpcError, PathSyntaxError, ValueDecodeError, classifyGrpcStatus, fromGrpcError } from './errors';
+export { normalizeNotification, type TelemetryMessage } from './normalize';
+export { formatPath, joinPath, parsePath } from './path';
+export { LOADER_OPTIONS, PROTO_DIR, gnmiService } from './proto';
+export type * from './types';
+export { decodeTypedValue, int64, type JsonValue } from './values';

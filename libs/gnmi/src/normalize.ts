@@ -1,0 +1,36 @@
+import { formatPath } from './path';
+import type { Notification } from './types';
+import { decodeTypedValue, int64, type JsonValue } from './values';
+
+/** The telemetry message of DESIGN.md (version 1). */
+export interface TelemetryMessage {
+  v: 1;
+  device: string;
+  source: 'gnmi' | 'netconf';
+  subscription: string;
+  /** Nanoseconds since the epoch as the device stamped it: a number when exact, else a decimal string. */
+  ts: number | string;
+  prefix: string;
+  updates: Array<{ path: string; value: JsonValue }>;
+  deletes: string[];
+}
+
+/**
+ * One gNMI Notification → one telemetry message. Update and delete paths are
+ * relative to the prefix when there is one (absolute otherwise); the
+ * timestamp keeps its 64 bits.
+ */
+export function normalizeNotification(n: Notification, device: string, subscription: string): TelemetryMessage {
+  const hasPrefix = (n.prefix?.elem?.length ?? 0) > 0 || (n.prefix?.element?.length ?? 0) > 0 || !!n.prefix?.origin;
+  const relative = { relative: hasPrefix };
+  return {
+    v: 1,
+    device,
+    source: 'gnmi',
+    subscription,
+    ts: int64(n.timestamp),
+    prefix: hasPrefix ? formatPath(n.prefix) : '',
+    updates: (n.update ?? []).map((u) => ({ path: formatPath(u.path, relative), value: decodeTypedValue(u.val) })),
+    deletes: (n.delete ?? []).map((d) => formatPath(d, relative)),
+  };
+}
