@@ -1,0 +1,41 @@
+import { GnmiTarget, type GnmiFault, type GnmiTargetOptions } from './gnmi-target';
+
+export interface FleetOptions {
+  gnmi: number;
+  /** Port on every target's own address (0: a free one each). */
+  port: number;
+  /** The n-th target listens on 127.10.<n / 250>.<n % 250 + 1>. */
+  username?: string;
+  password?: string;
+  interfaces?: number;
+  /** Faults by target index, e.g. { 3: 'auth' }. */
+  faults?: Record<number, GnmiFault>;
+  tickMs?: number;
+  flapMs?: number;
+}
+
+/** The loopback address of the n-th simulated device (0-based). */
+export function deviceAddress(n: number): string {
+  return `127.10.${Math.floor(n / 250)}.${(n % 250) + 1}`;
+}
+
+/** Starts N simulated gNMI targets, each on its own loopback address. */
+export async function startFleet(options: FleetOptions): Promise<GnmiTarget[]> {
+  const targets: GnmiTarget[] = [];
+  for (let n = 0; n < options.gnmi; n += 1) {
+    const target = new GnmiTarget({
+      name: `sim-gnmi-${String(n + 1).padStart(3, '0')}`,
+      host: deviceAddress(n),
+      port: options.port,
+      fault: options.faults?.[n] ?? 'none',
+      seed: n + 1,
+      ...(options.username === undefined ? {} : { username: options.username, password: options.password ?? '' }),
+      ...(options.interfaces === undefined ? {} : { interfaces: options.interfaces }),
+      ...(options.tickMs === undefined ? {} : { tickMs: options.tickMs }),
+      ...(options.flapMs === undefined ? {} : { flapMs: options.flapMs }),
+    } satisfies GnmiTargetOptions);
+    await target.start();
+    targets.push(target);
+  }
+  return targets;
+}

@@ -1,0 +1,3 @@
+export { deviceAddress, startFleet, type FleetOptions } from './fleet';
+export { GnmiTarget, type GnmiFault, type GnmiTargetOptions } from './gnmi-target';
+export { DeviceModel, matches, type Leaf } from './model';
