@@ -1,0 +1,70 @@
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { GnmiTarget } from '@switch-telemetry/sim';
+
+const ROOT = resolve(__dirname, '..', '..', '..');
+const targets: GnmiTarget[] = [];
+
+function switchctl(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((res) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'tools/switchctl/src/main.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.once('exit', (code) => res({ code, stdout, stderr }));
+  });
+}
+
+let sim: GnmiTarget;
+beforeAll(async () => {
+  sim = new GnmiTarget({ name: 'cli', host: '127.10.7.1', port: 0, username: 'admin', password: 'pw-123', interfaces: 2, tickMs: 50 });
+  await sim.start();
+  targets.push(sim);
+});
+afterAll(async () => {
+  for (const t of targets) await t.stop();
+});
+
+const auth = () => ['--address', sim.address, '--username', 'admin', '--password', 'pw-123', '--insecure'];
+
+describe('switchctl gnmi', () => {
+  it('prints capabilities as one JSON line', async () => {
+    const run = await switchctl(['gnmi', 'capabilities', ...auth()]);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ gNMI_version: '0.10.0' });
+  });
+
+  it('prints one DESIGN.md telemetry message per notification for get', async () => {
+    const run = await switchctl(['gnmi', 'get', ...auth(), '--path', '/interfaces/interface[name=*]/state/oper-status', '--encoding', 'proto', '--device', 'leaf-01']);
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatchObject({ v: 1, device: 'leaf-01', source: 'gnmi', prefix: '/interfaces/interface[name=Ethernet1]', updates: [{ path: 'state/oper-status' }] });
+  });
+
+  it('subscribes and stops after --count messages', async () => {
+    const run = await switchctl(['gnmi', 'subscribe', ...auth(), '--path', '/interfaces/interface[name=Ethernet1]/state/counters', '--interval', '100ms', '--count', '3']);
+    expect(run.code).toBe(0);
+    expect(run.stdout.trim().split('\n')).toHaveLength(3);
+  });
+
+  it('exits 77 with one line on a refused login', async () => {
+    const run = await switchctl(['gnmi', 'capabilities', '--address', sim.address, '--username', 'admin', '--password', 'wrong', '--insecure']);
+    expect(run.code).toBe(77);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toContain('UNAUTHENTICATED');
+    expect(run.stdout).toBe('');
+  });
+
+  it('exits 69 when nothing answers, and 64 on usage errors', async () => {
+    const refused = await switchctl(['gnmi', 'capabilities', '--address', '127.10.7.2:1', '--insecure', '--timeout', '500ms']);
+    expect(refused.code).toBe(69);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    const usage = await switchctl(['gnmi', 'get', '--address', sim.address, '--insecure', '--path', '/a[k=v']);
+    expect(usage.code).toBe(64);
+    expect(usage.stderr).toContain('position');
+    expect((await switchctl(['gnmi', 'frobnicate'])).code).toBe(64);
+    expect((await switchctl(['nope'])).code).toBe(64);
+  });
+});
