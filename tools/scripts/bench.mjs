@@ -20,6 +20,10 @@ await build({
 });
 // The migrations travel with the bundle (the db lib looks beside it).
 cpSync(resolve(root, 'libs', 'db', 'migrations'), resolve(root, 'dist', 'tools', 'bench', 'migrations'), { recursive: true });
+// gnmi-decode compares proto-loader with protobufjs static code made from the same proto.
+spawnSync(resolve(root, 'node_modules', '.bin', 'pbjs'), ['-t', 'static-module', '-w', 'commonjs', '--keep-case', '-p', resolve(root, 'libs', 'gnmi', 'proto'),
+  '-o', resolve(root, 'dist', 'tools', 'bench', 'gnmi-static.js'), resolve(root, 'libs', 'gnmi', 'proto', 'gnmi.proto')], { stdio: 'inherit' });
+cpSync(resolve(root, 'libs', 'gnmi', 'proto'), resolve(root, 'dist', 'tools', 'bench', 'proto'), { recursive: true });
 // Suites that run an app run its production bundle.
 spawnSync(process.execPath, [resolve(root, 'tools', 'scripts', 'build-app.mjs')], { cwd: resolve(root, 'apps', 'ingress'), stdio: 'inherit' });
 const run = spawnSync(process.execPath, ['--expose-gc', outfile, ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });

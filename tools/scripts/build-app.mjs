@@ -23,4 +23,6 @@ await build({
 });
 // The migrations travel with the bundle (the db lib looks beside it).
 cpSync(resolve(appDir, '..', '..', 'libs', 'db', 'migrations'), resolve(outfile, '..', 'migrations'), { recursive: true });
+// So does gnmi.proto (the gnmi lib loads it beside the bundle).
+cpSync(resolve(appDir, '..', '..', 'libs', 'gnmi', 'proto'), resolve(outfile, '..', 'proto'), { recursive: true });
 console.log(`built ${outfile}`);

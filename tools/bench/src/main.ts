@@ -2,11 +2,15 @@
 // baseline in the same run (this machine is shared and noisy) and prints, as
 // its very last line, one JSON object:
 // {"bench":"<suite>","value":N,"unit":"...","baseline":N,"ratio":N,...}
+import { gnmiBench } from './gnmi';
+import { gnmiDecodeBench } from './gnmi-decode';
 import { httpBench } from './http';
 import { ingressBench } from './ingress';
 import { jobsBench } from './jobs';
 
 const SUITES: Record<string, () => Promise<Record<string, unknown>>> = {
+  gnmi: gnmiBench,
+  'gnmi-decode': gnmiDecodeBench,
   http: httpBench,
   ingress: ingressBench,
   jobs: jobsBench,
