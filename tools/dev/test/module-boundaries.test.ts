@@ -38,6 +38,13 @@ describe('module boundaries', () => {
     expect(errors).toEqual(['A project tagged with "type:core" can only depend on libs tagged with "type:core"']);
   });
 
+  it('stops a protocol lib from importing the bus or the database', async () => {
+    for (const lib of ['bus', 'db']) {
+      const errors = await boundaryErrors('libs/gnmi/src/probe.ts', `import * as x from '@switch-telemetry/${lib}';\nexport const y = x;\n`);
+      expect(errors).toEqual(['A project tagged with "type:protocol" can only depend on libs tagged with "type:protocol", "type:core"']);
+    }
+  });
+
   it('stops a lib from importing an app', async () => {
     // Every app depends on the libs, so Nx names it a circular dependency.
     const errors = await boundaryErrors('libs/bus/src/probe.ts', "import { a } from '@switch-telemetry/collector';\nexport const x = a;\n");
