@@ -3,7 +3,8 @@ import tseslint from 'typescript-eslint';
 
 // Module boundaries (DESIGN.md, STYLE.md "Dependencies point one way"):
 //   type:app      -> any lib
-//   type:tool     -> any lib (simulator, switchctl, dev runner)
+//   type:tool     -> any lib, and the simulator (switchctl, bench, dev runner)
+//   type:sim      -> protocol, core       (the simulated fleet: a test fixture)
 //   type:domain   -> domain, protocol, infra, core
 //   type:infra    -> infra, core          (bus, db, observability, service)
 //   type:protocol -> protocol, core       (gNMI, NETCONF: never the bus or the database)
@@ -11,7 +12,8 @@ import tseslint from 'typescript-eslint';
 // No lib may import an app or a tool: no lib tag lists them.
 export const depConstraints = [
   { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:domain', 'type:protocol', 'type:infra', 'type:core'] },
-  { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:domain', 'type:protocol', 'type:infra', 'type:core'] },
+  { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:domain', 'type:protocol', 'type:infra', 'type:core', 'type:sim'] },
+  { sourceTag: 'type:sim', onlyDependOnLibsWithTags: ['type:protocol', 'type:core'] },
   { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain', 'type:protocol', 'type:infra', 'type:core'] },
   { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:infra', 'type:core'] },
   { sourceTag: 'type:protocol', onlyDependOnLibsWithTags: ['type:protocol', 'type:core'] },
