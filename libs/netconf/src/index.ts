@@ -16,3 +16,22 @@ export {
   type RpcErrorDetail,
 } from './errors';
 export { Deframer, EOM, MAX_CHUNK_SIZE, MAX_MESSAGE_BYTES, frame, type Framing } from './framing';
+export { SSH_CONNECT_TIMEOUT_MS, connectNetconf, type NetconfConnectOptions, type NetconfConnection } from './client';
+export { fingerprintOf, hostKeyVerifier, knownHostKeys, memoryHostKeyStore, type HostKeyPolicy, type HostKeyStore } from './host-keys';
+export {
+  BASE_10,
+  BASE_11,
+  INTERLEAVE_CAP,
+  NOTIFICATION_CAP,
+  XPATH_CAP,
+  createSubscriptionXml,
+  filterXml,
+  getConfigXml,
+  getXml,
+  helloXml,
+  rpcXml,
+  type Filter,
+} from './messages';
+export { flatten, normalizeNotification, normalizeReply, type NetconfTelemetryMessage } from './normalize';
+export { HELLO_TIMEOUT_MS, IDLE_TIMEOUT_MS, NetconfSession, RPC_TIMEOUT_MS, type Hello, type NetconfNotification, type Reply, type SessionOptions } from './session';
+export { NETCONF_BASE_NS, NOTIFICATION_NS, escapeXml, parseXml, textOf, type XmlNode, type XmlValue } from './xml';

@@ -1,0 +1,83 @@
+import type { NetconfNotification, Reply } from './session';
+import type { XmlNode, XmlValue } from './xml';
+
+/** The telemetry message of DESIGN.md (the same shape as gNMI's). */
+export interface NetconfTelemetryMessage {
+  v: 1;
+  device: string;
+  source: 'netconf';
+  subscription: string;
+  ts: number | string;
+  prefix: string;
+  updates: Array<{ path: string; value: string | number }>;
+  deletes: string[];
+}
+
+// YANG list keys by list name (ietf-interfaces keys interfaces by name).
+const LIST_KEYS: Record<string, string> = { interface: 'name', address: 'ip', neighbor: 'ip', stream: 'name' };
+
+function leafValue(text: string): string | number {
+  // Counters and gauges arrive as decimal text; keep 64-bit values exact.
+  if (/^-?\d{1,20}$/.test(text)) {
+    const n = Number(text);
+    return Number.isSafeInteger(n) ? n : text;
+  }
+  return text;
+}
+
+function escapeKey(value: string): string {
+  return value.replace(/[\\\]]/g, (c) => `\\${c}`);
+}
+
+/** Flattens an XML subtree into gNMI-style leaf paths (lists keyed by their YANG key). */
+export function flatten(node: XmlValue, path: string, out: Array<{ path: string; value: string | number }>): void {
+  if (typeof node === 'string') {
+    out.push({ path, value: leafValue(node) });
+    return;
+  }
+  if (Array.isArray(node)) {
+    for (const item of node) flatten(item, path, out);
+    return;
+  }
+  for (const [name, child] of Object.entries(node)) {
+    if (name.startsWith('@') || name === '#text') continue;
+    const entries = Array.isArray(child) ? child : [child];
+    for (const entry of entries) {
+      const keyName = LIST_KEYS[name];
+      const keyValue = keyName && typeof entry === 'object' && !Array.isArray(entry) ? entry[keyName] : undefined;
+      const elem = typeof keyValue === 'string' ? `${name}[${keyName}=${escapeKey(keyValue)}]` : name;
+      flatten(entry, path ? `${path}/${elem}` : elem, out);
+    }
+  }
+}
+
+const nowNs = () => (BigInt(Date.now()) * 1_000_000n).toString();
+
+function ns(text: string): number | string {
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms)) return nowNs();
+  // Sub-millisecond digits of the eventTime, when the device gives them.
+  const frac = /\.(\d+)/.exec(text)?.[1] ?? '';
+  const nanos = BigInt(Math.floor(ms / 1_000)) * 1_000_000_000n + BigInt((frac + '000000000').slice(0, 9));
+  const n = Number(nanos);
+  return Number.isSafeInteger(n) ? n : nanos.toString();
+}
+
+function message(device: string, subscription: string, ts: number | string, root: XmlNode): NetconfTelemetryMessage {
+  const tops = Object.keys(root).filter((k) => !k.startsWith('@') && k !== '#text');
+  const single = tops.length === 1 ? tops[0]! : undefined;
+  const updates: Array<{ path: string; value: string | number }> = [];
+  flatten(single ? (root[single] as XmlValue) : root, '', updates);
+  return { v: 1, device, source: 'netconf', subscription, ts, prefix: single ? `/${single}` : '', updates, deletes: [] };
+}
+
+/** One get / get-config reply → one telemetry message (prefix: the top container, e.g. /interfaces-state). */
+export function normalizeReply(reply: Reply, device: string, subscription: string, receivedAt = nowNs()): NetconfTelemetryMessage {
+  const ts = typeof receivedAt === 'string' && Number.isSafeInteger(Number(receivedAt)) ? Number(receivedAt) : receivedAt;
+  return message(device, subscription, ts, reply.data ?? {});
+}
+
+/** One notification → one telemetry message, stamped with its eventTime (ns). */
+export function normalizeNotification(n: NetconfNotification, device: string, subscription: string): NetconfTelemetryMessage {
+  return message(device, subscription, ns(n.eventTime), n.event);
+}

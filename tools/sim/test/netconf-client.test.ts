@@ -1,0 +1,181 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLogger } from '@switch-telemetry/logging';
+import {
+  FramingError,
+  HostKeyMismatchError,
+  HostKeyUnknownError,
+  NetconfAuthError,
+  NetconfConfigError,
+  NetconfRpcError,
+  NetconfTimeoutError,
+  SessionClosedError,
+  connectNetconf,
+  memoryHostKeyStore,
+  normalizeNotification,
+  normalizeReply,
+  type NetconfConnectOptions,
+  type NetconfConnection,
+} from '@switch-telemetry/netconf';
+import { NetconfDevice, type NetconfDeviceOptions } from '../src';
+
+const log = createLogger({ app: 'test', level: 'silent' });
+const devices: NetconfDevice[] = [];
+const connections: NetconfConnection[] = [];
+let hostNo = 10;
+
+async function device(options: Partial<NetconfDeviceOptions> = {}): Promise<NetconfDevice> {
+  hostNo += 1;
+  const d = new NetconfDevice({ name: `nc${hostNo}`, host: `127.10.6.${hostNo}`, port: 0, username: 'netconf', password: 'nc-secret', tickMs: 50, notificationMs: 50, ...options });
+  await d.start();
+  devices.push(d);
+  return d;
+}
+
+async function connect(d: NetconfDevice, options: Partial<NetconfConnectOptions> = {}): Promise<NetconfConnection> {
+  const c = await connectNetconf({
+    host: d.options.host,
+    port: d.port,
+    username: 'netconf',
+    password: 'nc-secret',
+    hostKey: { fingerprints: [d.fingerprint] },
+    log,
+    rpcTimeoutMs: 2_000,
+    ...options,
+  });
+  connections.push(c);
+  return c;
+}
+
+afterAll(async () => {
+  for (const c of connections) await c.close().catch(() => undefined);
+  for (const d of devices) await d.stop();
+});
+
+describe('NETCONF client against the simulated device', () => {
+  it.each([
+    ['chunked (base:1.1)', false, 'chunked'],
+    ['end-of-message (base:1.0 only)', true, 'eom'],
+  ])('exchanges hellos and gets interfaces-state in %s framing', async (_what, eomOnly, framing) => {
+    const d = await device({ eomOnly });
+    const c = await connect(d);
+    expect(c.hello.framing).toBe(framing);
+    expect(c.hello.capabilities).toContain('urn:ietf:params:netconf:capability:notification:1.0');
+    const reply = await c.session.get({ subtree: '<interfaces-state xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"/>' });
+    const msg = normalizeReply(reply, 'spine-01', 'interfaces');
+    expect(msg).toMatchObject({ v: 1, device: 'spine-01', source: 'netconf', prefix: '/interfaces-state', deletes: [] });
+    const inOctets = msg.updates.find((u) => u.path === 'interface[name=eth1]/statistics/in-octets');
+    expect(typeof inOctets?.value === 'number' || typeof inOctets?.value === 'string').toBe(true);
+    expect(msg.updates.find((u) => u.path === 'interface[name=eth2]/oper-status')?.value).toMatch(/^(up|down)$/);
+    expect(msg.updates.some((u) => u.path.startsWith('interfaces/'))).toBe(false);
+  });
+
+  it('reads get-config and the 2018 combined interfaces tree', async () => {
+    const c = await connect(await device());
+    const config = normalizeReply(await c.session.getConfig('running'), 'd', 'config');
+    expect(config.prefix).toBe('/interfaces');
+    expect(config.updates).toContainEqual({ path: 'interface[name=eth1]/description', value: 'simulated eth1' });
+    const state = normalizeReply(await c.session.get({ subtree: '<interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"/>' }), 'd', 's');
+    expect(state.updates.some((u) => u.path === 'interface[name=eth1]/statistics/out-octets')).toBe(true);
+  });
+
+  it('correlates concurrent RPCs by message-id', async () => {
+    const c = await connect(await device());
+    const replies = await Promise.all([1, 2, 3, 4, 5].map(() => c.session.get()));
+    expect(new Set(replies.map((r) => r.messageId)).size).toBe(5);
+  });
+
+  it('streams notifications after create-subscription, stamped with their eventTime', async () => {
+    const c = await connect(await device());
+    await c.session.createSubscription({ stream: 'NETCONF' });
+    const got = [];
+    for await (const n of c.session.notificationStream()) {
+      got.push(normalizeNotification(n, 'd', 'events'));
+      if (got.length === 3) break;
+    }
+    expect(got[0]).toMatchObject({ source: 'netconf', prefix: '/interface-statistics' });
+    expect(Number(got[0]!.ts)).toBeGreaterThan(Date.now() * 1e6 - 10e9);
+    expect(got[0]!.updates.some((u) => u.path === 'interface[name=eth1]/in-octets')).toBe(true);
+  });
+
+  it.each([
+    ['in-use', 'retryable'],
+    ['access-denied', 'permanent'],
+    ['operation-failed', 'unknown'],
+  ])('maps an rpc-error with tag %s to a %s NetconfRpcError', async (tag, classification) => {
+    const c = await connect(await device({ fault: 'rpc-error', errorTag: tag }));
+    const error = await c.session.get().catch((e) => e);
+    expect(error).toBeInstanceOf(NetconfRpcError);
+    expect(error.classification).toBe(classification);
+    expect(error.errors[0]).toMatchObject({ type: 'application', tag, severity: 'error', path: '/interfaces', message: 'simulated failure' });
+  });
+
+  it('times out an RPC the device does not answer in time', async () => {
+    const c = await connect(await device({ fault: 'slow', slowMs: 3_000 }));
+    await expect(c.session.get(undefined, 300)).rejects.toBeInstanceOf(NetconfTimeoutError);
+  });
+
+  it('fails outstanding RPCs with SessionClosedError when the device disconnects', async () => {
+    const c = await connect(await device({ fault: 'disconnect' }));
+    await expect(c.session.get()).rejects.toBeInstanceOf(SessionClosedError);
+  });
+
+  it('ends the session with a FramingError when the device breaks the framing', async () => {
+    const c = await connect(await device({ fault: 'bad-framing' }));
+    await expect(c.session.get()).rejects.toBeInstanceOf(FramingError);
+  });
+
+  it('closes a session that hears nothing for the idle timeout', async () => {
+    const d = await device();
+    const c = await connect(d, { idleTimeoutMs: 300 });
+    const closed = new Promise<Error>((r) => c.session.onClose(r));
+    expect(await closed).toBeInstanceOf(SessionClosedError);
+  });
+});
+
+describe('host keys are verified, never accepted silently', () => {
+  it('refuses a device whose key is not the pinned one', async () => {
+    const d = await device();
+    const error = await connect(d, { hostKey: { fingerprints: ['SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'] } }).catch((e) => e);
+    expect(error).toBeInstanceOf(HostKeyMismatchError);
+    expect(error.classification).toBe('permanent');
+  });
+
+  it('requires a policy, and refuses an unknown key without trust-on-first-use', async () => {
+    const d = await device();
+    await expect(connect(d, { hostKey: {} })).rejects.toBeInstanceOf(NetconfConfigError);
+    const dir = mkdtempSync(join(tmpdir(), 'st-kh-'));
+    writeFileSync(join(dir, 'known_hosts'), '# nothing for this device\n[127.0.0.1]:22 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeFakeFakeFakeFakeFakeFakeFakeFakeFakeFake\n');
+    await expect(connect(d, { hostKey: { knownHostsFile: join(dir, 'known_hosts') } })).rejects.toBeInstanceOf(HostKeyUnknownError);
+  });
+
+  it('accepts a device listed in a known_hosts file', async () => {
+    const d = await device();
+    const dir = mkdtempSync(join(tmpdir(), 'st-kh-'));
+    writeFileSync(join(dir, 'known_hosts'), `${d.knownHostsLine()}\n`);
+    const c = await connect(d, { hostKey: { knownHostsFile: join(dir, 'known_hosts') } });
+    expect(c.hello.capabilities.length).toBeGreaterThan(0);
+  });
+
+  it('with trust-on-first-use records the first key and refuses a different one later', async () => {
+    const store = memoryHostKeyStore();
+    const first = await device();
+    const c = await connect(first, { hostKey: { trustOnFirstUse: { store } } });
+    expect(store.get(`${first.options.host}:${first.port}`)).toBe(first.fingerprint);
+    await c.close();
+    const { host } = first.options;
+    const port = first.port;
+    await first.stop();
+    // Another device (another key) now answers on the same address.
+    const impostor = new NetconfDevice({ name: 'impostor', host, port, username: 'netconf', password: 'nc-secret' });
+    await impostor.start();
+    devices.push(impostor);
+    await expect(connect(impostor, { hostKey: { trustOnFirstUse: { store } } })).rejects.toBeInstanceOf(HostKeyMismatchError);
+  });
+});
+
+it('reports refused credentials as NetconfAuthError', async () => {
+  const d = await device();
+  await expect(connect(d, { password: 'wrong' })).rejects.toBeInstanceOf(NetconfAuthError);
+});
