@@ -1,5 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { HostKeyMismatchError, HostKeyUnknownError, NetconfConfigError } from './errors';
 
 /** How a device's SSH host key is checked. One of these must be given: nothing is accepted silently. */
@@ -94,6 +94,25 @@ export function hostKeyVerifier(policy: HostKeyPolicy, host: string, port: numbe
           ? new HostKeyMismatchError(`host key of ${id} is ${seen}, not the one trusted (${expected.join(', ')}): refused`, { details: { seen, expected } })
           : new HostKeyUnknownError(`no trusted host key for ${id} (it offered ${seen}); pin it or enable trust-on-first-use`, { details: { seen } });
       return false;
+    },
+  };
+}
+
+/** Trust-on-first-use keys kept in a JSON file (`{"host:port": "SHA256:..."}`), for command-line use. */
+export function fileHostKeyStore(path: string): HostKeyStore {
+  const load = (): Record<string, string> => {
+    try {
+      return JSON.parse(readFileSync(path, 'utf8')) as Record<string, string>;
+    } catch {
+      return {};
+    }
+  };
+  return {
+    get: (host) => load()[host],
+    set: (host, fingerprint) => {
+      const all = load();
+      all[host] = fingerprint;
+      writeFileSync(path, `${JSON.stringify(all, null, 2)}\n`, { mode: 0o600 });
     },
   };
 }

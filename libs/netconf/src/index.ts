@@ -17,7 +17,7 @@ export {
 } from './errors';
 export { Deframer, EOM, MAX_CHUNK_SIZE, MAX_MESSAGE_BYTES, frame, type Framing } from './framing';
 export { SSH_CONNECT_TIMEOUT_MS, connectNetconf, type NetconfConnectOptions, type NetconfConnection } from './client';
-export { fingerprintOf, hostKeyVerifier, knownHostKeys, memoryHostKeyStore, type HostKeyPolicy, type HostKeyStore } from './host-keys';
+export { fileHostKeyStore, fingerprintOf, hostKeyVerifier, knownHostKeys, memoryHostKeyStore, type HostKeyPolicy, type HostKeyStore } from './host-keys';
 export {
   BASE_10,
   BASE_11,

@@ -2,9 +2,11 @@
 // stdout, one line on stderr per error, exit statuses in exit.ts.
 import { CliError, EXIT } from './exit';
 import { GNMI_USAGE, gnmiCommand } from './gnmi-command';
+import { NETCONF_USAGE, netconfCommand } from './netconf-command';
 
 const USAGE = `usage: switchctl <command> ...
-  gnmi capabilities|get|subscribe   talk to one gNMI target (switchctl gnmi --help)
+  gnmi capabilities|get|subscribe            talk to one gNMI target (switchctl gnmi --help)
+  netconf hello|get|get-config|subscribe     talk to one NETCONF device (switchctl netconf --help)
 
 exit status: 0 ok, 1 failure, 64 usage, 65 undecodable data, 69 connection, 77 authentication`;
 
@@ -19,6 +21,13 @@ async function main(argv: string[]): Promise<number> {
       }
       return await gnmiCommand(rest, out);
     }
+    if (command === 'netconf') {
+      if (rest.includes('--help')) {
+        out(NETCONF_USAGE);
+        return EXIT.OK;
+      }
+      return await netconfCommand(rest, out);
+    }
     if (command === '--help' || command === 'help') {
       out(USAGE);
       return EXIT.OK;
@@ -27,7 +36,7 @@ async function main(argv: string[]): Promise<number> {
   } catch (err) {
     const e = err instanceof CliError ? err : new CliError(EXIT.FAILURE, (err as Error).message);
     // One line, always; the usage text is one --help away.
-    const hint = e.exitCode === EXIT.USAGE && !e.message.startsWith('usage:') ? ' (see switchctl gnmi --help)' : '';
+    const hint = e.exitCode === EXIT.USAGE && !e.message.startsWith('usage:') ? ` (see switchctl ${command === 'netconf' ? 'netconf' : 'gnmi'} --help)` : '';
     process.stderr.write(`switchctl: ${e.message.split('\n')[0]}${hint}\n`);
     return e.exitCode;
   }

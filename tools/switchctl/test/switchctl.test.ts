@@ -1,13 +1,16 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { GnmiTarget } from '@switch-telemetry/sim';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GnmiTarget, NetconfDevice } from '@switch-telemetry/sim';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 const targets: GnmiTarget[] = [];
 
-function switchctl(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function switchctl(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((res) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'tools/switchctl/src/main.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'tools/switchctl/src/main.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -66,5 +69,50 @@ describe('switchctl gnmi', () => {
     expect(usage.stderr).toContain('position');
     expect((await switchctl(['gnmi', 'frobnicate'])).code).toBe(64);
     expect((await switchctl(['nope'])).code).toBe(64);
+  });
+});
+
+describe('switchctl netconf', () => {
+  let nc: NetconfDevice;
+  beforeAll(async () => {
+    nc = new NetconfDevice({ name: 'cli-nc', host: '127.10.7.9', port: 0, username: 'netconf', password: 'nc-pw', notificationMs: 50 });
+    await nc.start();
+  });
+  afterAll(() => nc.stop());
+  const base = () => ['--address', `${nc.options.host}:${nc.port}`, '--username', 'netconf', '--password', 'nc-pw'];
+
+  it('prints the hello, a get and a get-config as JSON lines', async () => {
+    const hello = await switchctl(['netconf', 'hello', ...base(), '--host-key', nc.fingerprint]);
+    expect(hello.code).toBe(0);
+    expect(JSON.parse(hello.stdout)).toMatchObject({ framing: 'chunked' });
+    const get = await switchctl(['netconf', 'get', ...base(), '--host-key', nc.fingerprint, '--filter', '<interfaces-state xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"/>', '--device', 'spine-01']);
+    expect(get.code).toBe(0);
+    expect(JSON.parse(get.stdout)).toMatchObject({ v: 1, device: 'spine-01', source: 'netconf', prefix: '/interfaces-state' });
+    const config = await switchctl(['netconf', 'get-config', ...base(), '--host-key', nc.fingerprint]);
+    expect(JSON.parse(config.stdout).prefix).toBe('/interfaces');
+  });
+
+  it('subscribes and stops after --count notifications', async () => {
+    const run = await switchctl(['netconf', 'subscribe', ...base(), '--host-key', nc.fingerprint, '--count', '2']);
+    expect(run.code).toBe(0);
+    expect(run.stdout.trim().split('\n')).toHaveLength(2);
+  });
+
+  it('refuses a wrong host key with exit 77, records a new one with --accept-new, and demands a host-key choice', async () => {
+    const wrong = await switchctl(['netconf', 'hello', ...base(), '--host-key', 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA']);
+    expect(wrong.code).toBe(77);
+    expect(wrong.stderr).toContain('refused');
+    const store = join(mkdtempSync(join(tmpdir(), 'st-cli-')), 'keys.json');
+    const first = await switchctl(['netconf', 'hello', ...base(), '--accept-new'], { SWITCHCTL_KNOWN_KEYS: store });
+    expect(first.code).toBe(0);
+    expect((await switchctl(['netconf', 'hello', ...base()])).code).toBe(64);
+  });
+
+  it('exits 77 on refused credentials and 69 when nothing answers', async () => {
+    const auth = await switchctl(['netconf', 'hello', '--address', `${nc.options.host}:${nc.port}`, '--username', 'netconf', '--password', 'wrong', '--host-key', nc.fingerprint]);
+    expect(auth.code).toBe(77);
+    const refused = await switchctl(['netconf', 'hello', '--address', '127.10.7.10:1', '--username', 'u', '--password', 'p', '--host-key', nc.fingerprint, '--timeout', '1s']);
+    expect(refused.code).toBe(69);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
   });
 });
