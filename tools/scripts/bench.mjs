@@ -15,7 +15,8 @@ await build({
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  external: ['pg-native'],
+  // ssh2 (and its optional cpu-features) may carry native addons, which a bundle cannot hold; they load from node_modules.
+  external: ['pg-native', 'ssh2', 'cpu-features'],
   logLevel: 'warning',
 });
 // The migrations travel with the bundle (the db lib looks beside it).

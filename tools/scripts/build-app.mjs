@@ -18,7 +18,8 @@ await build({
   format: 'cjs',
   sourcemap: true,
   // pg loads pg-native only when asked to; we never ask.
-  external: ['pg-native'],
+  // ssh2 (and its optional cpu-features) may carry native addons, which a bundle cannot hold; they load from node_modules.
+  external: ['pg-native', 'ssh2', 'cpu-features'],
   logLevel: 'warning',
 });
 // The migrations travel with the bundle (the db lib looks beside it).

@@ -7,6 +7,7 @@ import { gnmiDecodeBench } from './gnmi-decode';
 import { httpBench } from './http';
 import { ingressBench } from './ingress';
 import { jobsBench } from './jobs';
+import { netconfBench } from './netconf';
 
 const SUITES: Record<string, () => Promise<Record<string, unknown>>> = {
   gnmi: gnmiBench,
@@ -14,6 +15,7 @@ const SUITES: Record<string, () => Promise<Record<string, unknown>>> = {
   http: httpBench,
   ingress: ingressBench,
   jobs: jobsBench,
+  netconf: netconfBench,
 };
 
 async function main(): Promise<number> {

@@ -1,7 +1,13 @@
 import { GnmiTarget, type GnmiFault, type GnmiTargetOptions } from './gnmi-target';
+import { NetconfDevice, type NetconfFault } from './netconf-device';
 
 export interface FleetOptions {
   gnmi: number;
+  /** NETCONF devices, on the addresses after the gNMI targets'. */
+  netconf?: number;
+  netconfPort?: number;
+  netconfFaults?: Record<number, NetconfFault>;
+  notificationMs?: number;
   /** Port on every target's own address (0: a free one each). */
   port: number;
   /** The n-th target listens on 127.10.<n / 250>.<n % 250 + 1>. */
@@ -17,6 +23,28 @@ export interface FleetOptions {
 /** The loopback address of the n-th simulated device (0-based). */
 export function deviceAddress(n: number): string {
   return `127.10.${Math.floor(n / 250)}.${(n % 250) + 1}`;
+}
+
+/** Starts the simulated NETCONF devices, each on its own loopback address after `offset`. */
+export async function startNetconfFleet(options: FleetOptions, offset: number): Promise<NetconfDevice[]> {
+  const devices: NetconfDevice[] = [];
+  for (let n = 0; n < (options.netconf ?? 0); n += 1) {
+    const device = new NetconfDevice({
+      name: `sim-netconf-${String(n + 1).padStart(3, '0')}`,
+      host: deviceAddress(offset + n),
+      port: options.netconfPort ?? 830,
+      username: options.username ?? 'netconf',
+      password: options.password ?? 'netconf',
+      fault: options.netconfFaults?.[n] ?? 'none',
+      seed: offset + n + 1,
+      ...(options.interfaces === undefined ? {} : { interfaces: options.interfaces }),
+      ...(options.tickMs === undefined ? {} : { tickMs: options.tickMs }),
+      ...(options.notificationMs === undefined || Number.isNaN(options.notificationMs) ? {} : { notificationMs: options.notificationMs }),
+    });
+    await device.start();
+    devices.push(device);
+  }
+  return devices;
 }
 
 /** Starts N simulated gNMI targets, each on its own loopback address. */

@@ -1,7 +1,7 @@
-// `npm run sim -- --gnmi 100 [--port 57400] [--username u --password p] [--interfaces 8] [--fault 3=auth,7=drop]`
+// `npm run sim -- --gnmi 100 --netconf 20 [--port 57400] [--netconf-port 830] [--username u --password p] [--interfaces 8] [--fault 3=auth,7=drop]`
 // Starts the simulated fleet and prints one JSON line per device; stops on SIGTERM/SIGINT.
 import { parseArgs } from 'node:util';
-import { startFleet } from './fleet';
+import { startFleet, startNetconfFleet } from './fleet';
 import type { GnmiFault } from './gnmi-target';
 
 const FAULTS: GnmiFault[] = ['none', 'refuse', 'auth', 'stall', 'drop', 'garbage'];
@@ -12,6 +12,9 @@ async function main(): Promise<number> {
     ({ values } = parseArgs({
       options: {
         gnmi: { type: 'string', default: '10' },
+        netconf: { type: 'string', default: '0' },
+        'netconf-port': { type: 'string', default: '830' },
+        'notification-ms': { type: 'string', default: '1000' },
         port: { type: 'string', default: '57400' },
         username: { type: 'string' },
         password: { type: 'string' },
@@ -25,6 +28,12 @@ async function main(): Promise<number> {
     return 64;
   }
   const gnmi = Number(values.gnmi);
+  const netconf = Number(values.netconf);
+  const netconfPort = Number(values['netconf-port']);
+  if (!Number.isInteger(netconf) || netconf < 0 || netconf > 10_000 || !Number.isInteger(netconfPort) || netconfPort < 0 || netconfPort > 65_535) {
+    console.error('sim: --netconf 0..10000, --netconf-port 0..65535');
+    return 64;
+  }
   const port = Number(values.port);
   const interfaces = Number(values.interfaces);
   if (!Number.isInteger(gnmi) || gnmi < 0 || gnmi > 10_000 || !Number.isInteger(port) || port < 0 || port > 65_535 || !Number.isInteger(interfaces) || interfaces < 1) {
@@ -50,11 +59,18 @@ async function main(): Promise<number> {
   for (const t of targets) {
     console.log(JSON.stringify({ name: t.options.name, protocol: 'gnmi', address: t.options.host, port: t.port, fault: t.options.fault }));
   }
+  const devices = await startNetconfFleet(
+    { gnmi, port, netconf, netconfPort, interfaces, notificationMs: Number(values['notification-ms']), ...(values.username === undefined ? {} : { username: values.username, password: values.password ?? '' }) },
+    gnmi,
+  );
+  for (const d of devices) {
+    console.log(JSON.stringify({ name: d.options.name, protocol: 'netconf', address: d.options.host, port: d.port, host_key: d.fingerprint, fault: d.options.fault }));
+  }
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);
   });
-  await Promise.all(targets.map((t) => t.stop()));
+  await Promise.all([...targets.map((t) => t.stop()), ...devices.map((d) => d.stop())]);
   return 0;
 }
 

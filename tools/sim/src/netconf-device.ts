@@ -35,6 +35,7 @@ export interface NetconfDeviceOptions {
   slowMs?: number;
   /** `rpc-error`: the error-tag every RPC is refused with. */
   errorTag?: string;
+  /** Period of notifications after create-subscription; 0 sends them as fast as the channel takes them. */
   notificationMs?: number;
   tickMs?: number;
   seed?: number;
@@ -130,9 +131,14 @@ export class NetconfDevice {
     const deframer = new Deframer('eom');
     let helloSeen = false;
     let notifier: NodeJS.Timeout | undefined;
+    let firehose = false;
     const send = (xml: string) => channel.write(frame(xml, framing));
-    channel.on('close', () => clearInterval(notifier));
-    channel.on('error', () => clearInterval(notifier));
+    const stopNotifications = () => {
+      clearInterval(notifier);
+      firehose = false;
+    };
+    channel.on('close', stopNotifications);
+    channel.on('error', stopNotifications);
     channel.write(frame(helloXml(caps, sessionId), 'eom'));
 
     const reply = (id: string, body: string) => {
@@ -175,11 +181,18 @@ export class NetconfDevice {
           else if (rpc['get-config'] !== undefined) reply(id, `<data>${this.configXml()}</data>`);
           else if (rpc['create-subscription'] !== undefined) {
             reply(id, '<ok/>');
-            clearInterval(notifier);
-            notifier = setInterval(() => send(this.notificationXml()), this.options.notificationMs ?? 1_000);
+            stopNotifications();
+            if (this.options.notificationMs === 0) {
+              firehose = true;
+              const pump = () => {
+                // Respect the channel's window: wait for drain when it is full.
+                while (firehose) if (!send(this.notificationXml())) return void channel.once('drain', pump);
+              };
+              setImmediate(pump);
+            } else notifier = setInterval(() => send(this.notificationXml()), this.options.notificationMs ?? 1_000);
           } else if (rpc['close-session'] !== undefined) {
             reply(id, '<ok/>');
-            clearInterval(notifier);
+            stopNotifications();
             channel.end();
           } else {
             reply(id, '<rpc-error><error-type>protocol</error-type><error-tag>operation-not-supported</error-tag><error-severity>error</error-severity><error-message>not simulated</error-message></rpc-error>');
