@@ -30,6 +30,8 @@ export const tlsSchema = z
     client_cert_ref: z.string().min(1).max(512).optional(),
     /** Only when explicitly asked; logged as a warning by the collector. */
     insecure_skip_verify: z.boolean().optional(),
+    /** No TLS at all (lab devices, the simulator): explicit, never a fallback. */
+    plaintext: z.boolean().optional(),
   })
   .strict();
 

@@ -1,0 +1,262 @@
+import { Kvm, type KV } from '@nats-io/kv';
+import type { Subscription } from '@nats-io/transport-node';
+import { publishJson, type Bus, type SessionEvent, type Topology } from '@switch-telemetry/bus';
+import type { Pool } from '@switch-telemetry/db';
+import { DeviceRepository, type Device, type DeviceEventBody } from '@switch-telemetry/inventory';
+import type { Logger } from '@switch-telemetry/logging';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { DeviceSession, SESSION_POLICY, type SessionPolicy, type SessionState, type SessionStatus } from './device-session';
+import { Membership } from './membership';
+import { connectionSpec, ownerOf, planSessions } from './reconcile';
+import { gnmiRunner, netconfRunner, type ProtocolRunner, type RunnerOptions } from './runners';
+import { TelemetrySink, type SinkOptions } from './sink';
+
+export interface CollectorOptions {
+  bus: Bus;
+  topology: Topology;
+  pool: Pool;
+  log: Logger;
+  registry: Registry;
+  policy?: Partial<SessionPolicy>;
+  runner?: Partial<RunnerOptions>;
+  sink?: Partial<Omit<SinkOptions, 'bus' | 'topology' | 'log'>>;
+  /** How often ownership and leases are checked (leases are renewed at least 3 times per TTL). */
+  reconcileMs?: number;
+  /** How often each session's status (with its last update) is refreshed in the sessions KV. */
+  statusRefreshMs?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+const ALERT_STATES = new Set<SessionState>(['backoff', 'auth_failed', 'stale']);
+const EVENT_STATES: Partial<Record<SessionState, SessionEvent>> = { up: 'up', synced: 'synced', stale: 'stale', backoff: 'backoff', auth_failed: 'auth_failed' };
+
+/**
+ * The collector: supervised sessions for the devices this replica owns.
+ * Devices come from PostgreSQL at start and from events.device.* after;
+ * ownership is rendezvous hashing over live members plus a compare-and-set
+ * lease per device; telemetry goes through the sink to JetStream; status goes
+ * to the sessions KV and events.session.*, with events.alert.session_down
+ * when a session goes down or parks.
+ */
+export class Collector {
+  readonly membership: Membership;
+  readonly sink: TelemetrySink;
+  private readonly devices = new Map<string, Device>();
+  private readonly sessions = new Map<string, { session: DeviceSession; spec: string }>();
+  private readonly runners: Record<'gnmi' | 'netconf', ProtocolRunner>;
+  private readonly policy: SessionPolicy;
+  private sessionsKv: KV | undefined;
+  private subscriptions: Subscription[] = [];
+  private reconcileTimer: NodeJS.Timeout | undefined;
+  private statusTimer: NodeJS.Timeout | undefined;
+  private reconciling: Promise<void> | undefined;
+  private again = false;
+  private stopping = false;
+  private readonly metrics;
+
+  constructor(private readonly options: CollectorOptions) {
+    this.policy = { ...SESSION_POLICY, ...(options.policy ?? {}) };
+    this.membership = new Membership(options.bus, options.topology, options.log.child({ component: 'membership' }));
+    const runnerOptions: RunnerOptions = { connectTimeoutMs: 5_000, keepaliveMs: 60_000, ...(options.runner ?? {}) };
+    this.runners = { gnmi: gnmiRunner(runnerOptions), netconf: netconfRunner(runnerOptions) };
+    const registry = options.registry;
+    const sessions = () => [...this.sessions.values()].map((entry) => entry.session.status.state);
+    this.metrics = {
+      states: new Gauge({
+        name: 'collector_sessions',
+        help: 'Sessions by state',
+        labelNames: ['state'],
+        registers: [registry],
+        collect() {
+          const all = sessions();
+          for (const state of ['connecting', 'up', 'synced', 'stale', 'backoff', 'auth_failed']) this.set({ state }, all.filter((s) => s === state).length);
+        },
+      }),
+      messages: new Counter({ name: 'collector_messages_published_total', help: 'Telemetry messages stored in JetStream', registers: [registry] }),
+      updates: new Counter({ name: 'collector_updates_published_total', help: 'Updates inside the published messages', registers: [registry] }),
+      latency: new Histogram({ name: 'collector_publish_latency_seconds', help: 'From hand-over to JetStream acknowledgement', buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers: [registry] }),
+      restarts: new Counter({ name: 'collector_session_restarts_total', help: 'Session restarts (failures, stale, requests)', registers: [registry] }),
+      dropped: new Counter({ name: 'collector_messages_dropped_total', help: 'Messages dropped because a device buffer was full (NATS down)', registers: [registry] }),
+    };
+    this.sink = new TelemetrySink({
+      bus: options.bus,
+      topology: options.topology,
+      log: options.log.child({ component: 'sink' }),
+      ...(options.sink ?? {}),
+      onPublished: (message, ms) => {
+        this.metrics.messages.inc();
+        this.metrics.updates.inc(message.updates);
+        this.metrics.latency.observe(ms / 1_000);
+      },
+      onDropped: (device, count) => {
+        this.metrics.dropped.inc(count);
+        void publishJson(options.bus, options.topology.subjects.alert('telemetry_dropped'), { v: 1, device, dropped: count, at: new Date().toISOString() }).catch(() => undefined);
+      },
+    });
+    const sink = this.sink;
+    const membership = this.membership;
+    new Gauge({ name: 'collector_buffer_fill', help: 'Messages waiting for JetStream, all devices', registers: [registry], collect() { this.set(sink.buffered); } });
+    new Gauge({ name: 'collector_owned_devices', help: 'Devices leased to this collector', registers: [registry], collect() { this.set(membership.owned.length); } });
+  }
+
+  /** Sessions of this replica and their status (tests, the API). */
+  statuses(): SessionStatus[] {
+    return [...this.sessions.values()].map((s) => s.session.status);
+  }
+
+  async start(): Promise<void> {
+    const { bus, topology, log } = this.options;
+    await this.membership.join();
+    this.sessionsKv = await new Kvm(bus.js).open(topology.buckets.sessions.name);
+    await this.loadDevices();
+    // Follow the inventory without polling; reload everything after a reconnect (events may have been missed).
+    const deviceEvents = bus.nc.subscribe(topology.subjects.deviceEvent('upserted').replace(/upserted$/, '*'));
+    this.subscriptions.push(deviceEvents);
+    void (async () => {
+      for await (const m of deviceEvents) {
+        try {
+          const body = m.json<DeviceEventBody>();
+          if (body.event === 'upserted') this.devices.set(body.device.id, body.device);
+          else this.devices.delete(body.id);
+          this.schedule();
+        } catch (err) {
+          log.warn({ err }, 'device event ignored');
+        }
+      }
+    })();
+    const restarts = bus.nc.subscribe(topology.subjects.sessionEvent('restart_requested'));
+    this.subscriptions.push(restarts);
+    void (async () => {
+      for await (const m of restarts) {
+        const device = (m.json<{ device?: string }>().device ?? '').toString();
+        this.sessions.get(device)?.session.restart('requested');
+      }
+    })();
+    void (async () => {
+      for await (const s of bus.nc.status()) if (s.type === 'reconnect') void this.loadDevices().then(() => this.schedule());
+    })();
+    await this.reconcile();
+    const every = this.options.reconcileMs ?? Math.max(Math.floor(this.membership.leaseTtlMs / 3), 200);
+    this.reconcileTimer = setInterval(() => this.schedule(), every);
+    this.reconcileTimer.unref();
+    this.statusTimer = setInterval(() => this.refreshStatuses(), this.options.statusRefreshMs ?? 30_000);
+    this.statusTimer.unref();
+    log.info({ id: this.membership.id, devices: this.devices.size }, 'collector started');
+  }
+
+  private async loadDevices(): Promise<void> {
+    const repo = new DeviceRepository(this.options.pool);
+    const all = new Map<string, Device>();
+    let after: string | undefined;
+    for (;;) {
+      const page = await repo.list({ limit: 500, ...(after ? { after } : {}) });
+      for (const d of page.devices) all.set(d.id, d);
+      if (!page.next) break;
+      after = page.next;
+    }
+    this.devices.clear();
+    for (const [id, d] of all) this.devices.set(id, d);
+  }
+
+  /** Runs a reconcile soon (one at a time; a request while one runs runs another after it). */
+  schedule(): void {
+    if (this.stopping) return;
+    if (this.reconciling) {
+      this.again = true;
+      return;
+    }
+    this.reconciling = this.reconcile()
+      .catch((err) => this.options.log.warn({ err }, 'reconcile failed; next tick retries'))
+      .finally(() => {
+        this.reconciling = undefined;
+        if (this.again) {
+          this.again = false;
+          this.schedule();
+        }
+      });
+  }
+
+  private async reconcile(): Promise<void> {
+    const members = await this.membership.members();
+    const me = this.membership.id;
+    const desired: Device[] = [];
+    for (const device of this.devices.values()) {
+      if (!device.enabled || ownerOf(device.id, members) !== me) continue;
+      if (await this.membership.acquire(device.id)) desired.push(device);
+    }
+    const running = [...this.sessions.entries()].map(([id, s]) => ({ id, spec: s.spec }));
+    const plan = planSessions(desired, running);
+    for (const id of plan.stop) await this.stopSession(id, true);
+    for (const device of plan.restart) {
+      await this.stopSession(device.id, false);
+      this.startSession(device);
+    }
+    for (const device of plan.start) this.startSession(device);
+    for (const device of plan.update) this.sessions.get(device.id)!.session.device = device;
+  }
+
+  private startSession(device: Device): void {
+    const session = new DeviceSession(device, {
+      runner: this.runners[device.protocol],
+      owner: this.membership.id,
+      policy: this.policy,
+      log: this.options.log.child({ component: 'session', device: device.id }),
+      ...(this.options.env ? { env: this.options.env } : {}),
+      emit: (d, emitted) => {
+        const data = Buffer.from(JSON.stringify(emitted.message));
+        const ts = emitted.message.ts;
+        return this.sink.accept({
+          device: d.id,
+          subscription: emitted.subscription,
+          source: d.protocol,
+          data,
+          updates: emitted.message.updates.length,
+          ...(ts !== undefined ? { tsNs: BigInt(ts) } : {}),
+        });
+      },
+      report: (status, previous) => this.report(status, previous),
+    });
+    this.sessions.set(device.id, { session, spec: connectionSpec(device) });
+    session.start();
+  }
+
+  private async stopSession(id: string, release: boolean): Promise<void> {
+    const entry = this.sessions.get(id);
+    if (!entry) return;
+    this.sessions.delete(id);
+    await entry.session.stop();
+    this.sink.release(id);
+    if (release) await this.membership.release(id);
+  }
+
+  private report(status: SessionStatus, previous: SessionState | undefined): void {
+    const { bus, topology, log } = this.options;
+    if (status.state === 'connecting' && previous !== undefined) this.metrics.restarts.inc();
+    void this.sessionsKv?.put(status.device, JSON.stringify(status)).catch((err) => log.debug({ err }, 'sessions KV write failed'));
+    const event = EVENT_STATES[status.state];
+    if (event) void publishJson(bus, topology.subjects.sessionEvent(event), { v: 1, ...status }, { headers: { device: status.device } }).catch(() => undefined);
+    // Down or parked, once per fall from a working state.
+    if (ALERT_STATES.has(status.state) && (previous === 'up' || previous === 'synced' || previous === 'connecting')) {
+      void publishJson(bus, topology.subjects.alert('session_down'), { v: 1, ...status }, { headers: { device: status.device } }).catch(() => undefined);
+    }
+  }
+
+  private refreshStatuses(): void {
+    for (const { session } of this.sessions.values()) {
+      void this.sessionsKv?.put(session.device.id, JSON.stringify(session.status)).catch(() => undefined);
+    }
+  }
+
+  /** Hands every device over: sessions stop, buffered telemetry is flushed (bounded), leases are released. */
+  async stop(flushMs = 5_000): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.reconcileTimer);
+    clearInterval(this.statusTimer);
+    await this.reconciling;
+    for (const s of this.subscriptions) s.unsubscribe();
+    await Promise.all([...this.sessions.keys()].map((id) => this.stopSession(id, false)));
+    await this.sink.flush(flushMs);
+    this.sink.close();
+    await this.membership.leave();
+  }
+}

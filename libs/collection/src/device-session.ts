@@ -1,0 +1,211 @@
+import { PERMANENT, backoffDelayMs, classify, type BackoffPolicy } from '@switch-telemetry/errors';
+import type { Device } from '@switch-telemetry/inventory';
+import type { Logger } from '@switch-telemetry/logging';
+import { resolveCredentials } from './credentials';
+import type { Emitted, ProtocolRunner } from './runners';
+
+export type SessionState = 'connecting' | 'up' | 'synced' | 'stale' | 'backoff' | 'auth_failed' | 'stopped';
+
+/** What the status KV and the events carry about one session. */
+export interface SessionStatus {
+  device: string;
+  state: SessionState;
+  since: string;
+  last_update: string | null;
+  restarts: number;
+  last_error: string | null;
+  owner: string;
+  /** When the next attempt is due (backoff, parked). */
+  retry_at?: string;
+}
+
+export interface SessionPolicy {
+  /** Restarts back off exponentially with jitter, up to the cap. */
+  backoff: BackoffPolicy;
+  /** A permanent failure parks the session this long before one more try. */
+  parkMs: number;
+  /** No data for this long while up: stale, restarted. */
+  staleMs: number;
+  /** A first connect waits a random 0..spreadMs, so a fleet does not connect all at once. */
+  spreadMs: number;
+  /** Up this long without a failure: the backoff starts over. */
+  healthyAfterMs: number;
+}
+
+export const SESSION_POLICY: SessionPolicy = Object.freeze({
+  backoff: { baseMs: 1_000, capMs: 300_000, jitter: 0.5 },
+  parkMs: 900_000,
+  staleMs: 300_000,
+  spreadMs: 5_000,
+  healthyAfterMs: 60_000,
+});
+
+export interface SessionDeps {
+  runner: ProtocolRunner;
+  emit: (device: Device, emitted: Emitted) => Promise<void>;
+  report: (status: SessionStatus, previous: SessionState | undefined) => void;
+  policy: SessionPolicy;
+  owner: string;
+  log: Logger;
+  random?: () => number;
+  env?: NodeJS.ProcessEnv;
+}
+
+function isAuthFailure(error: unknown): boolean {
+  const e = error as { isAuthFailure?: boolean; code?: string };
+  return e?.isAuthFailure === true || e?.code === 'NETCONF_AUTH' || e?.code === 'NETCONF_HOST_KEY_MISMATCH' || e?.code === 'NETCONF_HOST_KEY_UNKNOWN';
+}
+
+/**
+ * One device's session as a restartable unit. It connects, runs the protocol
+ * runner, and when that ends or fails it backs off (exponential, jittered,
+ * capped) and tries again; a permanent failure (credentials, host key,
+ * unsupported path) parks it for `parkMs` with the error visible. A session
+ * silent for `staleMs` is restarted. A failure here never reaches another
+ * session: each runs its own loop and catches everything.
+ */
+export class DeviceSession {
+  private state: SessionState | undefined;
+  private since = new Date();
+  private lastUpdate: Date | null = null;
+  private lastError: string | null = null;
+  private restarts = 0;
+  private failures = 0;
+  private stopped = false;
+  private run: AbortController | undefined;
+  private wake: (() => void) | undefined;
+  private staleTimer: NodeJS.Timeout | undefined;
+  private loop: Promise<void> = Promise.resolve();
+
+  constructor(
+    public device: Device,
+    private readonly deps: SessionDeps,
+  ) {}
+
+  get status(): SessionStatus {
+    return {
+      device: this.device.id,
+      state: this.state ?? 'connecting',
+      since: this.since.toISOString(),
+      last_update: this.lastUpdate?.toISOString() ?? null,
+      restarts: this.restarts,
+      last_error: this.lastError,
+      owner: this.deps.owner,
+    };
+  }
+
+  start(options: { spread?: boolean } = {}): void {
+    this.loop = this.supervise(options.spread ?? true).catch((err) => this.deps.log.error({ err, device: this.device.id }, 'session supervisor failed'));
+  }
+
+  /** Restart now (a user's request, a stale session): the current run ends, the next starts without waiting. */
+  restart(reason: string): void {
+    this.deps.log.info({ device: this.device.id, reason }, 'session restart requested');
+    this.failures = 0;
+    this.run?.abort();
+    this.wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.staleTimer);
+    this.run?.abort();
+    this.wake?.();
+    await this.loop;
+    this.setState('stopped');
+  }
+
+  private setState(state: SessionState, extra: Partial<SessionStatus> = {}): void {
+    if (state === this.state && !extra.retry_at) return;
+    const previous = this.state;
+    this.state = state;
+    this.since = new Date();
+    this.deps.report({ ...this.status, ...extra }, previous);
+  }
+
+  private armStale(): void {
+    clearTimeout(this.staleTimer);
+    this.staleTimer = setTimeout(() => {
+      if (this.state !== 'up' && this.state !== 'synced') return;
+      this.lastError = `no data for ${this.deps.policy.staleMs} ms`;
+      this.setState('stale');
+      this.run?.abort();
+    }, this.deps.policy.staleMs);
+    this.staleTimer.unref();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.wake = undefined;
+        resolve();
+      }, ms);
+      timer.unref();
+      this.wake = () => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        resolve();
+      };
+    });
+  }
+
+  private async supervise(spread: boolean): Promise<void> {
+    const random = this.deps.random ?? Math.random;
+    if (spread && this.deps.policy.spreadMs > 0) await this.sleep(Math.floor(random() * this.deps.policy.spreadMs));
+    while (!this.stopped) {
+      this.run = new AbortController();
+      const signal = this.run.signal;
+      this.setState('connecting');
+      let upAt: number | undefined;
+      let error: unknown;
+      try {
+        const credentials = resolveCredentials(this.device.credentials_ref, this.deps.env);
+        await this.deps.runner({
+          device: this.device,
+          credentials,
+          log: this.deps.log,
+          signal,
+          state: (s) => {
+            if (signal.aborted) return;
+            if (s === 'up') upAt = Date.now();
+            this.setState(s);
+            this.armStale();
+          },
+          emit: async (emitted) => {
+            this.lastUpdate = new Date();
+            this.armStale();
+            await this.deps.emit(this.device, emitted);
+          },
+        });
+        if (!signal.aborted) error = new Error('the device ended the stream');
+      } catch (err) {
+        error = err;
+      }
+      clearTimeout(this.staleTimer);
+      if (this.stopped) return;
+      const wasStale = this.state === 'stale';
+      this.restarts += 1;
+      if (upAt !== undefined && Date.now() - upAt >= this.deps.policy.healthyAfterMs) this.failures = 0;
+      if (signal.aborted) {
+        // A restart request or a stale session (whatever the cancelled run threw):
+        // go again at once, a stale one after a short, jittered pause.
+        if (wasStale) await this.sleep(backoffDelayMs(this.deps.policy.backoff, 1, random));
+        continue;
+      }
+      const message = (error as Error)?.message ?? String(error);
+      this.lastError = message;
+      if (classify(error) === PERMANENT) {
+        const retryAt = new Date(Date.now() + this.deps.policy.parkMs);
+        this.deps.log.warn({ device: this.device.id, err: error }, 'session parked after a permanent failure');
+        this.setState(isAuthFailure(error) ? 'auth_failed' : 'backoff', { retry_at: retryAt.toISOString() });
+        await this.sleep(this.deps.policy.parkMs);
+        continue;
+      }
+      this.failures += 1;
+      const delay = backoffDelayMs(this.deps.policy.backoff, this.failures, random);
+      this.deps.log.info({ device: this.device.id, err: error, delayMs: delay, failures: this.failures }, 'session failed; retrying after a backoff');
+      this.setState('backoff', { retry_at: new Date(Date.now() + delay).toISOString() });
+      await this.sleep(delay);
+    }
+  }
+}

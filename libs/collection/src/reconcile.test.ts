@@ -1,0 +1,57 @@
+import { deviceInputSchema, type Device } from '@switch-telemetry/inventory';
+import { connectionSpec, ownerOf, planSessions } from './reconcile';
+
+const device = (id: string, extra: Partial<Device> = {}): Device => ({
+  ...deviceInputSchema.parse({ id, name: id, protocol: 'gnmi', address: `127.10.0.${id.length}`, port: 57400 }),
+  created_at: '2026-11-27T00:00:00Z',
+  updated_at: '2026-11-27T00:00:00Z',
+  ...extra,
+});
+
+describe('planSessions', () => {
+  const a = device('a');
+  const b = device('bb');
+  it.each([
+    ['nothing running: start all', [a, b], [], { start: ['a', 'bb'], stop: [], restart: [], update: [] }],
+    ['a device gone: stop it', [a], [{ id: 'a', spec: connectionSpec(a) }, { id: 'bb', spec: connectionSpec(b) }], { start: [], stop: ['bb'], restart: [], update: ['a'] }],
+    ['renamed and re-tagged: update, not restart', [{ ...a, name: 'renamed', tags: { site: 'x' } }], [{ id: 'a', spec: connectionSpec(a) }], { start: [], stop: [], restart: [], update: ['a'] }],
+    ['new address: restart', [{ ...a, address: '10.0.0.1' }], [{ id: 'a', spec: connectionSpec(a) }], { start: [], stop: [], restart: ['a'], update: [] }],
+    ['new credentials: restart', [{ ...a, credentials_ref: 'env:X' }], [{ id: 'a', spec: connectionSpec(a) }], { start: [], stop: [], restart: ['a'], update: [] }],
+    ['a subscription added: restart', [{ ...a, subscriptions: [{ name: 's', paths: ['/x'], mode: 'sample' as const }] }], [{ id: 'a', spec: connectionSpec(a) }], { start: [], stop: [], restart: ['a'], update: [] }],
+    ['disabled: stop', [{ ...a, enabled: false }], [{ id: 'a', spec: connectionSpec(a) }], { start: [], stop: ['a'], restart: [], update: [] }],
+  ])('%s', (_name, desired, running, expected) => {
+    const plan = planSessions(desired as Device[], running);
+    expect({
+      start: plan.start.map((d) => d.id),
+      stop: plan.stop,
+      restart: plan.restart.map((d) => d.id),
+      update: plan.update.map((d) => d.id),
+    }).toEqual(expected);
+  });
+
+  it('does not care about subscription order', () => {
+    const s1 = { name: 's1', paths: ['/a'], mode: 'sample' as const };
+    const s2 = { name: 's2', paths: ['/b'], mode: 'on_change' as const };
+    expect(connectionSpec({ ...a, subscriptions: [s1, s2] })).toBe(connectionSpec({ ...a, subscriptions: [s2, s1] }));
+  });
+});
+
+describe('ownerOf (rendezvous hashing)', () => {
+  const devices = Array.from({ length: 1_000 }, (_, i) => `leaf-${i}`);
+  it('spreads devices evenly and gives each exactly one owner', () => {
+    const counts = new Map<string, number>();
+    for (const d of devices) {
+      const o = ownerOf(d, ['c1', 'c2', 'c3'])!;
+      counts.set(o, (counts.get(o) ?? 0) + 1);
+    }
+    for (const n of counts.values()) expect(n).toBeGreaterThan(250);
+    expect([...counts.values()].reduce((x, y) => x + y, 0)).toBe(1_000);
+  });
+
+  it('moves only the leaving member devices when one goes', () => {
+    const before = new Map(devices.map((d) => [d, ownerOf(d, ['c1', 'c2', 'c3'])]));
+    const after = new Map(devices.map((d) => [d, ownerOf(d, ['c1', 'c3'])]));
+    for (const d of devices) if (before.get(d) !== 'c2') expect(after.get(d)).toBe(before.get(d));
+    expect(ownerOf('x', [])).toBeUndefined();
+  });
+});

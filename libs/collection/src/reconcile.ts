@@ -1,0 +1,68 @@
+import { createHash } from 'node:crypto';
+import type { Device } from '@switch-telemetry/inventory';
+
+/** What a running session was started from. */
+export interface RunningSession {
+  id: string;
+  /** The connection spec's hash when it started. */
+  spec: string;
+}
+
+export interface SessionPlan {
+  start: Device[];
+  stop: string[];
+  /** The connection changed (address, credentials, TLS, subscriptions...): stop and start again. */
+  restart: Device[];
+  /** Only presentation changed (name, tags): the session keeps running with the new record. */
+  update: Device[];
+}
+
+/**
+ * The part of a device that a session depends on. Name and tags are left
+ * out on purpose: renaming or re-tagging a device must not drop its session.
+ */
+export function connectionSpec(device: Device): string {
+  const spec = {
+    protocol: device.protocol,
+    address: device.address,
+    port: device.port,
+    credentials: device.credentials_ref ?? null,
+    tls: device.tls,
+    hostKey: device.host_key,
+    subscriptions: [...device.subscriptions].sort((a, b) => a.name.localeCompare(b.name)),
+  };
+  return createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 16);
+}
+
+/** Desired devices (enabled, owned here) against running sessions: a pure diff. */
+export function planSessions(desired: readonly Device[], running: readonly RunningSession[]): SessionPlan {
+  const want = new Map(desired.filter((d) => d.enabled).map((d) => [d.id, d]));
+  const have = new Map(running.map((r) => [r.id, r]));
+  const plan: SessionPlan = { start: [], stop: [], restart: [], update: [] };
+  for (const [id, device] of want) {
+    const current = have.get(id);
+    if (!current) plan.start.push(device);
+    else if (current.spec !== connectionSpec(device)) plan.restart.push(device);
+    else plan.update.push(device);
+  }
+  for (const id of have.keys()) if (!want.has(id)) plan.stop.push(id);
+  return plan;
+}
+
+/**
+ * Rendezvous (highest random weight) hashing: the member with the highest
+ * hash of (member, device) owns the device. When a member joins or leaves,
+ * only the devices it wins or held move.
+ */
+export function ownerOf(device: string, members: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestScore = -1n;
+  for (const member of members) {
+    const score = BigInt(`0x${createHash('sha256').update(member).update('\0').update(device).digest('hex').slice(0, 15)}`);
+    if (score > bestScore || (score === bestScore && member < (best ?? ''))) {
+      best = member;
+      bestScore = score;
+    }
+  }
+  return best;
+}

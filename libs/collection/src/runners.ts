@@ -1,0 +1,178 @@
+import type { Device } from '@switch-telemetry/inventory';
+import type { Logger } from '@switch-telemetry/logging';
+import { GnmiClient, normalizeNotification as normalizeGnmi, parsePath, type Encoding, type SubscriptionMode } from '@switch-telemetry/gnmi';
+import {
+  connectNetconf,
+  memoryHostKeyStore,
+  normalizeNotification as normalizeNetconf,
+  normalizeReply,
+  type Filter,
+  type HostKeyStore,
+} from '@switch-telemetry/netconf';
+import type { Credentials } from './credentials';
+
+/** What a protocol runner produces: one telemetry message (DESIGN.md) at a time. */
+export interface Emitted {
+  subscription: string;
+  message: { ts: number | string; updates: unknown[] } & Record<string, unknown>;
+}
+
+export interface RunContext {
+  device: Device;
+  credentials: Credentials;
+  log: Logger;
+  signal: AbortSignal;
+  /** The session reached a state. */
+  state(state: 'up' | 'synced'): void;
+  /** Hands one message on; awaiting it is the backpressure. */
+  emit(emitted: Emitted): Promise<void>;
+}
+
+/** Runs one device's session until it ends (resolves) or fails (throws); `signal` stops it. */
+export type ProtocolRunner = (ctx: RunContext) => Promise<void>;
+
+export interface RunnerOptions {
+  connectTimeoutMs: number;
+  keepaliveMs: number;
+  /** NETCONF trust-on-first-use store (when a device asks for it). */
+  hostKeyStore?: HostKeyStore;
+}
+
+const GNMI_MODES: Record<string, SubscriptionMode> = { sample: 'SAMPLE', on_change: 'ON_CHANGE', target_defined: 'TARGET_DEFINED' };
+
+function abortable(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+}
+
+/** gNMI: one Subscribe stream per subscription of the device. */
+export function gnmiRunner(options: RunnerOptions): ProtocolRunner {
+  return async (ctx) => {
+    const { device } = ctx;
+    const tls = device.tls.plaintext
+      ? false
+      : {
+          ...(device.tls.ca_file ? { caFile: device.tls.ca_file } : {}),
+          ...(device.tls.server_name ? { serverName: device.tls.server_name } : {}),
+          ...(device.tls.insecure_skip_verify ? { insecureSkipVerify: true } : {}),
+        };
+    const client = new GnmiClient({
+      address: `${device.address}:${device.port}`,
+      tls,
+      log: ctx.log,
+      connectTimeoutMs: options.connectTimeoutMs,
+      keepaliveMs: options.keepaliveMs,
+      ...(ctx.credentials.username !== undefined ? { username: ctx.credentials.username } : {}),
+      ...(ctx.credentials.password !== undefined ? { password: ctx.credentials.password } : {}),
+    });
+    const subs = device.subscriptions.filter((s) => GNMI_MODES[s.mode]);
+    const streams: Array<{ cancel(): void }> = [];
+    const onAbort = () => {
+      for (const s of streams) s.cancel();
+      client.close();
+    };
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      await client.connect();
+      ctx.state('up');
+      if (subs.length === 0) return await abortable(ctx.signal);
+      let synced = 0;
+      await Promise.all(
+        subs.map(async (sub) => {
+          const stream = client.subscribe({
+            mode: 'STREAM',
+            encoding: ((sub.options?.encoding as string | undefined)?.toUpperCase() as Encoding | undefined) ?? 'JSON_IETF',
+            subscription: sub.paths.map((p) => ({
+              path: parsePath(p),
+              mode: GNMI_MODES[sub.mode]!,
+              ...(sub.interval_ms ? { sample_interval: String(BigInt(sub.interval_ms) * 1_000_000n) } : {}),
+            })),
+          });
+          streams.push(stream);
+          for await (const event of stream) {
+            if (event.kind === 'sync') {
+              if (++synced === subs.length) ctx.state('synced');
+              continue;
+            }
+            await ctx.emit({ subscription: sub.name, message: normalizeGnmi(event.notification, device.id, sub.name) as unknown as Emitted['message'] });
+          }
+        }),
+      );
+    } finally {
+      ctx.signal.removeEventListener('abort', onAbort);
+      client.close();
+    }
+  };
+}
+
+function filterOf(paths: string[]): Filter | undefined {
+  const first = paths[0];
+  if (!first) return undefined;
+  return first.trim().startsWith('<') ? { subtree: first } : { xpath: first };
+}
+
+/** NETCONF: `get` subscriptions poll at their interval; `notification` subscriptions follow a notification stream. */
+export function netconfRunner(options: RunnerOptions): ProtocolRunner {
+  const tofuStore = options.hostKeyStore ?? memoryHostKeyStore();
+  return async (ctx) => {
+    const { device } = ctx;
+    const hostKey = {
+      ...(device.host_key.fingerprints?.length ? { fingerprints: device.host_key.fingerprints } : {}),
+      ...(device.host_key.known_hosts_file ? { knownHostsFile: device.host_key.known_hosts_file } : {}),
+      ...(device.host_key.trust_on_first_use ? { trustOnFirstUse: { store: tofuStore } } : {}),
+    };
+    const connection = await connectNetconf({
+      host: device.address,
+      port: device.port,
+      username: ctx.credentials.username ?? '',
+      hostKey,
+      log: ctx.log,
+      connectTimeoutMs: options.connectTimeoutMs,
+      keepaliveMs: options.keepaliveMs,
+      ...(ctx.credentials.password !== undefined ? { password: ctx.credentials.password } : {}),
+      ...(ctx.credentials.privateKey !== undefined ? { privateKey: ctx.credentials.privateKey } : {}),
+    });
+    const onAbort = () => void connection.close();
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      ctx.state('up');
+      const polls = device.subscriptions.filter((s) => s.mode === 'get' || s.mode === 'poll');
+      const streams = device.subscriptions.filter((s) => s.mode === 'notification');
+      // Synced once every poll has answered once and the notification stream is open.
+      let toSync = polls.length + Math.min(streams.length, 1);
+      const oneSynced = () => {
+        if (--toSync === 0) ctx.state('synced');
+      };
+      const firstRound = new Set<string>();
+      const done = new Promise<void>((resolve) => connection.session.onClose(() => resolve()));
+      const tasks = polls.map(async (sub) => {
+        while (!ctx.signal.aborted) {
+          const reply = await connection.session.get(filterOf(sub.paths));
+          await ctx.emit({ subscription: sub.name, message: normalizeReply(reply, device.id, sub.name) as unknown as Emitted['message'] });
+          if (!firstRound.has(sub.name)) {
+            firstRound.add(sub.name);
+            oneSynced();
+          }
+          await Promise.race([new Promise((r) => setTimeout(r, sub.interval_ms ?? 10_000)), abortable(ctx.signal)]);
+        }
+      });
+      for (const sub of streams.slice(0, 1)) {
+        // RFC 5277 allows one subscription per session.
+        await connection.session.createSubscription({ stream: (sub.options?.stream as string | undefined) ?? 'NETCONF', ...(filterOf(sub.paths) ? { filter: filterOf(sub.paths)! } : {}) });
+        oneSynced();
+        tasks.push(
+          (async () => {
+            for await (const n of connection.session.notificationStream()) {
+              await ctx.emit({ subscription: sub.name, message: normalizeNetconf(n, device.id, sub.name) as unknown as Emitted['message'] });
+            }
+          })(),
+        );
+      }
+      if (tasks.length === 0) ctx.state('synced');
+      // Until every poll loop and the notification stream end: a closed session fails them, a stop ends them.
+      await (tasks.length > 0 ? Promise.all(tasks) : Promise.race([abortable(ctx.signal), done]));
+    } finally {
+      ctx.signal.removeEventListener('abort', onAbort);
+      await connection.close().catch(() => undefined);
+    }
+  };
+}

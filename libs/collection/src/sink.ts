@@ -1,0 +1,161 @@
+import { createHash } from 'node:crypto';
+import type { Bus, Topology } from '@switch-telemetry/bus';
+import type { Logger } from '@switch-telemetry/logging';
+
+/** A telemetry message ready to publish. */
+export interface Outgoing {
+  device: string;
+  subscription: string;
+  source: 'gnmi' | 'netconf';
+  /** The DESIGN.md message, serialised. */
+  data: Uint8Array;
+  /** Device timestamp (ns) for latency metrics. */
+  tsNs?: bigint;
+  /** Updates in the message (metrics). */
+  updates: number;
+}
+
+export interface SinkOptions {
+  bus: Pick<Bus, 'publish' | 'isConnected'>;
+  topology: Topology;
+  log: Logger;
+  /** Publishes awaiting acknowledgement, all devices together. */
+  maxInFlight?: number;
+  /** Per device: beyond this many waiting messages the oldest are dropped (and counted). */
+  bufferPerDevice?: number;
+  /** Per device: a session pauses its device stream while more than this many wait (NATS connected but slow). */
+  highWater?: number;
+  publishTimeoutMs?: number;
+  onPublished?: (message: Outgoing, latencyMs: number) => void;
+  onDropped?: (device: string, count: number) => void;
+}
+
+export const MAX_IN_FLIGHT = 1_024;
+export const BUFFER_PER_DEVICE = 2_000;
+export const HIGH_WATER = 256;
+const RETRY_MS = 250;
+
+interface Queue {
+  waiting: Array<{ message: Outgoing; msgId: string }>;
+  inFlight: number;
+  waiters: Array<() => void>;
+}
+
+/**
+ * Telemetry to JetStream without loss: per-device FIFO queues, publishing
+ * pipelined with a bounded number in flight, in device order; a repeated
+ * publish carries the same Nats-Msg-Id (a hash of the bytes), so a retry after
+ * a lost acknowledgement is a duplicate, not a second message. While NATS is
+ * connected but slow, `accept` makes the session wait (the device stream
+ * pauses); while NATS is down each device keeps a bounded buffer and drops
+ * the oldest beyond it, every drop counted.
+ */
+export class TelemetrySink {
+  private readonly queues = new Map<string, Queue>();
+  private inFlight = 0;
+  private readonly timer: NodeJS.Timeout;
+  accepted = 0;
+  published = 0;
+  dropped = 0;
+
+  constructor(private readonly options: SinkOptions) {
+    // Drains what waits after an outage or a failed publish.
+    this.timer = setInterval(() => this.drainAll(), RETRY_MS);
+    this.timer.unref();
+  }
+
+  /** Messages waiting, all devices. */
+  get buffered(): number {
+    let n = 0;
+    for (const q of this.queues.values()) n += q.waiting.length;
+    return n;
+  }
+
+  /** Hands a message over; resolves when the session may read on (backpressure). */
+  accept(message: Outgoing): Promise<void> {
+    const queue = this.queueOf(message.device);
+    queue.waiting.push({ message, msgId: `${message.device}:${createHash('sha1').update(message.data).digest('hex').slice(0, 24)}` });
+    this.accepted += 1;
+    const limit = this.options.bufferPerDevice ?? BUFFER_PER_DEVICE;
+    if (queue.waiting.length > limit) {
+      const over = queue.waiting.length - limit;
+      queue.waiting.splice(0, over);
+      this.dropped += over;
+      this.options.onDropped?.(message.device, over);
+    }
+    this.drain(message.device, queue);
+    const high = this.options.highWater ?? HIGH_WATER;
+    if (this.options.bus.isConnected() && queue.waiting.length >= high) {
+      return new Promise((resolve) => queue.waiters.push(resolve));
+    }
+    return Promise.resolve();
+  }
+
+  /** Forgets a device's queue once it is empty (its session stopped). */
+  release(device: string): void {
+    const q = this.queues.get(device);
+    if (q && q.waiting.length === 0 && q.inFlight === 0) this.queues.delete(device);
+  }
+
+  /** Waits (bounded) until everything waiting is published. */
+  async flush(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.buffered + this.inFlight > 0 && Date.now() < deadline) {
+      this.drainAll();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    for (const q of this.queues.values()) for (const w of q.waiters.splice(0)) w();
+  }
+
+  private queueOf(device: string): Queue {
+    let q = this.queues.get(device);
+    if (!q) {
+      q = { waiting: [], inFlight: 0, waiters: [] };
+      this.queues.set(device, q);
+    }
+    return q;
+  }
+
+  private drainAll(): void {
+    for (const [device, q] of this.queues) this.drain(device, q);
+  }
+
+  private drain(device: string, queue: Queue): void {
+    const max = this.options.maxInFlight ?? MAX_IN_FLIGHT;
+    const low = (this.options.highWater ?? HIGH_WATER) / 2;
+    while (queue.waiting.length > 0 && this.inFlight < max && this.options.bus.isConnected()) {
+      const item = queue.waiting.shift()!;
+      this.inFlight += 1;
+      queue.inFlight += 1;
+      const started = Date.now();
+      const { message } = item;
+      this.options.bus
+        .publish(this.options.topology.subjects.telemetry(message.device, message.subscription), message.data, {
+          msgId: item.msgId,
+          headers: { device: message.device, source: message.source, 'Content-Type': 'application/json' },
+          timeoutMs: this.options.publishTimeoutMs ?? 5_000,
+        })
+        .then(
+          () => {
+            this.published += 1;
+            this.options.onPublished?.(message, Date.now() - started);
+          },
+          (err) => {
+            // Back to the front, in order: the retry has the same Nats-Msg-Id.
+            queue.waiting.unshift(item);
+            this.options.log.debug({ err, device }, 'publish failed; will retry');
+          },
+        )
+        .finally(() => {
+          this.inFlight -= 1;
+          queue.inFlight -= 1;
+          if (queue.waiting.length < low) for (const w of queue.waiters.splice(0)) w();
+        });
+    }
+    if (!this.options.bus.isConnected()) for (const w of queue.waiters.splice(0)) w();
+  }
+}

@@ -1,0 +1,72 @@
+import { Registry } from 'prom-client';
+import { createTopology, provisionTopology, type Bus, type Topology } from '@switch-telemetry/bus';
+import { deleteNamespace, uniqueNamespace, withTestBus } from '@switch-telemetry/bus/testing';
+import { createTestDatabase, type TestDatabase } from '@switch-telemetry/db/testing';
+import { DeviceRepository, deviceInputSchema, type DeviceInput } from '@switch-telemetry/inventory';
+import { createLogger } from '@switch-telemetry/logging';
+import { Collector, type CollectorOptions } from '../src';
+
+export const log = createLogger({ app: 'collector-test', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+
+/** Short periods so behaviour over time is tested in seconds, not minutes. */
+export const FAST_POLICY = { spreadMs: 0, backoff: { baseMs: 200, capMs: 3_000, jitter: 0.5 }, parkMs: 60_000, staleMs: 1_500, healthyAfterMs: 30_000 };
+
+export interface CollectorEnv {
+  topology: Topology;
+  db: TestDatabase;
+  bus: Bus;
+  devices: DeviceRepository;
+  addDevice(input: Partial<DeviceInput> & Pick<DeviceInput, 'id' | 'protocol' | 'address' | 'port'>): Promise<void>;
+  collector(options?: Partial<CollectorOptions> & { natsUrl?: string }): Promise<Collector>;
+  /** Telemetry messages stored for a device (or all). */
+  stored(device?: string): Promise<number>;
+  dispose(): Promise<void>;
+}
+
+export async function createCollectorEnv(label: string, natsUrl?: string): Promise<CollectorEnv> {
+  const topology = createTopology({ namespace: uniqueNamespace(label), collectorHeartbeatTtlMs: 2_000, deviceLeaseTtlMs: 4_000 });
+  const db = await createTestDatabase();
+  const bus = await withTestBus(`${label}-test`, natsUrl);
+  await provisionTopology(bus.jsm, topology, log);
+  const devices = new DeviceRepository(db.pool);
+  const collectors: Array<{ c: Collector; b: Bus }> = [];
+  return {
+    topology,
+    db,
+    bus,
+    devices,
+    async addDevice(input) {
+      await devices.upsert(deviceInputSchema.parse({ name: input.id, ...input }));
+    },
+    async collector(options = {}) {
+      const own = await withTestBus(`${label}-collector-${collectors.length}`, options.natsUrl ?? natsUrl);
+      const c = new Collector({ bus: own, topology, pool: db.pool, log, registry: new Registry(), policy: FAST_POLICY, reconcileMs: 500, statusRefreshMs: 500, ...options });
+      await c.start();
+      collectors.push({ c, b: own });
+      return c;
+    },
+    async stored(device) {
+      const info = await bus.jsm.streams.info(topology.streams.telemetry.name, {
+        subjects_filter: `${topology.namespace}.telemetry.${device ?? '*'}.>`,
+      });
+      return Object.values(info.state.subjects ?? {}).reduce((a, b) => a + b, 0);
+    },
+    async dispose() {
+      for (const { c, b } of collectors) {
+        await c.stop(1_000).catch(() => undefined);
+        await b.close();
+      }
+      await deleteNamespace(bus, topology);
+      await bus.close();
+      await db.drop();
+    },
+  };
+}
+
+export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
