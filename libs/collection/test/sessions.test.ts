@@ -1,0 +1,115 @@
+import { GnmiTarget } from '@switch-telemetry/sim';
+import { sessionCleanup } from '../src';
+import { createCollectorEnv, waitFor, type CollectorEnv } from './harness';
+
+let env: CollectorEnv;
+const sims: GnmiTarget[] = [];
+let host = 40;
+async function gnmi(options: Partial<ConstructorParameters<typeof GnmiTarget>[0]> = {}): Promise<GnmiTarget> {
+  host += 1;
+  const t = new GnmiTarget({ name: `s${host}`, host: `127.10.5.${host}`, port: 0, username: 'admin', password: 'pw-gnmi', interfaces: 2, tickMs: 50, ...options });
+  await t.start();
+  sims.push(t);
+  return t;
+}
+const subs = [{ name: 'interfaces', paths: ['/interfaces/interface[name=*]/state/counters'], mode: 'sample' as const, interval_ms: 100 }];
+
+beforeAll(async () => {
+  env = await createCollectorEnv('sess');
+  process.env.ST_TEST_GNMI = 'admin:pw-gnmi';
+  process.env.ST_TEST_GNMI_BAD = 'admin:wrong';
+});
+afterAll(async () => {
+  await env.dispose();
+  for (const s of sims) await s.stop();
+});
+
+/** Session events for one device, as a downstream consumer sees them. */
+function watchEvents(device: string): Array<{ event: string; body: { state: string; since: string; retry_at?: string; restarts: number; last_error: string | null } }> {
+  const seen: Array<{ event: string; body: { state: string; since: string; retry_at?: string; restarts: number; last_error: string | null } }> = [];
+  const sub = env.bus.nc.subscribe(`${env.topology.namespace}.events.>`);
+  void (async () => {
+    for await (const m of sub) {
+      const body = m.json<{ device?: string } & (typeof seen)[number]['body']>();
+      if (body.device === device) seen.push({ event: m.subject.slice(env.topology.namespace.length + 1), body });
+    }
+  })();
+  return seen;
+}
+
+describe('supervised sessions', () => {
+  it('restarts a flapping device with growing delays, and alerts when it goes down', async () => {
+    const t = await gnmi({ fault: 'drop', dropAfter: 2 });
+    const events = watchEvents('flappy');
+    await env.addDevice({ id: 'flappy', protocol: 'gnmi', address: t.options.host, port: t.port, credentials_ref: 'env:ST_TEST_GNMI', tls: { plaintext: true }, subscriptions: subs });
+    const collector = await env.collector();
+    await waitFor(() => events.filter((e) => e.event === 'events.session.backoff').length >= 4, 15_000, 'four backoffs');
+    const delays = events
+      .filter((e) => e.event === 'events.session.backoff')
+      .map((e) => Date.parse(e.body.retry_at!) - Date.parse(e.body.since));
+    // 200 ms · 2^(n-1) plus up to 50 %: each wait is at least the previous one's base doubled.
+    for (let i = 0; i < 4; i += 1) {
+      expect(delays[i]!).toBeGreaterThanOrEqual(200 * 2 ** i - 5);
+      expect(delays[i]!).toBeLessThanOrEqual(300 * 2 ** i + 5);
+    }
+    expect(events.some((e) => e.event === 'events.alert.session_down')).toBe(true);
+    expect(events.find((e) => e.event === 'events.session.backoff')!.body.last_error).toContain('UNAVAILABLE');
+    await collector.stop();
+    await env.devices.delete('flappy');
+  });
+
+  it('parks a session whose credentials are refused, instead of hammering the device', async () => {
+    const t = await gnmi();
+    const events = watchEvents('badcreds');
+    await env.addDevice({ id: 'badcreds', protocol: 'gnmi', address: t.options.host, port: t.port, credentials_ref: 'env:ST_TEST_GNMI_BAD', tls: { plaintext: true }, subscriptions: subs });
+    const collector = await env.collector();
+    await waitFor(() => collector.statuses().some((s) => s.device === 'badcreds' && s.state === 'auth_failed'), 5_000, 'auth_failed');
+    const parked = events.find((e) => e.event === 'events.session.auth_failed')!;
+    expect(Date.parse(parked.body.retry_at!) - Date.parse(parked.body.since)).toBeGreaterThanOrEqual(59_000);
+    expect(parked.body.last_error).toContain('UNAUTHENTICATED');
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(collector.statuses().find((s) => s.device === 'badcreds')!.restarts).toBe(1);
+    await collector.stop();
+    await env.devices.delete('badcreds');
+  });
+
+  it('restarts a device that goes silent as stale', async () => {
+    const t = await gnmi({ fault: 'stall' });
+    const events = watchEvents('silent');
+    await env.addDevice({ id: 'silent', protocol: 'gnmi', address: t.options.host, port: t.port, credentials_ref: 'env:ST_TEST_GNMI', tls: { plaintext: true }, subscriptions: subs });
+    const collector = await env.collector();
+    await waitFor(() => events.filter((e) => e.event === 'events.session.stale').length >= 2, 10_000, 'two stale restarts');
+    expect(collector.statuses().find((s) => s.device === 'silent')!.restarts).toBeGreaterThanOrEqual(2);
+    await collector.stop();
+    await env.devices.delete('silent');
+  });
+
+  it('has the cleanup job find stale sessions in the KV and ask their owner to restart them', async () => {
+    const t = await gnmi();
+    await env.addDevice({ id: 'quiet', protocol: 'gnmi', address: t.options.host, port: t.port, credentials_ref: 'env:ST_TEST_GNMI', tls: { plaintext: true }, subscriptions: [{ ...subs[0]!, interval_ms: 60_000 }] });
+    const collector = await env.collector({ policy: { spreadMs: 0, backoff: { baseMs: 200, capMs: 3_000, jitter: 0.5 }, parkMs: 60_000, staleMs: 600_000, healthyAfterMs: 30_000 } });
+    await waitFor(() => collector.statuses().some((s) => s.device === 'quiet' && s.state === 'synced'), 5_000, 'synced');
+    await new Promise((r) => setTimeout(r, 1_200)); // the KV refresh carries a last update over a second old
+    const asked = await sessionCleanup({ bus: env.bus, topology: env.topology })({ staleAfterMs: 1_000 });
+    expect(asked).toContain('quiet');
+    await waitFor(() => collector.statuses().find((s) => s.device === 'quiet')!.restarts >= 1, 5_000, 'restarted on request');
+    await collector.stop();
+    await env.devices.delete('quiet');
+  });
+
+  it('follows events.device.*: a new device starts, a renamed one keeps its session, a deleted one stops', async () => {
+    const collector = await env.collector();
+    const t = await gnmi();
+    const { publishDeviceEvent } = await import('@switch-telemetry/inventory');
+    await env.addDevice({ id: 'late', protocol: 'gnmi', address: t.options.host, port: t.port, credentials_ref: 'env:ST_TEST_GNMI', tls: { plaintext: true }, subscriptions: subs });
+    const device = (await env.devices.get('late'))!;
+    await publishDeviceEvent(env.bus, env.topology, { v: 1, event: 'upserted', device });
+    await waitFor(() => collector.statuses().some((s) => s.device === 'late' && s.state === 'synced'), 5_000, 'started from the event');
+    await publishDeviceEvent(env.bus, env.topology, { v: 1, event: 'upserted', device: { ...device, name: 'Renamed', tags: { rack: '7' } } });
+    await new Promise((r) => setTimeout(r, 600));
+    expect(collector.statuses().find((s) => s.device === 'late')).toMatchObject({ state: 'synced', restarts: 0 });
+    await publishDeviceEvent(env.bus, env.topology, { v: 1, event: 'deleted', id: 'late' });
+    await waitFor(() => !collector.statuses().some((s) => s.device === 'late'), 5_000, 'stopped on delete');
+    await collector.stop();
+  });
+});
