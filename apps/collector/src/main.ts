@@ -1,3 +1,4 @@
+import { Collector, sessionCleanup, sessionCleanupJob } from '@switch-telemetry/collection';
 import { runService } from '@switch-telemetry/service';
 import { COLLECTOR_HTTP_PORT, collectorConfigShape } from './config';
 
@@ -6,4 +7,28 @@ void runService({
   defaultHttpPort: COLLECTOR_HTTP_PORT,
   configShape: collectorConfigShape,
   ownedPrefixes: ['COLLECTOR_'],
+  start: async (ctx) => {
+    const { config } = ctx;
+    // The seed's SessionCleanup: every replica schedules it, one run per slot.
+    ctx.jobs.work(sessionCleanupJob, async (args, job) => void (await sessionCleanup({ bus: ctx.bus, topology: ctx.topology })(args, job)));
+    ctx.jobs.schedule({ name: 'stale-sessions', expression: config.COLLECTOR_CLEANUP_CRON, type: sessionCleanupJob, args: { staleAfterMs: config.COLLECTOR_STALE_AFTER_MS } });
+    const collector = new Collector({
+      bus: ctx.bus,
+      topology: ctx.topology,
+      pool: ctx.pool,
+      log: ctx.log.child({ component: 'collector' }),
+      registry: ctx.metrics,
+      policy: {
+        staleMs: config.COLLECTOR_STALE_AFTER_MS,
+        parkMs: config.COLLECTOR_PARK_MS,
+        spreadMs: config.COLLECTOR_SPREAD_MS,
+        backoff: { baseMs: config.COLLECTOR_BACKOFF_BASE_MS, capMs: config.COLLECTOR_BACKOFF_CAP_MS, jitter: 0.5 },
+      },
+      runner: { connectTimeoutMs: config.COLLECTOR_CONNECT_TIMEOUT_MS },
+      sink: { bufferPerDevice: config.COLLECTOR_BUFFER_PER_DEVICE, maxInFlight: config.COLLECTOR_MAX_IN_FLIGHT },
+    });
+    await collector.start();
+    // SIGTERM: hand every device over (leases released), flushing what is buffered.
+    return { stop: () => collector.stop() };
+  },
 });

@@ -1,0 +1,81 @@
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { Kvm } from '@nats-io/kv';
+import { natsTestUrl } from '@switch-telemetry/bus/testing';
+import { GnmiTarget } from '@switch-telemetry/sim';
+import { createCollectorEnv, waitFor, type CollectorEnv } from './harness';
+
+const ROOT = resolve(__dirname, '..', '..', '..');
+const DEVICES = 8;
+let env: CollectorEnv;
+const sims: GnmiTarget[] = [];
+const ids = Array.from({ length: DEVICES }, (_, i) => `rep-${i}`);
+
+beforeAll(async () => {
+  env = await createCollectorEnv('rep');
+  process.env.ST_TEST_GNMI = 'admin:pw-gnmi';
+  for (let i = 0; i < DEVICES; i += 1) {
+    const t = new GnmiTarget({ name: `r${i}`, host: `127.10.3.${i + 1}`, port: 0, username: 'admin', password: 'pw-gnmi', interfaces: 1, tickMs: 100 });
+    await t.start();
+    sims.push(t);
+    await env.addDevice({
+      id: ids[i]!,
+      protocol: 'gnmi',
+      address: t.options.host,
+      port: t.port,
+      credentials_ref: 'env:ST_TEST_GNMI',
+      tls: { plaintext: true },
+      subscriptions: [{ name: 'interfaces', paths: ['/interfaces'], mode: 'sample', interval_ms: 200 }],
+    });
+  }
+});
+afterAll(async () => {
+  await env.dispose();
+  for (const s of sims) await s.stop();
+});
+
+const synced = (c: { statuses(): Array<{ device: string; state: string }> }) => c.statuses().filter((s) => s.state === 'synced').map((s) => s.device);
+
+it('two collectors own every device exactly once, and a SIGKILLed one loses its devices to the other within the lease time', async () => {
+  const child = spawn(process.execPath, ['--import', 'tsx', resolve(__dirname, 'fixtures', 'child-collector.ts'), natsTestUrl(), env.topology.namespace, env.db.url], {
+    cwd: ROOT,
+    env: { ...process.env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let childOwns: string[] = [];
+  createInterface({ input: child.stdout! }).on('line', (line) => (childOwns = JSON.parse(line) as string[]));
+  try {
+    const a = await env.collector();
+    await waitFor(() => synced(a).length + childOwns.length === DEVICES && childOwns.length > 0 && synced(a).length > 0, 20_000, 'all devices running on the two');
+    const mine = synced(a);
+    expect(mine.filter((d) => childOwns.includes(d))).toEqual([]);
+    expect([...mine, ...childOwns].sort()).toEqual([...ids].sort());
+    // The leases agree: one holder per device.
+    const leases = await new Kvm(env.bus.js).open(env.topology.buckets.deviceLeases.name);
+    const holders = new Set<string>();
+    for (const id of ids) holders.add((await leases.get(id))!.string());
+    expect(holders.size).toBe(2);
+
+    child.kill('SIGKILL');
+    const killedAt = Date.now();
+    await waitFor(() => synced(a).length === DEVICES, 15_000, 'the survivor runs every device');
+    const takeover = Date.now() - killedAt;
+    // Lease TTL 4 s here (30 s in production): the devices move once the dead lease expires.
+    expect(takeover).toBeLessThan(4_000 + 2_000);
+    await a.stop();
+  } finally {
+    child.kill('SIGKILL');
+  }
+});
+
+it('hands devices over at once on a graceful stop, well before any lease expires', async () => {
+  const a = await env.collector();
+  const b = await env.collector();
+  await waitFor(() => synced(a).length + synced(b).length === DEVICES && synced(a).length > 0 && synced(b).length > 0, 20_000, 'shared');
+  const stoppedAt = Date.now();
+  await a.stop();
+  await waitFor(() => synced(b).length === DEVICES, 10_000, 'b runs them all');
+  expect(Date.now() - stoppedAt).toBeLessThan(3_000);
+  await b.stop();
+});
