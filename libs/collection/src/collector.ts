@@ -72,6 +72,7 @@ export class Collector {
           for (const state of ['connecting', 'up', 'synced', 'stale', 'backoff', 'auth_failed']) this.set({ state }, all.filter((s) => s === state).length);
         },
       }),
+      received: new Counter({ name: 'collector_messages_received_total', help: 'Telemetry messages received from devices (handed to the sink)', registers: [registry] }),
       messages: new Counter({ name: 'collector_messages_published_total', help: 'Telemetry messages stored in JetStream', registers: [registry] }),
       updates: new Counter({ name: 'collector_updates_published_total', help: 'Updates inside the published messages', registers: [registry] }),
       latency: new Histogram({ name: 'collector_publish_latency_seconds', help: 'From hand-over to JetStream acknowledgement', buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers: [registry] }),
@@ -204,6 +205,7 @@ export class Collector {
       ...(this.options.env ? { env: this.options.env } : {}),
       emit: (d, emitted) => {
         const data = Buffer.from(JSON.stringify(emitted.message));
+        this.metrics.received.inc();
         const ts = emitted.message.ts;
         return this.sink.accept({
           device: d.id,

@@ -223,8 +223,8 @@ export class GnmiTarget {
     const interval = nsToMs(sub.sample_interval) || DEFAULT_SAMPLE_MS;
     const sampled = mode === 'SAMPLE' ? leaves : leaves.filter((l) => l.kind !== 'status');
     if (mode === 'TARGET_DEFINED') onChange([]);
-    if (sub.sample_interval !== undefined && BigInt(sub.sample_interval) > 0n && BigInt(sub.sample_interval) < 1_000_000n) {
-      // Under a millisecond: as fast as the client takes them (the benchmark's firehose).
+    if (sub.sample_interval !== undefined && BigInt(sub.sample_interval) > 0n && BigInt(sub.sample_interval) <= 1_000_000n) {
+      // A millisecond or less: as fast as the client takes them (the benchmarks' firehose).
       let running = true;
       cleanups.push(() => (running = false));
       void (async () => {
