@@ -26,6 +26,8 @@ spawnSync(resolve(root, 'node_modules', '.bin', 'pbjs'), ['-t', 'static-module',
   '-o', resolve(root, 'dist', 'tools', 'bench', 'gnmi-static.js'), resolve(root, 'libs', 'gnmi', 'proto', 'gnmi.proto')], { stdio: 'inherit' });
 cpSync(resolve(root, 'libs', 'gnmi', 'proto'), resolve(root, 'dist', 'tools', 'bench', 'proto'), { recursive: true });
 // Suites that run an app run its production bundle.
-spawnSync(process.execPath, [resolve(root, 'tools', 'scripts', 'build-app.mjs')], { cwd: resolve(root, 'apps', 'ingress'), stdio: 'inherit' });
+for (const app of ['ingress', 'collector']) {
+  spawnSync(process.execPath, [resolve(root, 'tools', 'scripts', 'build-app.mjs')], { cwd: resolve(root, 'apps', app), stdio: 'inherit' });
+}
 const run = spawnSync(process.execPath, ['--expose-gc', outfile, ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
 process.exit(run.status ?? 1);

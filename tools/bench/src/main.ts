@@ -8,6 +8,7 @@ import { httpBench } from './http';
 import { ingressBench } from './ingress';
 import { jobsBench } from './jobs';
 import { netconfBench } from './netconf';
+import { pipelineBench } from './pipeline';
 
 const SUITES: Record<string, () => Promise<Record<string, unknown>>> = {
   gnmi: gnmiBench,
@@ -16,6 +17,7 @@ const SUITES: Record<string, () => Promise<Record<string, unknown>>> = {
   ingress: ingressBench,
   jobs: jobsBench,
   netconf: netconfBench,
+  pipeline: pipelineBench,
 };
 
 async function main(): Promise<number> {

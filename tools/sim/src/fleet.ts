@@ -18,6 +18,9 @@ export interface FleetOptions {
   faults?: Record<number, GnmiFault>;
   tickMs?: number;
   flapMs?: number;
+  /** Per gNMI target: firehose streams stop after this many notifications; `onLimit` hears each target's total. */
+  limit?: number;
+  onLimit?: (name: string, sent: number) => void;
 }
 
 /** The loopback address of the n-th simulated device (0-based). */
@@ -51,8 +54,10 @@ export async function startNetconfFleet(options: FleetOptions, offset: number): 
 export async function startFleet(options: FleetOptions): Promise<GnmiTarget[]> {
   const targets: GnmiTarget[] = [];
   for (let n = 0; n < options.gnmi; n += 1) {
+    const name = `sim-gnmi-${String(n + 1).padStart(3, '0')}`;
+    const { onLimit } = options;
     const target = new GnmiTarget({
-      name: `sim-gnmi-${String(n + 1).padStart(3, '0')}`,
+      name,
       host: deviceAddress(n),
       port: options.port,
       fault: options.faults?.[n] ?? 'none',
@@ -61,6 +66,8 @@ export async function startFleet(options: FleetOptions): Promise<GnmiTarget[]> {
       ...(options.interfaces === undefined ? {} : { interfaces: options.interfaces }),
       ...(options.tickMs === undefined ? {} : { tickMs: options.tickMs }),
       ...(options.flapMs === undefined ? {} : { flapMs: options.flapMs }),
+      ...(options.limit === undefined ? {} : { limit: options.limit }),
+      ...(onLimit === undefined ? {} : { onLimit: (sent: number) => onLimit(name, sent) }),
     } satisfies GnmiTargetOptions);
     await target.start();
     targets.push(target);

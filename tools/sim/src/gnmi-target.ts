@@ -22,6 +22,9 @@ export interface GnmiTargetOptions {
   tickMs?: number;
   flapMs?: number;
   seed?: number;
+  /** Firehose streams stop after this many notifications in all (the benchmarks' fixed load); `onLimit` hears the total. */
+  limit?: number;
+  onLimit?: (sent: number) => void;
 }
 
 const SUPPORTED: Encoding[] = ['JSON', 'JSON_IETF', 'PROTO'];
@@ -228,11 +231,13 @@ export class GnmiTarget {
       let running = true;
       cleanups.push(() => (running = false));
       void (async () => {
-        while (running) {
+        const limit = this.options.limit ?? Infinity;
+        while (running && this.sent < limit) {
           this.model.tick();
           await sample(sampled);
           await new Promise((r) => setImmediate(r));
         }
+        if (running) this.options.onLimit?.(this.sent);
       })();
       return;
     }

@@ -1,5 +1,6 @@
-// `npm run sim -- --gnmi 100 --netconf 20 [--port 57400] [--netconf-port 830] [--username u --password p] [--interfaces 8] [--fault 3=auth,7=drop]`
+// `npm run sim -- --gnmi 100 --netconf 20 [--port 57400] [--netconf-port 830] [--username u --password p] [--interfaces 8] [--fault 3=auth,7=drop] [--limit N]`
 // Starts the simulated fleet and prints one JSON line per device; stops on SIGTERM/SIGINT.
+// With --limit, a firehose stream (sample interval ≤ 1 ms) stops after N notifications per target and prints {"limit_reached":name,"sent":n}.
 import { parseArgs } from 'node:util';
 import { startFleet, startNetconfFleet } from './fleet';
 import type { GnmiFault } from './gnmi-target';
@@ -20,6 +21,7 @@ async function main(): Promise<number> {
         password: { type: 'string' },
         interfaces: { type: 'string', default: '8' },
         fault: { type: 'string', default: '' },
+        limit: { type: 'string' },
       },
       strict: true,
     }));
@@ -40,6 +42,11 @@ async function main(): Promise<number> {
     console.error('sim: --gnmi 0..10000, --port 0..65535, --interfaces ≥ 1');
     return 64;
   }
+  const limit = values.limit === undefined ? undefined : Number(values.limit);
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
+    console.error('sim: --limit ≥ 1');
+    return 64;
+  }
   const faults: Record<number, GnmiFault> = {};
   for (const item of values.fault ? values.fault.split(',') : []) {
     const [index, fault] = item.split('=');
@@ -54,6 +61,7 @@ async function main(): Promise<number> {
     port,
     interfaces,
     faults,
+    ...(limit === undefined ? {} : { limit, onLimit: (name: string, sent: number) => console.log(JSON.stringify({ limit_reached: name, sent })) }),
     ...(values.username === undefined ? {} : { username: values.username, password: values.password ?? '' }),
   });
   for (const t of targets) {
