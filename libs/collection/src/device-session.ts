@@ -26,7 +26,7 @@ export interface SessionPolicy {
   parkMs: number;
   /** No data for this long while up: stale, restarted. */
   staleMs: number;
-  /** A first connect waits a random 0..spreadMs, so a fleet does not connect all at once. */
+  /** A first connect, and the first retry of a session that was up, wait a random 0..spreadMs more, so a fleet does not connect all at once. */
   spreadMs: number;
   /** Up this long without a failure: the backoff starts over. */
   healthyAfterMs: number;
@@ -202,7 +202,11 @@ export class DeviceSession {
         continue;
       }
       this.failures += 1;
-      const delay = backoffDelayMs(this.deps.policy.backoff, this.failures, random);
+      // A session that was up and dropped is likely one of many (a collector, link or NATS
+      // outage drops a whole fleet at once): its first retry is also spread over spreadMs,
+      // so the fleet comes back as a ramp, not a thundering herd.
+      const spreadOut = this.failures === 1 && upAt !== undefined ? Math.floor(random() * this.deps.policy.spreadMs) : 0;
+      const delay = backoffDelayMs(this.deps.policy.backoff, this.failures, random) + spreadOut;
       this.deps.log.info({ device: this.device.id, err: error, delayMs: delay, failures: this.failures }, 'session failed; retrying after a backoff');
       this.setState('backoff', { retry_at: new Date(Date.now() + delay).toISOString() });
       await this.sleep(delay);

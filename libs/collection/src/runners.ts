@@ -143,7 +143,14 @@ export function netconfRunner(options: RunnerOptions): ProtocolRunner {
         if (--toSync === 0) ctx.state('synced');
       };
       const firstRound = new Set<string>();
-      const done = new Promise<void>((resolve) => connection.session.onClose(() => resolve()));
+      // A closed session ends the run at once (a poll loop may be sleeping for its interval).
+      let closedBy: Error | undefined;
+      const done = new Promise<void>((resolve) =>
+        connection.session.onClose((error) => {
+          closedBy = error;
+          resolve();
+        }),
+      );
       const tasks = polls.map(async (sub) => {
         while (!ctx.signal.aborted) {
           const reply = await connection.session.get(filterOf(sub.paths));
@@ -152,7 +159,7 @@ export function netconfRunner(options: RunnerOptions): ProtocolRunner {
             firstRound.add(sub.name);
             oneSynced();
           }
-          await Promise.race([new Promise((r) => setTimeout(r, sub.interval_ms ?? 10_000)), abortable(ctx.signal)]);
+          await Promise.race([new Promise((r) => setTimeout(r, sub.interval_ms ?? 10_000).unref()), abortable(ctx.signal), done]);
         }
       });
       for (const sub of streams.slice(0, 1)) {
@@ -169,7 +176,8 @@ export function netconfRunner(options: RunnerOptions): ProtocolRunner {
       }
       if (tasks.length === 0) ctx.state('synced');
       // Until every poll loop and the notification stream end: a closed session fails them, a stop ends them.
-      await (tasks.length > 0 ? Promise.all(tasks) : Promise.race([abortable(ctx.signal), done]));
+      await Promise.race([tasks.length > 0 ? Promise.all(tasks) : abortable(ctx.signal), done]);
+      if (closedBy && !ctx.signal.aborted) throw closedBy;
     } finally {
       ctx.signal.removeEventListener('abort', onAbort);
       await connection.close().catch(() => undefined);

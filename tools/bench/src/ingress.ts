@@ -6,7 +6,7 @@ import { Pool } from 'undici';
 import { connectBus, createTopology } from '@switch-telemetry/bus';
 import { deleteNamespace, freePort } from '@switch-telemetry/bus/testing';
 import { createLogger } from '@switch-telemetry/logging';
-import { alternate, round, windowed } from './measure';
+import { alternate, percentile, round, windowed } from './measure';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 10_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
@@ -20,10 +20,6 @@ interface Round {
   p50: number;
   p99: number;
   accepted: number;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 /** Sends REQUESTS signed webhooks, CONCURRENCY at a time, and times each. */

@@ -9,6 +9,7 @@ import { ingressBench } from './ingress';
 import { jobsBench } from './jobs';
 import { netconfBench } from './netconf';
 import { pipelineBench } from './pipeline';
+import { scaleBench } from './scale';
 
 const SUITES: Record<string, () => Promise<Record<string, unknown>>> = {
   gnmi: gnmiBench,
@@ -18,6 +19,7 @@ const SUITES: Record<string, () => Promise<Record<string, unknown>>> = {
   jobs: jobsBench,
   netconf: netconfBench,
   pipeline: pipelineBench,
+  scale: scaleBench,
 };
 
 async function main(): Promise<number> {

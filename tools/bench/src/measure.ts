@@ -47,3 +47,8 @@ export async function until(check: () => boolean, timeoutMs: number, what: strin
 }
 
 export const round = (x: number, digits = 0) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+/** The p-th percentile of an ascending array (NaN when empty). */
+export function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}

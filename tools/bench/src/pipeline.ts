@@ -4,7 +4,6 @@
 // published to JetStream by bus.publish, pipelined with acknowledgements on
 // one subscription, the same window as the collector's in-flight bound.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { AckPolicy, DeliverPolicy } from '@nats-io/jetstream';
@@ -13,39 +12,16 @@ import { deleteNamespace, freePort } from '@switch-telemetry/bus/testing';
 import { createTestDatabase } from '@switch-telemetry/db/testing';
 import { DeviceRepository, deviceInputSchema } from '@switch-telemetry/inventory';
 import { createLogger } from '@switch-telemetry/logging';
-import { round, until, windowed } from './measure';
+import { percentile, round, until, windowed } from './measure';
+import { exited, metric, usage } from './process';
 
 const DEVICES = Number(process.env.BENCH_DEVICES ?? 100);
 /** Notifications each simulated device sends before it falls quiet. */
 const PER_DEVICE = Number(process.env.BENCH_PER_DEVICE ?? 2_000);
 const IN_FLIGHT = 1_024; // COLLECTOR_MAX_IN_FLIGHT's default
 const TIMEOUT_MS = 300_000;
-const CLK_TCK = 100; // /proc/<pid>/stat ticks per second on Linux
 
 const log = createLogger({ app: 'bench', level: 'warn' });
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
-
-/** CPU seconds (user + system) and resident MiB of a process, from /proc. */
-function usage(pid: number): { cpu: number; rssMiB: number; peakMiB: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const cpu = (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
-  return { cpu, rssMiB: kib('VmRSS') / 1024, peakMiB: kib('VmHWM') / 1024 };
-}
-
-async function metric(url: string, name: string): Promise<number> {
-  const text = await fetch(`${url}/metrics`).then((r) => r.text());
-  return Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
-}
-
-function exited(child: ChildProcess, what: string): Promise<never> {
-  return new Promise((_, reject) => child.once('exit', (code) => reject(new Error(`${what} exited ${code}`))));
-}
 
 export async function pipelineBench(): Promise<Record<string, unknown>> {
   const root = process.cwd(); // npm run bench runs from the repository root

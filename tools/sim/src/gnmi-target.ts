@@ -53,6 +53,7 @@ export class GnmiTarget {
   port = 0;
   /** Notifications sent, over every stream. */
   sent = 0;
+  private readonly calls = new Set<ServerDuplexStream<SubscribeRequest, SubscribeResponse>>();
 
   constructor(readonly options: GnmiTargetOptions) {
     this.model = new DeviceModel(options.interfaces ?? 8, options.seed ?? 7);
@@ -91,12 +92,28 @@ export class GnmiTarget {
     for (const t of this.timers) t.unref();
   }
 
+  /** Ends every open Subscribe with UNAVAILABLE (a link flap, a supervisor restart); keeps listening. Returns how many. */
+  drop(): number {
+    const calls = [...this.calls];
+    this.calls.clear();
+    for (const call of calls) call.emit('error', { code: status.UNAVAILABLE, details: 'the simulated target dropped every session' });
+    return calls.length;
+  }
+
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     const server = this.server;
     this.server = undefined;
-    if (server) await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+    // Open streams end first; a client that lingers is cut after a second.
+    this.drop();
+    if (server) await new Promise<void>((resolve) => {
+      const cut = setTimeout(resolve, 1_000);
+      server.tryShutdown(() => {
+        clearTimeout(cut);
+        resolve();
+      });
+    });
     server?.forceShutdown();
   }
 
@@ -147,7 +164,11 @@ export class GnmiTarget {
 
   private subscribe(call: ServerDuplexStream<SubscribeRequest, SubscribeResponse>): void {
     const cleanups: Array<() => void> = [];
-    const end = () => cleanups.splice(0).forEach((c) => c());
+    this.calls.add(call);
+    const end = () => {
+      this.calls.delete(call);
+      cleanups.splice(0).forEach((c) => c());
+    };
     call.on('cancelled', end);
     call.on('error', end);
     call.on('close', end);

@@ -1,6 +1,6 @@
 // `npm run sim -- --gnmi 100 --netconf 20 [--port 57400] [--netconf-port 830] [--username u --password p] [--interfaces 8] [--fault 3=auth,7=drop] [--limit N]`
 // Starts the simulated fleet and prints one JSON line per device; stops on SIGTERM/SIGINT.
-// With --limit, a firehose stream (sample interval ≤ 1 ms) stops after N notifications per target and prints {"limit_reached":name,"sent":n}.
+// SIGUSR1 drops every session at once and prints {"dropped":n}. With --limit, a firehose stream (sample interval ≤ 1 ms) stops after N notifications per target and prints {"limit_reached":name,"sent":n}.
 import { parseArgs } from 'node:util';
 import { startFleet, startNetconfFleet } from './fleet';
 import type { GnmiFault } from './gnmi-target';
@@ -74,6 +74,11 @@ async function main(): Promise<number> {
   for (const d of devices) {
     console.log(JSON.stringify({ name: d.options.name, protocol: 'netconf', address: d.options.host, port: d.port, host_key: d.fingerprint, fault: d.options.fault }));
   }
+  // SIGUSR1: every device drops its sessions at once (the benchmarks' fleet-wide outage).
+  process.on('SIGUSR1', () => {
+    const dropped = [...targets, ...devices].reduce((n, d) => n + d.drop(), 0);
+    console.log(JSON.stringify({ dropped }));
+  });
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);

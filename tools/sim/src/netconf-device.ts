@@ -57,10 +57,23 @@ function same(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+/**
+ * A fresh ed25519 host key. ssh2's generator now and then (about 1 in 200)
+ * writes a private key its own parser rejects ("Malformed OpenSSH private
+ * key"); such a key is thrown away and another made.
+ */
+function ed25519HostKey(): { private: string; public: string } {
+  for (let attempt = 0; attempt < 20; attempt += 1) {
+    const key = utils.generateKeyPairSync('ed25519');
+    if (!(utils.parseKey(key.private) instanceof Error)) return key;
+  }
+  throw new Error('could not make a usable ed25519 host key');
+}
+
 /** A simulated NETCONF device: an ssh2 server with the `netconf` subsystem and an ietf-interfaces state tree whose counters move. */
 export class NetconfDevice {
   readonly model: DeviceModel;
-  private readonly hostKey = utils.generateKeyPairSync('ed25519');
+  private readonly hostKey = ed25519HostKey();
   private server: Server | undefined;
   private readonly connections = new Set<Connection>();
   private ticker: NodeJS.Timeout | undefined;
@@ -94,6 +107,13 @@ export class NetconfDevice {
     this.server = server;
     this.ticker = setInterval(() => this.model.tick(), this.options.tickMs ?? 1_000);
     this.ticker.unref();
+  }
+
+  /** Closes every SSH connection (a link flap); keeps listening. Returns how many. */
+  drop(): number {
+    const connections = [...this.connections];
+    for (const c of connections) c.end();
+    return connections.length;
   }
 
   async stop(): Promise<void> {

@@ -1,0 +1,29 @@
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+const CLK_TCK = 100; // /proc/<pid>/stat ticks per second on Linux
+
+/** CPU seconds (user + system) and resident MiB (now and peak) of a process, from /proc. */
+export function usage(pid: number): { cpu: number; rssMiB: number; peakMiB: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const cpu = (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
+  return { cpu, rssMiB: kib('VmRSS') / 1024, peakMiB: kib('VmHWM') / 1024 };
+}
+
+/** One sample from a service's /metrics (Prometheus text); `labels` must appear in its label set. NaN when absent. */
+export async function metric(url: string, name: string, labels = ''): Promise<number> {
+  const text = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5_000) }).then((r) => r.text());
+  for (const line of text.split('\n')) {
+    const match = /^([a-zA-Z_:][\w:]*)(\{[^}]*\})? (\S+)$/.exec(line);
+    if (match && match[1] === name && (match[2] ?? '').includes(labels)) return Number(match[3]);
+  }
+  return NaN;
+}
+
+/** Rejects when the child exits (race it against a wait so a crash fails the run at once). */
+export function exited(child: ChildProcess, what: string): Promise<never> {
+  return new Promise((_, reject) => child.once('exit', (code) => reject(new Error(`${what} exited ${code}`))));
+}
