@@ -4,6 +4,9 @@ import type { Logger } from '@switch-telemetry/logging';
 import { resolveCredentials } from './credentials';
 import type { Emitted, ProtocolRunner } from './runners';
 
+/** How long stop() waits for a session's runner to end after its abort. */
+const STOP_TIMEOUT_MS = 5_000;
+
 export type SessionState = 'connecting' | 'up' | 'synced' | 'stale' | 'backoff' | 'auth_failed' | 'stopped';
 
 /** What the status KV and the events carry about one session. */
@@ -111,7 +114,11 @@ export class DeviceSession {
     clearTimeout(this.staleTimer);
     this.run?.abort();
     this.wake?.();
-    await this.loop;
+    // Every wait has a bound: a runner that ignores its abort is logged and left behind, not waited for forever.
+    let timer: NodeJS.Timeout | undefined;
+    const ended = await Promise.race([this.loop.then(() => true), new Promise<false>((r) => (timer = setTimeout(() => r(false), STOP_TIMEOUT_MS)))]);
+    clearTimeout(timer);
+    if (ended === false) this.deps.log.warn({ device: this.device.id, timeoutMs: STOP_TIMEOUT_MS }, 'session did not stop in time; left behind');
     this.setState('stopped');
   }
 

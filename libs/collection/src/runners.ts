@@ -73,6 +73,8 @@ export function gnmiRunner(options: RunnerOptions): ProtocolRunner {
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     try {
       await client.connect();
+      // Aborted while connecting: the client is closed; do not subscribe on it.
+      if (ctx.signal.aborted) return;
       ctx.state('up');
       if (subs.length === 0) return await abortable(ctx.signal);
       let synced = 0;
@@ -88,6 +90,7 @@ export function gnmiRunner(options: RunnerOptions): ProtocolRunner {
             })),
           });
           streams.push(stream);
+          if (ctx.signal.aborted) stream.cancel();
           for await (const event of stream) {
             if (event.kind === 'sync') {
               if (++synced === subs.length) ctx.state('synced');
@@ -133,6 +136,8 @@ export function netconfRunner(options: RunnerOptions): ProtocolRunner {
     });
     const onAbort = () => void connection.close();
     ctx.signal.addEventListener('abort', onAbort, { once: true });
+    // Aborted while connecting: the listener came too late to hear it.
+    if (ctx.signal.aborted) onAbort();
     try {
       ctx.state('up');
       const polls = device.subscriptions.filter((s) => s.mode === 'get' || s.mode === 'poll');

@@ -3,17 +3,12 @@
 // Baseline, same run: the same messages (the very payloads the consumer saw)
 // published to JetStream by bus.publish, pipelined with acknowledgements on
 // one subscription, the same window as the collector's in-flight bound.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { spawnSync } from 'node:child_process';
 import { AckPolicy, DeliverPolicy } from '@nats-io/jetstream';
-import { connectBus, createTopology, provisionTopology } from '@switch-telemetry/bus';
-import { deleteNamespace, freePort } from '@switch-telemetry/bus/testing';
-import { createTestDatabase } from '@switch-telemetry/db/testing';
 import { DeviceRepository, deviceInputSchema } from '@switch-telemetry/inventory';
-import { createLogger } from '@switch-telemetry/logging';
 import { percentile, round, until, windowed } from './measure';
 import { exited, metric, usage } from './process';
+import { withStack } from './stack';
 
 const DEVICES = Number(process.env.BENCH_DEVICES ?? 100);
 /** Notifications each simulated device sends before it falls quiet. */
@@ -21,30 +16,15 @@ const PER_DEVICE = Number(process.env.BENCH_PER_DEVICE ?? 2_000);
 const IN_FLIGHT = 1_024; // COLLECTOR_MAX_IN_FLIGHT's default
 const TIMEOUT_MS = 300_000;
 
-const log = createLogger({ app: 'bench', level: 'warn' });
 
 export async function pipelineBench(): Promise<Record<string, unknown>> {
-  const root = process.cwd(); // npm run bench runs from the repository root
-  const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
-  const topology = createTopology({ namespace: `bench_${Date.now().toString(36)}` });
-  const bus = await connectBus({ servers: natsUrl, name: 'bench-pipeline', log });
-  await provisionTopology(bus.jsm, topology, log);
-  const db = await createTestDatabase();
-  const children: ChildProcess[] = [];
-  try {
+  return withStack('pipeline', async ({ topology, bus, db, sim: startSim, collector: startCollector }) => {
     // The fleet, in a process of its own: every device streams its counters flat out, PER_DEVICE notifications each.
-    const sim = spawn(process.execPath, ['--import', 'tsx', resolve(root, 'tools', 'sim', 'src', 'main.ts'), '--gnmi', String(DEVICES), '--port', '0', '--interfaces', '4', '--username', 'bench', '--password', 'bench-pw', '--limit', String(PER_DEVICE)], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    children.push(sim);
     const targets: Array<{ name: string; address: string; port: number }> = [];
     const finished = new Map<string, number>();
-    const lines = createInterface({ input: sim.stdout! });
-    lines.on('line', (line) => {
-      const item = JSON.parse(line) as { name?: string; address?: string; port?: number; limit_reached?: string; sent?: number };
-      if (item.limit_reached) finished.set(item.limit_reached, item.sent!);
-      else targets.push(item as { name: string; address: string; port: number });
+    const sim = startSim(['--gnmi', String(DEVICES), '--port', '0', '--interfaces', '4', '--limit', String(PER_DEVICE)], (item) => {
+      if (typeof item.limit_reached === 'string') finished.set(item.limit_reached, item.sent as number);
+      else targets.push(item as unknown as { name: string; address: string; port: number });
     });
     await Promise.race([until(() => targets.length === DEVICES, 60_000, 'the simulated fleet'), exited(sim, 'the simulator')]);
 
@@ -57,7 +37,7 @@ export async function pipelineBench(): Promise<Record<string, unknown>> {
           protocol: 'gnmi',
           address: t.address,
           port: t.port,
-          credentials_ref: 'env:BENCH_GNMI_CREDENTIALS',
+          credentials_ref: 'env:BENCH_CREDENTIALS',
           tls: { plaintext: true },
           subscriptions: [{ name: 'counters', paths: ['/interfaces/interface[name=*]/state/counters'], mode: 'sample', interval_ms: 1 }],
         }),
@@ -88,25 +68,7 @@ export async function pipelineBench(): Promise<Record<string, unknown>> {
     })();
 
     // The collector as it ships.
-    const port = await freePort();
-    const collectorUrl = `http://127.0.0.1:${port}`;
-    const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-    const collector = spawn(process.execPath, [...profile, resolve(root, 'dist', 'apps', 'collector', 'main.js')], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        NATS_URL: natsUrl,
-        NATS_NAMESPACE: topology.namespace,
-        DATABASE_URL: db.url,
-        HTTP_HOST: '127.0.0.1',
-        HTTP_PORT: String(port),
-        LOG_LEVEL: 'warn',
-        COLLECTOR_SPREAD_MS: '500',
-        BENCH_GNMI_CREDENTIALS: 'bench:bench-pw',
-      },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    children.push(collector);
-    const collectorDied = exited(collector, 'the collector');
+    const { child: collector, url: collectorUrl, died: collectorDied } = await startCollector({ COLLECTOR_SPREAD_MS: '500' });
     const natsPid = Number(spawnSync('pgrep', ['-o', 'nats-server'], { encoding: 'utf8' }).stdout.trim()) || undefined;
     const cpuBefore = usage(collector.pid!);
     const [simBefore, natsBefore] = [usage(sim.pid!), natsPid ? usage(natsPid) : undefined];
@@ -176,11 +138,5 @@ export async function pipelineBench(): Promise<Record<string, unknown>> {
     };
     console.error(JSON.stringify(result, null, 1));
     return result;
-  } finally {
-    for (const child of children) child.kill('SIGTERM');
-    await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
-    await deleteNamespace(bus, topology);
-    await bus.close();
-    await db.drop();
-  }
+  });
 }

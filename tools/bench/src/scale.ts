@@ -5,22 +5,15 @@
 // measures the time until all are back and the peak reconnect rate.
 // Baseline, same run: the time for one process to open the same 1,100
 // connections (bare TCP) back to back — what "all at once" would cost.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
-import { resolve } from 'node:path';
-import { createInterface } from 'node:readline';
-import { connectBus, createTopology, provisionTopology } from '@switch-telemetry/bus';
-import { deleteNamespace, freePort } from '@switch-telemetry/bus/testing';
-import { createTestDatabase } from '@switch-telemetry/db/testing';
 import { DeviceRepository, deviceInputSchema, type DeviceInput } from '@switch-telemetry/inventory';
-import { createLogger } from '@switch-telemetry/logging';
 import { round, until } from './measure';
 import { exited, metric, usage } from './process';
+import { withStack } from './stack';
 
 const GNMI = Number(process.env.BENCH_GNMI ?? 1_000);
 const NETCONF = Number(process.env.BENCH_NETCONF ?? 100);
 const STEADY_MS = 20_000;
-const log = createLogger({ app: 'bench', level: 'warn' });
 
 interface SimDevice {
   name: string;
@@ -67,51 +60,21 @@ async function bareConnects(devices: SimDevice[]): Promise<number> {
 }
 
 export async function scaleBench(): Promise<Record<string, unknown>> {
-  const root = process.cwd(); // npm run bench runs from the repository root
-  const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
   const total = GNMI + NETCONF;
-  const topology = createTopology({ namespace: `bench_${Date.now().toString(36)}` });
-  const bus = await connectBus({ servers: natsUrl, name: 'bench-scale', log });
-  await provisionTopology(bus.jsm, topology, log);
-  const db = await createTestDatabase();
-  const children: ChildProcess[] = [];
-  try {
-    const sim = spawn(
-      process.execPath,
-      ['--import', 'tsx', resolve(root, 'tools', 'sim', 'src', 'main.ts'), '--gnmi', String(GNMI), '--netconf', String(NETCONF), '--port', '0', '--netconf-port', '0', '--interfaces', '4', '--notification-ms', '10000', '--username', 'bench', '--password', 'bench-pw'],
-      { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    children.push(sim);
+  return withStack('scale', async ({ db, sim: startSim, collector: startCollector }) => {
     const fleet: SimDevice[] = [];
     let droppedSessions = -1;
-    createInterface({ input: sim.stdout! }).on('line', (line) => {
-      const item = JSON.parse(line) as SimDevice & { dropped?: number };
-      if (item.dropped !== undefined) droppedSessions = item.dropped;
-      else fleet.push(item);
+    const sim = startSim(['--gnmi', String(GNMI), '--netconf', String(NETCONF), '--port', '0', '--netconf-port', '0', '--interfaces', '4', '--notification-ms', '10000'], (item) => {
+      if (typeof item.dropped === 'number') droppedSessions = item.dropped;
+      else fleet.push(item as unknown as SimDevice);
     });
     await Promise.race([until(() => fleet.length === total, 120_000, 'the simulated fleet'), exited(sim, 'the simulator')]);
     const baselineMs = await bareConnects(fleet);
     const devices = new DeviceRepository(db.pool);
     for (const d of fleet) await devices.upsert(deviceFor(d));
 
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
     const startedAt = Date.now();
-    const collector = spawn(process.execPath, [resolve(root, 'dist', 'apps', 'collector', 'main.js')], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        NATS_URL: natsUrl,
-        NATS_NAMESPACE: topology.namespace,
-        DATABASE_URL: db.url,
-        HTTP_HOST: '127.0.0.1',
-        HTTP_PORT: String(port),
-        LOG_LEVEL: 'warn',
-        BENCH_CREDENTIALS: 'bench:bench-pw',
-      },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    children.push(collector);
-    const died = exited(collector, 'the collector');
+    const { child: collector, url, died } = await startCollector({});
     // The synced count, sampled every 100 ms.
     const samples: Array<{ at: number; synced: number }> = [];
     let sampling = true;
@@ -172,11 +135,5 @@ export async function scaleBench(): Promise<Record<string, unknown>> {
     };
     console.error(JSON.stringify(result, null, 1));
     return result;
-  } finally {
-    for (const child of children) child.kill('SIGTERM');
-    await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
-    await deleteNamespace(bus, topology);
-    await bus.close();
-    await db.drop();
-  }
+  });
 }

@@ -1,0 +1,78 @@
+// What the suites that run the collector share: a namespace on the real NATS,
+// a fresh database, the simulated fleet in a process of its own, and the
+// collector's production bundle; all torn down at the end, crash or not.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { connectBus, createTopology, provisionTopology, type Bus, type Topology } from '@switch-telemetry/bus';
+import { deleteNamespace, freePort } from '@switch-telemetry/bus/testing';
+import { createTestDatabase, type TestDatabase } from '@switch-telemetry/db/testing';
+import { createLogger } from '@switch-telemetry/logging';
+import { exited } from './process';
+
+const log = createLogger({ app: 'bench', level: 'warn' });
+
+export interface BenchStack {
+  root: string;
+  topology: Topology;
+  bus: Bus;
+  db: TestDatabase;
+  /** `npm run sim` with these arguments; every stdout line goes to `onLine` as parsed JSON. */
+  sim(args: string[], onLine: (item: Record<string, unknown>) => void): ChildProcess;
+  /** The collector bundle on a free port, with the stack's NATS, namespace and database. */
+  collector(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; died: Promise<never> }>;
+}
+
+export async function withStack<T>(name: string, run: (stack: BenchStack) => Promise<T>): Promise<T> {
+  const root = process.cwd(); // npm run bench runs from the repository root
+  const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+  const topology = createTopology({ namespace: `bench_${Date.now().toString(36)}` });
+  const bus = await connectBus({ servers: natsUrl, name: `bench-${name}`, log });
+  await provisionTopology(bus.jsm, topology, log);
+  const db = await createTestDatabase();
+  const children: ChildProcess[] = [];
+  const stack: BenchStack = {
+    root,
+    topology,
+    bus,
+    db,
+    sim(args, onLine) {
+      const child = spawn(process.execPath, ['--import', 'tsx', resolve(root, 'tools', 'sim', 'src', 'main.ts'), '--username', 'bench', '--password', 'bench-pw', ...args], {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      children.push(child);
+      createInterface({ input: child.stdout! }).on('line', (line) => onLine(JSON.parse(line) as Record<string, unknown>));
+      return child;
+    },
+    async collector(env) {
+      const port = await freePort();
+      const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+      const child = spawn(process.execPath, [...profile, resolve(root, 'dist', 'apps', 'collector', 'main.js')], {
+        env: {
+          PATH: process.env.PATH ?? '',
+          NATS_URL: natsUrl,
+          NATS_NAMESPACE: topology.namespace,
+          DATABASE_URL: db.url,
+          HTTP_HOST: '127.0.0.1',
+          HTTP_PORT: String(port),
+          LOG_LEVEL: 'warn',
+          BENCH_CREDENTIALS: 'bench:bench-pw',
+          ...env,
+        },
+        stdio: ['ignore', 'inherit', 'inherit'],
+      });
+      children.push(child);
+      return { child, url: `http://127.0.0.1:${port}`, died: exited(child, 'the collector') };
+    },
+  };
+  try {
+    return await run(stack);
+  } finally {
+    for (const child of children) child.kill('SIGTERM');
+    await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
+    await deleteNamespace(bus, topology);
+    await bus.close();
+    await db.drop();
+  }
+}
