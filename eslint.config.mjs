@@ -10,6 +10,7 @@ import tseslint from 'typescript-eslint';
 //   type:protocol -> protocol, core       (gNMI, NETCONF: never the bus or the database)
 //   type:core     -> core                 (errors, config, logging)
 // No lib may import an app or a tool: no lib tag lists them.
+// Tests (and only tests) of apps and domain libs may also use the simulated fleet.
 export const depConstraints = [
   { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:domain', 'type:protocol', 'type:infra', 'type:core'] },
   { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:domain', 'type:protocol', 'type:infra', 'type:core', 'type:sim'] },
@@ -38,5 +39,20 @@ export default [
   {
     files: ['**/*.test.ts', '**/test/**/*.ts', 'tools/**/*.ts'],
     rules: { 'no-console': 'off' },
+  },
+  {
+    files: ['**/*.test.ts', '**/test/**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allow: [],
+          depConstraints: depConstraints.map((c) =>
+            c.sourceTag === 'type:app' || c.sourceTag === 'type:domain' ? { ...c, onlyDependOnLibsWithTags: [...c.onlyDependOnLibsWithTags, 'type:sim'] } : c,
+          ),
+        },
+      ],
+    },
   },
 ];
