@@ -52,6 +52,10 @@ interface Queue {
  */
 export class TelemetrySink {
   private readonly queues = new Map<string, Queue>();
+  /** Devices with messages waiting, in the order they get their next turn. */
+  private readonly ready = new Set<string>();
+  /** Devices whose last publish failed: they wait for the retry timer or their next message. */
+  private readonly failed = new Set<string>();
   private inFlight = 0;
   private readonly timer: NodeJS.Timeout;
   accepted = 0;
@@ -83,7 +87,8 @@ export class TelemetrySink {
       this.dropped += over;
       this.options.onDropped?.(message.device, over);
     }
-    this.drain(message.device, queue);
+    this.ready.add(message.device);
+    this.pump();
     const high = this.options.highWater ?? HIGH_WATER;
     if (this.options.bus.isConnected() && queue.waiting.length >= high) {
       return new Promise((resolve) => queue.waiters.push(resolve));
@@ -120,42 +125,63 @@ export class TelemetrySink {
     return q;
   }
 
+  /** Puts every device with waiting messages back in the rotation (after an outage or failed publishes). */
   private drainAll(): void {
-    for (const [device, q] of this.queues) this.drain(device, q);
+    if (!this.options.bus.isConnected()) {
+      for (const q of this.queues.values()) for (const w of q.waiters.splice(0)) w();
+      return;
+    }
+    for (const [device, q] of this.queues) if (q.waiting.length > 0) this.ready.add(device);
+    this.pump();
   }
 
-  private drain(device: string, queue: Queue): void {
+  /**
+   * Fills the free in-flight slots one message per device in turn (round
+   * robin), so a paused device is served as soon as a slot frees, not starved
+   * by the devices that keep sending.
+   */
+  private pump(): void {
     const max = this.options.maxInFlight ?? MAX_IN_FLIGHT;
-    const low = (this.options.highWater ?? HIGH_WATER) / 2;
-    while (queue.waiting.length > 0 && this.inFlight < max && this.options.bus.isConnected()) {
-      const item = queue.waiting.shift()!;
-      this.inFlight += 1;
-      queue.inFlight += 1;
-      const started = Date.now();
-      const { message } = item;
-      this.options.bus
-        .publish(this.options.topology.subjects.telemetry(message.device, message.subscription), message.data, {
-          msgId: item.msgId,
-          headers: { device: message.device, source: message.source, 'Content-Type': 'application/json' },
-          timeoutMs: this.options.publishTimeoutMs ?? 5_000,
-        })
-        .then(
-          () => {
-            this.published += 1;
-            this.options.onPublished?.(message, Date.now() - started);
-          },
-          (err) => {
-            // Back to the front, in order: the retry has the same Nats-Msg-Id.
-            queue.waiting.unshift(item);
-            this.options.log.debug({ err, device }, 'publish failed; will retry');
-          },
-        )
-        .finally(() => {
-          this.inFlight -= 1;
-          queue.inFlight -= 1;
-          if (queue.waiting.length < low) for (const w of queue.waiters.splice(0)) w();
-        });
+    while (this.inFlight < max && this.ready.size > 0 && this.options.bus.isConnected()) {
+      const device = this.ready.values().next().value as string;
+      this.ready.delete(device);
+      const queue = this.queues.get(device);
+      if (!queue || queue.waiting.length === 0) continue;
+      this.publishOne(device, queue, queue.waiting.shift()!);
+      if (queue.waiting.length > 0) this.ready.add(device); // to the back of the rotation
     }
-    if (!this.options.bus.isConnected()) for (const w of queue.waiters.splice(0)) w();
+  }
+
+  private publishOne(device: string, queue: Queue, item: { message: Outgoing; msgId: string }): void {
+    const low = (this.options.highWater ?? HIGH_WATER) / 2;
+    this.inFlight += 1;
+    queue.inFlight += 1;
+    const started = Date.now();
+    const { message } = item;
+    this.options.bus
+      .publish(this.options.topology.subjects.telemetry(message.device, message.subscription), message.data, {
+        msgId: item.msgId,
+        headers: { device: message.device, source: message.source, 'Content-Type': 'application/json' },
+        timeoutMs: this.options.publishTimeoutMs ?? 5_000,
+      })
+      .then(
+        () => {
+          this.published += 1;
+          this.options.onPublished?.(message, Date.now() - started);
+        },
+        (err) => {
+          // Back to the front, in order: the retry (on the next accept or the retry timer) has the same Nats-Msg-Id.
+          queue.waiting.unshift(item);
+          this.failed.add(device);
+          this.options.log.debug({ err, device }, 'publish failed; will retry');
+        },
+      )
+      .finally(() => {
+        this.inFlight -= 1;
+        queue.inFlight -= 1;
+        if (queue.waiting.length < low) for (const w of queue.waiters.splice(0)) w();
+        if (this.failed.delete(device)) return; // no hot loop against a failing server
+        this.pump();
+      });
   }
 }
