@@ -179,9 +179,9 @@ export class TelemetrySink {
       .finally(() => {
         this.inFlight -= 1;
         queue.inFlight -= 1;
+        // A failed device waits for the retry timer or its next message: no hot loop against a failing server.
+        if (!this.failed.delete(device)) this.pump();
         if (queue.waiting.length < low) for (const w of queue.waiters.splice(0)) w();
-        if (this.failed.delete(device)) return; // no hot loop against a failing server
-        this.pump();
       });
   }
 }
