@@ -1,10 +1,11 @@
 import { Kvm, type KV } from '@nats-io/kv';
 import type { Subscription } from '@nats-io/transport-node';
-import { publishJson, type Bus, type SessionEvent, type Topology } from '@switch-telemetry/bus';
+import type { Bus, SessionEvent, Topology } from '@switch-telemetry/bus';
 import type { Pool } from '@switch-telemetry/db';
 import { DeviceRepository, type Device, type DeviceEventBody } from '@switch-telemetry/inventory';
 import type { Logger } from '@switch-telemetry/logging';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Announcer } from './announcer';
 import { DeviceSession, SESSION_POLICY, type SessionPolicy, type SessionState, type SessionStatus } from './device-session';
 import { Membership } from './membership';
 import { connectionSpec, ownerOf, planSessions } from './reconcile';
@@ -41,6 +42,8 @@ const EVENT_STATES: Partial<Record<SessionState, SessionEvent>> = { up: 'up', sy
 export class Collector {
   readonly membership: Membership;
   readonly sink: TelemetrySink;
+  /** Session events, alerts and drop counts, kept and retried while NATS is down. */
+  readonly announcer: Announcer;
   private readonly devices = new Map<string, Device>();
   private readonly sessions = new Map<string, { session: DeviceSession; spec: string }>();
   private readonly runners: Record<'gnmi' | 'netconf', ProtocolRunner>;
@@ -79,6 +82,7 @@ export class Collector {
       restarts: new Counter({ name: 'collector_session_restarts_total', help: 'Session restarts (failures, stale, requests)', registers: [registry] }),
       dropped: new Counter({ name: 'collector_messages_dropped_total', help: 'Messages dropped because a device buffer was full (NATS down)', registers: [registry] }),
     };
+    this.announcer = new Announcer({ bus: options.bus, log: options.log.child({ component: 'announcer' }), droppedSubject: options.topology.subjects.alert('telemetry_dropped') });
     this.sink = new TelemetrySink({
       bus: options.bus,
       topology: options.topology,
@@ -91,7 +95,7 @@ export class Collector {
       },
       onDropped: (device, count) => {
         this.metrics.dropped.inc(count);
-        void publishJson(options.bus, options.topology.subjects.alert('telemetry_dropped'), { v: 1, device, dropped: count, at: new Date().toISOString() }).catch(() => undefined);
+        this.announcer.countDrop(device, count);
       },
     });
     const sink = this.sink;
@@ -232,14 +236,16 @@ export class Collector {
   }
 
   private report(status: SessionStatus, previous: SessionState | undefined): void {
-    const { bus, topology, log } = this.options;
+    const { topology, log } = this.options;
     if (status.state === 'connecting' && previous !== undefined) this.metrics.restarts.inc();
     void this.sessionsKv?.put(status.device, JSON.stringify(status)).catch((err) => log.debug({ err }, 'sessions KV write failed'));
     const event = EVENT_STATES[status.state];
-    if (event) void publishJson(bus, topology.subjects.sessionEvent(event), { v: 1, ...status }, { headers: { device: status.device } }).catch(() => undefined);
+    // Kept and retried while NATS is down; the msg-id names the transition, so a retry is a duplicate.
+    const key = `${status.device}:${status.state}:${status.since}:${status.restarts}`;
+    if (event) this.announcer.announce(`session:${key}`, topology.subjects.sessionEvent(event), { v: 1, ...status }, { device: status.device });
     // Down or parked, once per fall from a working state.
     if (ALERT_STATES.has(status.state) && (previous === 'up' || previous === 'synced' || previous === 'connecting')) {
-      void publishJson(bus, topology.subjects.alert('session_down'), { v: 1, ...status }, { headers: { device: status.device } }).catch(() => undefined);
+      this.announcer.announce(`down:${key}`, topology.subjects.alert('session_down'), { v: 1, ...status }, { device: status.device });
     }
   }
 
@@ -259,6 +265,8 @@ export class Collector {
     await Promise.all([...this.sessions.keys()].map((id) => this.stopSession(id, false)));
     await this.sink.flush(flushMs);
     this.sink.close();
+    await this.announcer.flush(Math.min(flushMs, 2_000));
+    this.announcer.close();
     await this.membership.leave();
   }
 }

@@ -1,3 +1,4 @@
+export { Announcer, type AnnouncerOptions } from './announcer';
 export { Collector, type CollectorOptions } from './collector';
 export { CredentialsError, resolveCredentials, type Credentials } from './credentials';
 export { DeviceSession, SESSION_POLICY, type SessionPolicy, type SessionState, type SessionStatus } from './device-session';

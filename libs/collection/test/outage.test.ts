@@ -32,6 +32,11 @@ it('recovers from a NATS restart mid-stream, and every message not stored is one
       subscriptions: [{ name: 'interfaces', paths: ['/interfaces/interface[name=*]/state/counters'], mode: 'sample', interval_ms: 20 }],
     });
   }
+  // Every drop is announced: the telemetry_dropped events must add up to the counter.
+  let announcedDrops = 0;
+  const alerts = env.bus.nc.subscribe(`${env.topology.namespace}.events.alert.telemetry_dropped`, {
+    callback: (_err, m) => (announcedDrops += m.json<{ dropped: number }>().dropped),
+  });
   // A small buffer, so a two-second outage overflows it and drops are certain.
   const collector = await env.collector({ sink: { bufferPerDevice: 50 } });
   await waitFor(async () => (await env.stored()) > 100, 10_000, 'streaming');
@@ -50,4 +55,7 @@ it('recovers from a NATS restart mid-stream, and every message not stored is one
   expect(buffered).toBe(0);
   expect(dropped).toBeGreaterThan(0);
   expect(accepted - stored).toBe(dropped);
+  await env.bus.nc.flush();
+  expect(announcedDrops).toBe(dropped);
+  alerts.unsubscribe();
 });

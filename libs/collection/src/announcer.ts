@@ -1,0 +1,121 @@
+import { publishJson, type Bus } from '@switch-telemetry/bus';
+import type { Logger } from '@switch-telemetry/logging';
+
+export interface AnnouncerOptions {
+  bus: Pick<Bus, 'publish' | 'isConnected'>;
+  log: Logger;
+  /** Subject of the drop-count announcement (events.alert.telemetry_dropped). */
+  droppedSubject: string;
+  /** Announcements kept while NATS is down; beyond it the oldest are given up (counted in `lost`). */
+  max?: number;
+  /** How often what waits is tried again. */
+  retryMs?: number;
+}
+
+interface Waiting {
+  subject: string;
+  body: unknown;
+  headers: Record<string, string>;
+}
+
+const BATCH = 256;
+
+/**
+ * Session events, alerts and drop counts on their way to JetStream. Unlike
+ * a fire-and-forget publish, an announcement made while NATS is down is kept
+ * (bounded) and published once it is back, with the same Nats-Msg-Id on every
+ * try, so a retry after a lost acknowledgement is not a second alert. Drops
+ * are summed per device and announced as one event per device and round, not
+ * one per dropped message.
+ */
+export class Announcer {
+  private readonly waiting = new Map<string, Waiting>();
+  private readonly drops = new Map<string, number>();
+  private readonly timer: NodeJS.Timeout;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private seq = 0;
+  /** Announcements given up because the buffer was full. */
+  lost = 0;
+
+  constructor(private readonly options: AnnouncerOptions) {
+    this.timer = setInterval(() => this.kick(), options.retryMs ?? 1_000);
+    this.timer.unref();
+  }
+
+  /** Queues one announcement (msgId: stable across retries) and tries to publish it now. */
+  announce(msgId: string, subject: string, body: unknown, headers: Record<string, string> = {}): void {
+    const max = this.options.max ?? 10_000;
+    if (this.waiting.size >= max && !this.waiting.has(msgId)) {
+      const oldest = this.waiting.keys().next().value as string;
+      this.waiting.delete(oldest);
+      this.lost += 1;
+      this.options.log.warn({ msgId: oldest, max }, 'announcement given up: too many waiting while NATS is down');
+    }
+    this.waiting.set(msgId, { subject, body, headers });
+    this.kick();
+  }
+
+  /** Adds dropped messages of a device to the next drop-count announcement. */
+  countDrop(device: string, count: number): void {
+    this.drops.set(device, (this.drops.get(device) ?? 0) + count);
+  }
+
+  /** Announcements not yet acknowledged (drop counts not yet turned into one included). */
+  get pending(): number {
+    return this.waiting.size + this.drops.size;
+  }
+
+  /** Publishes what waits, for at most `timeoutMs`. */
+  async flush(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.pending > 0 && Date.now() < deadline) {
+      this.kick();
+      await Promise.race([this.running, new Promise((r) => setTimeout(r, 50))]);
+      if (this.pending > 0) await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+  }
+
+  private kick(): void {
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.drain();
+        } while (this.again && this.options.bus.isConnected());
+      } catch (err) {
+        this.options.log.debug({ err }, 'announcements not published; will retry');
+      } finally {
+        this.running = undefined;
+      }
+    })();
+  }
+
+  private async drain(): Promise<void> {
+    if (!this.options.bus.isConnected()) return;
+    for (const [device, dropped] of this.drops) {
+      this.drops.delete(device);
+      const at = new Date().toISOString();
+      this.waiting.set(`${device}:dropped:${at}:${(this.seq += 1)}`, { subject: this.options.droppedSubject, body: { v: 1, device, dropped, at }, headers: { device } });
+    }
+    while (this.waiting.size > 0) {
+      const batch = [...this.waiting].slice(0, BATCH);
+      // One connection keeps the order of what is sent together.
+      const results = await Promise.allSettled(batch.map(([msgId, w]) => publishJson(this.options.bus, w.subject, w.body, { msgId, headers: w.headers, timeoutMs: 5_000 })));
+      let failed = false;
+      results.forEach((r, i) => {
+        if (r.status === 'fulfilled') this.waiting.delete(batch[i]![0]);
+        else failed = true;
+      });
+      if (failed) return; // the rest on the next round
+    }
+  }
+}
