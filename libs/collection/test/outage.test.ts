@@ -35,7 +35,9 @@ it('recovers from a NATS restart mid-stream, and every message not stored is one
   // Every drop is announced: the telemetry_dropped events must add up to the counter.
   let announcedDrops = 0;
   const alerts = env.bus.nc.subscribe(`${env.topology.namespace}.events.alert.telemetry_dropped`, {
-    callback: (_err, m) => (announcedDrops += m.json<{ dropped: number }>().dropped),
+    callback: (_err, m) => {
+      announcedDrops += m.json<{ dropped: number }>().dropped;
+    },
   });
   // A small buffer, so a two-second outage overflows it and drops are certain.
   const collector = await env.collector({ sink: { bufferPerDevice: 50 } });
