@@ -71,8 +71,7 @@ export class Announcer {
     const deadline = Date.now() + timeoutMs;
     while (this.pending > 0 && Date.now() < deadline) {
       this.kick();
-      await Promise.race([this.running, new Promise((r) => setTimeout(r, 50))]);
-      if (this.pending > 0) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 20));
     }
   }
 

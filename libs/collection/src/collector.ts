@@ -6,7 +6,7 @@ import { DeviceRepository, type Device, type DeviceEventBody } from '@switch-tel
 import type { Logger } from '@switch-telemetry/logging';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { Announcer } from './announcer';
-import { DeviceSession, SESSION_POLICY, type SessionPolicy, type SessionState, type SessionStatus } from './device-session';
+import { DeviceSession, SESSION_POLICY, SESSION_STATES, type SessionPolicy, type SessionState, type SessionStatus } from './device-session';
 import { Membership } from './membership';
 import { connectionSpec, ownerOf, planSessions } from './reconcile';
 import { gnmiRunner, netconfRunner, type ProtocolRunner, type RunnerOptions } from './runners';
@@ -72,7 +72,8 @@ export class Collector {
         registers: [registry],
         collect() {
           const all = sessions();
-          for (const state of ['connecting', 'up', 'synced', 'stale', 'backoff', 'auth_failed']) this.set({ state }, all.filter((s) => s === state).length);
+          // A stopped session has left the map: 'stopped' is never counted.
+          for (const state of SESSION_STATES) if (state !== 'stopped') this.set({ state }, all.filter((s) => s === state).length);
         },
       }),
       received: new Counter({ name: 'collector_messages_received_total', help: 'Telemetry messages received from devices (handed to the sink)', registers: [registry] }),
@@ -208,16 +209,13 @@ export class Collector {
       log: this.options.log.child({ component: 'session', device: device.id }),
       ...(this.options.env ? { env: this.options.env } : {}),
       emit: (d, emitted) => {
-        const data = Buffer.from(JSON.stringify(emitted.message));
         this.metrics.received.inc();
-        const ts = emitted.message.ts;
         return this.sink.accept({
           device: d.id,
           subscription: emitted.subscription,
           source: d.protocol,
-          data,
+          data: Buffer.from(JSON.stringify(emitted.message)),
           updates: emitted.message.updates.length,
-          ...(ts !== undefined ? { tsNs: BigInt(ts) } : {}),
         });
       },
       report: (status, previous) => this.report(status, previous),

@@ -1,4 +1,4 @@
-import { PERMANENT, backoffDelayMs, classify, type BackoffPolicy } from '@switch-telemetry/errors';
+import { PERMANENT, backoffDelayMs, classify, withTimeout, type BackoffPolicy } from '@switch-telemetry/errors';
 import type { Device } from '@switch-telemetry/inventory';
 import type { Logger } from '@switch-telemetry/logging';
 import { resolveCredentials } from './credentials';
@@ -7,7 +7,8 @@ import type { Emitted, ProtocolRunner } from './runners';
 /** How long stop() waits for a session's runner to end after its abort. */
 const STOP_TIMEOUT_MS = 5_000;
 
-export type SessionState = 'connecting' | 'up' | 'synced' | 'stale' | 'backoff' | 'auth_failed' | 'stopped';
+export const SESSION_STATES = ['connecting', 'up', 'synced', 'stale', 'backoff', 'auth_failed', 'stopped'] as const;
+export type SessionState = (typeof SESSION_STATES)[number];
 
 /** What the status KV and the events carry about one session. */
 export interface SessionStatus {
@@ -70,7 +71,10 @@ function isAuthFailure(error: unknown): boolean {
 export class DeviceSession {
   private state: SessionState | undefined;
   private since = new Date();
-  private lastUpdate: Date | null = null;
+  /** When the last message came (ms since the epoch), null before the first. */
+  private lastUpdate: number | null = null;
+  /** When the device last showed life (a state or a message): the stale timer measures from here. */
+  private lastActivity = 0;
   private lastError: string | null = null;
   private restarts = 0;
   private failures = 0;
@@ -90,7 +94,7 @@ export class DeviceSession {
       device: this.device.id,
       state: this.state ?? 'connecting',
       since: this.since.toISOString(),
-      last_update: this.lastUpdate?.toISOString() ?? null,
+      last_update: this.lastUpdate === null ? null : new Date(this.lastUpdate).toISOString(),
       restarts: this.restarts,
       last_error: this.lastError,
       owner: this.deps.owner,
@@ -111,14 +115,13 @@ export class DeviceSession {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.staleTimer);
+    this.disarmStale();
     this.run?.abort();
     this.wake?.();
     // Every wait has a bound: a runner that ignores its abort is logged and left behind, not waited for forever.
-    let timer: NodeJS.Timeout | undefined;
-    const ended = await Promise.race([this.loop.then(() => true), new Promise<false>((r) => (timer = setTimeout(() => r(false), STOP_TIMEOUT_MS)))]);
-    clearTimeout(timer);
-    if (ended === false) this.deps.log.warn({ device: this.device.id, timeoutMs: STOP_TIMEOUT_MS }, 'session did not stop in time; left behind');
+    await withTimeout(this.loop, STOP_TIMEOUT_MS, `stopping the session of ${this.device.id}`).catch((err) =>
+      this.deps.log.warn({ err, device: this.device.id }, 'session did not stop in time; left behind'),
+    );
     this.setState('stopped');
   }
 
@@ -130,15 +133,31 @@ export class DeviceSession {
     this.deps.report({ ...this.status, ...extra }, previous);
   }
 
-  private armStale(): void {
-    clearTimeout(this.staleTimer);
+  /**
+   * Notes a sign of life. One timer per run, not one per message: when it
+   * fires it measures the silence since the last sign and re-arms for the rest.
+   */
+  private touch(): void {
+    this.lastActivity = Date.now();
+    if (!this.staleTimer) this.armStale(this.deps.policy.staleMs);
+  }
+
+  private armStale(delayMs: number): void {
     this.staleTimer = setTimeout(() => {
+      this.staleTimer = undefined;
+      const silentMs = Date.now() - this.lastActivity;
+      if (silentMs < this.deps.policy.staleMs) return this.armStale(this.deps.policy.staleMs - silentMs);
       if (this.state !== 'up' && this.state !== 'synced') return;
       this.lastError = `no data for ${this.deps.policy.staleMs} ms`;
       this.setState('stale');
       this.run?.abort();
-    }, this.deps.policy.staleMs);
+    }, delayMs);
     this.staleTimer.unref();
+  }
+
+  private disarmStale(): void {
+    clearTimeout(this.staleTimer);
+    this.staleTimer = undefined;
   }
 
   private sleep(ms: number): Promise<void> {
@@ -176,11 +195,11 @@ export class DeviceSession {
             if (signal.aborted) return;
             if (s === 'up') upAt = Date.now();
             this.setState(s);
-            this.armStale();
+            this.touch();
           },
           emit: async (emitted) => {
-            this.lastUpdate = new Date();
-            this.armStale();
+            this.lastUpdate = Date.now();
+            this.touch();
             await this.deps.emit(this.device, emitted);
           },
         });
@@ -188,7 +207,7 @@ export class DeviceSession {
       } catch (err) {
         error = err;
       }
-      clearTimeout(this.staleTimer);
+      this.disarmStale();
       if (this.stopped) return;
       const wasStale = this.state === 'stale';
       this.restarts += 1;

@@ -9,8 +9,6 @@ export interface Outgoing {
   source: 'gnmi' | 'netconf';
   /** The DESIGN.md message, serialised. */
   data: Uint8Array;
-  /** Device timestamp (ns) for latency metrics. */
-  tsNs?: bigint;
   /** Updates in the message (metrics). */
   updates: number;
 }
