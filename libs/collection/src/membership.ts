@@ -49,10 +49,6 @@ export class Membership {
     return ids.sort();
   }
 
-  holds(device: string): boolean {
-    return this.held.has(device);
-  }
-
   get owned(): string[] {
     return [...this.held.keys()];
   }
@@ -68,15 +64,9 @@ export class Membership {
     } catch {
       // Someone else's, or ours from before a restart of this process: look.
       const entry = await kv.get(device).catch(() => null);
-      if (entry && entry.operation === 'PUT' && entry.string() === this.id) {
-        try {
-          this.held.set(device, await kv.update(device, this.id, entry.revision));
-          return true;
-        } catch {
-          /* lost the race */
-        }
-      }
-      if (entry && (entry.operation === 'DEL' || entry.operation === 'PURGE')) {
+      const free = entry !== null && (entry.operation === 'DEL' || entry.operation === 'PURGE');
+      const oursFromBefore = entry !== null && entry.operation === 'PUT' && entry.string() === this.id;
+      if (entry && (free || oursFromBefore)) {
         try {
           this.held.set(device, await kv.update(device, this.id, entry.revision));
           return true;

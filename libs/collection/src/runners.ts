@@ -147,7 +147,8 @@ export function netconfRunner(options: RunnerOptions): ProtocolRunner {
       const oneSynced = () => {
         if (--toSync === 0) ctx.state('synced');
       };
-      const firstRound = new Set<string>();
+      // One listener on the signal for the whole run (one per poll would pile up for as long as the session lives).
+      const aborted = abortable(ctx.signal);
       // A closed session ends the run at once (a poll loop may be sleeping for its interval).
       let closedBy: Error | undefined;
       const done = new Promise<void>((resolve) =>
@@ -157,19 +158,18 @@ export function netconfRunner(options: RunnerOptions): ProtocolRunner {
         }),
       );
       const tasks = polls.map(async (sub) => {
-        while (!ctx.signal.aborted) {
-          const reply = await connection.session.get(filterOf(sub.paths));
+        const filter = filterOf(sub.paths);
+        for (let first = true; !ctx.signal.aborted; first = false) {
+          const reply = await connection.session.get(filter);
           await ctx.emit({ subscription: sub.name, message: normalizeReply(reply, device.id, sub.name) as unknown as Emitted['message'] });
-          if (!firstRound.has(sub.name)) {
-            firstRound.add(sub.name);
-            oneSynced();
-          }
-          await Promise.race([new Promise((r) => setTimeout(r, sub.interval_ms ?? 10_000).unref()), abortable(ctx.signal), done]);
+          if (first) oneSynced();
+          await Promise.race([new Promise((r) => setTimeout(r, sub.interval_ms ?? 10_000).unref()), aborted, done]);
         }
       });
       for (const sub of streams.slice(0, 1)) {
         // RFC 5277 allows one subscription per session.
-        await connection.session.createSubscription({ stream: (sub.options?.stream as string | undefined) ?? 'NETCONF', ...(filterOf(sub.paths) ? { filter: filterOf(sub.paths)! } : {}) });
+        const filter = filterOf(sub.paths);
+        await connection.session.createSubscription({ stream: (sub.options?.stream as string | undefined) ?? 'NETCONF', ...(filter ? { filter } : {}) });
         oneSynced();
         tasks.push(
           (async () => {
@@ -181,7 +181,7 @@ export function netconfRunner(options: RunnerOptions): ProtocolRunner {
       }
       if (tasks.length === 0) ctx.state('synced');
       // Until every poll loop and the notification stream end: a closed session fails them, a stop ends them.
-      await Promise.race([tasks.length > 0 ? Promise.all(tasks) : abortable(ctx.signal), done]);
+      await Promise.race([tasks.length > 0 ? Promise.all(tasks) : aborted, done]);
       if (closedBy && !ctx.signal.aborted) throw closedBy;
     } finally {
       ctx.signal.removeEventListener('abort', onAbort);
