@@ -12,6 +12,7 @@ import {
   type SubscriptionMode,
   type TlsOptions,
 } from '@switch-telemetry/gnmi';
+import { parseCount } from './count';
 import { parseDuration } from './duration';
 import { CliError, EXIT } from './exit';
 
@@ -81,8 +82,7 @@ export async function gnmiCommand(argv: string[], out: (line: string) => void, e
   const timeoutMs = parseDuration(o.timeout);
   const intervalMs = parseDuration(o.interval);
   if (!timeoutMs || !intervalMs) throw new CliError(EXIT.USAGE, '--timeout and --interval take a duration like 500ms, 10s, 1m');
-  const count = o.count === undefined ? Infinity : Number(o.count);
-  if (!(count > 0) || !Number.isInteger(count === Infinity ? 1 : count)) throw new CliError(EXIT.USAGE, '--count must be a whole number ≥ 1');
+  const count = parseCount(o.count);
   let paths: Path[];
   let prefix: Path | undefined;
   try {

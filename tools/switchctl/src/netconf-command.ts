@@ -21,6 +21,7 @@ import {
   type Filter,
   type HostKeyPolicy,
 } from '@switch-telemetry/netconf';
+import { parseCount } from './count';
 import { parseDuration } from './duration';
 import { CliError, EXIT } from './exit';
 
@@ -80,8 +81,7 @@ export async function netconfCommand(argv: string[], out: (line: string) => void
   if (!['running', 'candidate', 'startup'].includes(o.source)) throw new CliError(EXIT.USAGE, '--source must be running, candidate or startup');
   const timeoutMs = parseDuration(o.timeout);
   if (!timeoutMs) throw new CliError(EXIT.USAGE, '--timeout takes a duration like 500ms, 10s, 1m');
-  const count = o.count === undefined ? Infinity : Number(o.count);
-  if (!(count >= 1) || (count !== Infinity && !Number.isInteger(count))) throw new CliError(EXIT.USAGE, '--count must be a whole number ≥ 1');
+  const count = parseCount(o.count);
 
   const hostKey: HostKeyPolicy = {
     ...(o['host-key'].length ? { fingerprints: o['host-key'] } : {}),
