@@ -4,9 +4,10 @@ import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Pool } from 'undici';
 import { connectBus, createTopology } from '@switch-telemetry/bus';
-import { deleteNamespace, freePort } from '@switch-telemetry/bus/testing';
+import { deleteNamespace } from '@switch-telemetry/bus/testing';
 import { createLogger } from '@switch-telemetry/logging';
 import { alternate, percentile, round, windowed } from './measure';
+import { spawnApp } from './stack';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 10_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
@@ -61,25 +62,17 @@ export async function ingressBench(): Promise<Record<string, unknown>> {
   const root = process.cwd(); // npm run bench runs from the repository root
   const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
   const namespace = `bench_${Date.now().toString(36)}`;
-  const port = await freePort();
 
   // The real ingress app, bundled as it ships (npm run bench builds it first).
-  const ingress = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/ingprof'] : []), resolve(root, 'dist', 'apps', 'ingress', 'main.js')], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      NATS_URL: natsUrl,
-      NATS_NAMESPACE: namespace,
-      DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://127.0.0.1:5432/switch_telemetry',
-      HTTP_HOST: '127.0.0.1',
-      HTTP_PORT: String(port),
-      LOG_LEVEL: 'warn',
-      INGRESS_WEBHOOK_SOURCES: JSON.stringify([{ name: 'nms', scheme: 'hex', secrets: [SECRET] }]),
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
+  const { child: ingress, url: ingressUrl } = await spawnApp({
+    app: 'ingress',
+    natsUrl,
+    namespace,
+    databaseUrl: process.env.DATABASE_URL ?? 'postgres://127.0.0.1:5432/switch_telemetry',
+    env: { INGRESS_WEBHOOK_SOURCES: JSON.stringify([{ name: 'nms', scheme: 'hex', secrets: [SECRET] }]) },
   });
   const bare = spawn(process.execPath, [resolve(root, 'tools', 'bench', 'src', 'bare-server.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
   const barePort = await new Promise<string>((res) => createInterface({ input: bare.stdout! }).once('line', res));
-  const ingressUrl = `http://127.0.0.1:${port}`;
   const bareUrl = `http://127.0.0.1:${barePort}`;
   const bus = await connectBus({ servers: natsUrl, name: 'bench-count', log });
   const topology = createTopology({ namespace });

@@ -46,24 +46,9 @@ export async function withStack<T>(name: string, run: (stack: BenchStack) => Pro
       return child;
     },
     async collector(env) {
-      const port = await freePort();
-      const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-      const child = spawn(process.execPath, [...profile, resolve(root, 'dist', 'apps', 'collector', 'main.js')], {
-        env: {
-          PATH: process.env.PATH ?? '',
-          NATS_URL: natsUrl,
-          NATS_NAMESPACE: topology.namespace,
-          DATABASE_URL: db.url,
-          HTTP_HOST: '127.0.0.1',
-          HTTP_PORT: String(port),
-          LOG_LEVEL: 'warn',
-          BENCH_CREDENTIALS: 'bench:bench-pw',
-          ...env,
-        },
-        stdio: ['ignore', 'inherit', 'inherit'],
-      });
-      children.push(child);
-      return { child, url: `http://127.0.0.1:${port}`, died: exited(child, 'the collector') };
+      const app = await spawnApp({ app: 'collector', natsUrl, namespace: topology.namespace, databaseUrl: db.url, env: { BENCH_CREDENTIALS: 'bench:bench-pw', ...env } });
+      children.push(app.child);
+      return { ...app, died: exited(app.child, 'the collector') };
     },
   };
   try {
@@ -75,4 +60,28 @@ export async function withStack<T>(name: string, run: (stack: BenchStack) => Pro
     await bus.close();
     await db.drop();
   }
+}
+
+/**
+ * One app's production bundle (`npm run bench` builds it) on a free loopback
+ * port, with the given NATS, namespace and database; BENCH_PROFILE=<dir>
+ * writes a CPU profile there.
+ */
+export async function spawnApp(options: { app: string; natsUrl: string; namespace: string; databaseUrl: string; env?: Record<string, string> }): Promise<{ child: ChildProcess; url: string }> {
+  const port = await freePort();
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const child = spawn(process.execPath, [...profile, resolve(process.cwd(), 'dist', 'apps', options.app, 'main.js')], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      NATS_URL: options.natsUrl,
+      NATS_NAMESPACE: options.namespace,
+      DATABASE_URL: options.databaseUrl,
+      HTTP_HOST: '127.0.0.1',
+      HTTP_PORT: String(port),
+      LOG_LEVEL: 'warn',
+      ...options.env,
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  return { child, url: `http://127.0.0.1:${port}` };
 }

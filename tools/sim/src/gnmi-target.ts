@@ -143,7 +143,11 @@ export class GnmiTarget {
   /** Leaves grouped into one Notification per entity (an interface, the system). */
   private notifications(leaves: Leaf[], encoding: Encoding): Notification[] {
     const groups = new Map<Leaf['prefix'], Leaf[]>();
-    for (const leaf of leaves) groups.set(leaf.prefix, [...(groups.get(leaf.prefix) ?? []), leaf]);
+    for (const leaf of leaves) {
+      const group = groups.get(leaf.prefix);
+      if (group) group.push(leaf);
+      else groups.set(leaf.prefix, [leaf]);
+    }
     const timestamp = (BigInt(Date.now()) * 1_000_000n + BigInt(this.sent % 1_000_000)).toString();
     const garbage = this.options.fault === 'garbage';
     return [...groups].map(([prefix, group]) => ({
