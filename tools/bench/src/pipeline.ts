@@ -16,7 +16,6 @@ const PER_DEVICE = Number(process.env.BENCH_PER_DEVICE ?? 2_000);
 const IN_FLIGHT = 1_024; // COLLECTOR_MAX_IN_FLIGHT's default
 const TIMEOUT_MS = 300_000;
 
-
 export async function pipelineBench(): Promise<Record<string, unknown>> {
   return withStack('pipeline', async ({ topology, bus, db, sim: startSim, collector: startCollector }) => {
     // The fleet, in a process of its own: every device streams its counters flat out, PER_DEVICE notifications each.
