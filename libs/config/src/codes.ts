@@ -1,6 +1,7 @@
 /** Every error code of the config lib. */
 export const ConfigErrorCodes = {
   INVALID: 'CONFIG_INVALID',
+  FILE_REFUSED: 'CONFIG_FILE_REFUSED',
 } as const;
 
 /** sysexits.h EX_CONFIG: the documented exit status of a bad configuration. */

@@ -1,3 +1,12 @@
+export {
+  FILE_NAME,
+  FileRefusedError,
+  readBoundedFile,
+  readBoundedFileSync,
+  readNamedFile,
+  readNamedFileSync,
+  type BoundedFileOptions,
+} from './bounded-file';
 export { ConfigErrorCodes, EXIT_CONFIG } from './codes';
 export { ConfigError, type ConfigProblem } from './config-error';
 export { loadConfig, type Env, type LoadConfigOptions } from './load-config';

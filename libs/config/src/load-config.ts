@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { FileRefusedError, readBoundedFileSync } from './bounded-file';
 import { ConfigError, type ConfigProblem } from './config-error';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -18,6 +18,8 @@ export interface LoadConfigOptions {
 }
 
 const FILE_SUFFIX = '_FILE';
+/** A `*_FILE` holds one value (a token list, a certificate): more than this is not a secret mount. */
+export const CONFIG_FILE_MAX_BYTES = 1_048_576;
 
 // Kubernetes injects <SERVICE>_SERVICE_HOST, <SERVICE>_PORT, <SERVICE>_PORT_8080_TCP...
 // for every Service in the namespace; a Service named "ingress" must not make
@@ -33,7 +35,8 @@ type Shape = z.ZodRawShape;
  */
 export function loadConfig<S extends Shape>(schema: z.ZodObject<S>, options: LoadConfigOptions = {}): Readonly<z.infer<z.ZodObject<S>>> {
   const env = options.env ?? process.env;
-  const readFile = options.readFile ?? ((path: string) => readFileSync(path, 'utf8'));
+  const readFile =
+    options.readFile ?? ((path: string) => readBoundedFileSync(path, { maxBytes: CONFIG_FILE_MAX_BYTES, what: 'configuration file' }).toString('utf8'));
   const known = new Set(Object.keys(schema.shape));
   const problems: ConfigProblem[] = [];
   const input: Record<string, string> = {};
@@ -50,7 +53,7 @@ export function loadConfig<S extends Shape>(schema: z.ZodObject<S>, options: Loa
         // Secret files usually end with one newline; anything else is the value.
         input[name] = readFile(filePath).replace(/\r?\n$/, '');
       } catch (cause) {
-        const reason = (cause as NodeJS.ErrnoException).code ?? 'unreadable';
+        const reason = cause instanceof FileRefusedError ? String(cause.details.why) : ((cause as NodeJS.ErrnoException).code ?? 'unreadable');
         problems.push({ variable: name + FILE_SUFFIX, problem: `cannot read the file (${reason})` });
       }
     } else if (direct !== undefined) {
