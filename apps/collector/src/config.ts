@@ -18,4 +18,10 @@ export const collectorConfigShape = {
   COLLECTOR_MAX_IN_FLIGHT: integer(1_024, 1, 100_000),
   /** When the stale-session cleanup job runs (cron, UTC). */
   COLLECTOR_CLEANUP_CRON: z.string().min(9).default('* * * * *'),
+  /** A full reload of the inventory this often, repairing any missed device event. */
+  COLLECTOR_RESYNC_MS: durationMs(300_000),
+  /** Named device credentials, one file per name (a mounted Secret); DEVICE_CREDENTIALS_<NAME> variables otherwise. */
+  COLLECTOR_CREDENTIALS_DIR: z.string().min(1).optional(),
+  /** CA bundles and known_hosts files that devices may name (a mounted ConfigMap). */
+  COLLECTOR_TRUST_DIR: z.string().min(1).optional(),
 };

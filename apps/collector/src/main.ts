@@ -26,6 +26,12 @@ void runService({
       },
       runner: { connectTimeoutMs: config.COLLECTOR_CONNECT_TIMEOUT_MS },
       sink: { bufferPerDevice: config.COLLECTOR_BUFFER_PER_DEVICE, maxInFlight: config.COLLECTOR_MAX_IN_FLIGHT },
+      resyncMs: config.COLLECTOR_RESYNC_MS,
+      secrets: {
+        env: process.env,
+        ...(config.COLLECTOR_CREDENTIALS_DIR ? { credentialsDir: config.COLLECTOR_CREDENTIALS_DIR } : {}),
+        ...(config.COLLECTOR_TRUST_DIR ? { trustDir: config.COLLECTOR_TRUST_DIR } : {}),
+      },
     });
     await collector.start();
     // SIGTERM: hand every device over (leases released), flushing what is buffered.

@@ -8,7 +8,7 @@ void runService({
   configShape: discoveryConfigShape,
   ownedPrefixes: ['DISCOVERY_'],
   start: async (ctx) => {
-    // DESIGN.md: the default queue's webhook processing runs here.
-    ctx.jobs.work(webhookProcessJob, webhookProcessor({ pool: ctx.pool, bus: ctx.bus, topology: ctx.topology, jobs: ctx.jobs }));
+    // The default queue's webhook processing runs here, beside the inventory it writes.
+    ctx.jobs.work(webhookProcessJob, webhookProcessor({ pool: ctx.pool, topology: ctx.topology, jobs: ctx.jobs, onChange: () => ctx.outbox.kick() }));
   },
 });

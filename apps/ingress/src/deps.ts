@@ -10,4 +10,6 @@ export interface IngressDeps {
   topology: Topology;
   jobs: JobRuntime;
   log: Logger;
+  /** Publishes committed changes' events; kicked after each commit so they go out at once. */
+  outbox: { kick(): void };
 }

@@ -6,6 +6,7 @@ import { createTestDatabase, type TestDatabase } from '@switch-telemetry/db/test
 import { JobRuntime } from '@switch-telemetry/jobs';
 import { createLogger } from '@switch-telemetry/logging';
 import { createOpsEndpoints } from '@switch-telemetry/observability';
+import { OutboxRelay } from '@switch-telemetry/outbox';
 import type { FastifyInstance } from 'fastify';
 import type { ApiToken, WebhookSource } from '../src/config';
 import { buildServer } from '../src/server';
@@ -36,6 +37,7 @@ export interface Ingress {
   topology: Topology;
   jobs: JobRuntime;
   registry: Registry;
+  outbox: OutboxRelay;
   /** Messages stored on a subject filter of the namespace's streams. */
   count(stream: 'events' | 'jobs', subjectTail: string): Promise<number>;
   close(): Promise<void>;
@@ -51,8 +53,10 @@ export async function startIngress(options: { natsUrl?: string; bodyLimitBytes?:
   const registry = new Registry();
   const jobs = new JobRuntime({ bus, topology, pool: db.pool, log, registry });
   const ops = createOpsEndpoints({ registry, log, checks: { nats: () => bus.probe() } });
+  const outbox = new OutboxRelay({ pool: db.pool, bus, log, pollMs: 200 });
+  outbox.start();
   const app = buildServer(
-    { pool: db.pool, bus, topology, jobs, log },
+    { pool: db.pool, bus, topology, jobs, log, outbox },
     {
       bodyLimitBytes: options.bodyLimitBytes ?? 1_048_576,
       sources: SOURCES,
@@ -74,6 +78,7 @@ export async function startIngress(options: { natsUrl?: string; bodyLimitBytes?:
     topology,
     jobs,
     registry,
+    outbox,
     async count(stream, subjectTail) {
       const name = topology.streams[stream].name;
       const info = await bus.jsm.streams.info(name, { subjects_filter: `${topology.namespace}.${subjectTail}` });
@@ -81,6 +86,7 @@ export async function startIngress(options: { natsUrl?: string; bodyLimitBytes?:
     },
     async close() {
       await app.close();
+      await outbox.stop();
       await jobs.stop(100);
       await deleteNamespace(bus, topology).catch(() => undefined);
       await bus.close();

@@ -7,7 +7,7 @@ describe('topology', () => {
     expect(t.streams.telemetry).toMatchObject({ name: 'TELEMETRY', subjects: ['telemetry.>'], retention: 'limits' });
     expect(t.streams.events).toMatchObject({ name: 'EVENTS', subjects: ['events.>'], maxAgeMs: 7 * 86_400_000 });
     expect(t.streams.jobs).toMatchObject({ name: 'JOBS', subjects: ['jobs.>'], retention: 'workqueue', duplicateWindowMs: 300_000 });
-    expect(Object.values(t.buckets).map((b) => b.name)).toEqual(['collectors', 'device-leases', 'sessions']);
+    expect(Object.values(t.buckets).map((b) => b.name)).toEqual(['collectors', 'device-leases', 'sessions', 'host-keys']);
     expect(t.subjects.telemetry('leaf-01', 'interfaces')).toBe('telemetry.leaf-01.interfaces');
     expect(t.subjects.sessionEvent('auth_failed')).toBe('events.session.auth_failed');
     expect(t.subjects.webhookEvent('nms', 'device.created')).toBe('events.webhook.nms.device.created');

@@ -83,7 +83,7 @@ export type DeviceEvent = 'upserted' | 'deleted';
 export interface Topology {
   namespace: string;
   streams: { telemetry: StreamSpec; events: StreamSpec; jobs: StreamSpec };
-  buckets: { collectors: BucketSpec; deviceLeases: BucketSpec; sessions: BucketSpec };
+  buckets: { collectors: BucketSpec; deviceLeases: BucketSpec; sessions: BucketSpec; hostKeys: BucketSpec };
   subjects: {
     telemetry(device: string, subscription: string): string;
     deviceEvent(event: DeviceEvent): string;
@@ -142,6 +142,8 @@ export function createTopology(options: TopologyOptions = {}): Topology {
       collectors: { name: bucket('collectors'), ttlMs: options.collectorHeartbeatTtlMs ?? COLLECTOR_HEARTBEAT_TTL_MS, history: 1 },
       deviceLeases: { name: bucket('device-leases'), ttlMs: options.deviceLeaseTtlMs ?? DEVICE_LEASE_TTL_MS, history: 1 },
       sessions: { name: bucket('sessions'), ttlMs: 0, history: 1 },
+      // SSH host keys learned by trust-on-first-use, per device: kept across restarts and shared by replicas.
+      hostKeys: { name: bucket('host-keys'), ttlMs: 0, history: 1 },
     },
     subjects: {
       telemetry: (device, subscription) =>

@@ -1,16 +1,19 @@
 import { Kvm, type KV } from '@nats-io/kv';
-import type { Subscription } from '@nats-io/transport-node';
+import type { Msg, Subscription } from '@nats-io/transport-node';
+import { z } from 'zod';
 import type { Bus, SessionEvent, Topology } from '@switch-telemetry/bus';
 import type { Pool } from '@switch-telemetry/db';
-import { DeviceRepository, type Device, type DeviceEventBody } from '@switch-telemetry/inventory';
+import { backoffDelayMs } from '@switch-telemetry/errors';
+import { DeviceRepository, deviceEventBodySchema, deviceIdSchema, type Device } from '@switch-telemetry/inventory';
 import type { Logger } from '@switch-telemetry/logging';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { Announcer } from './announcer';
+import type { SecretSources } from './credentials';
 import { DeviceSession, SESSION_POLICY, SESSION_STATES, type SessionPolicy, type SessionState, type SessionStatus } from './device-session';
 import { Membership } from './membership';
 import { connectionSpec, ownerOf, planSessions } from './reconcile';
-import { gnmiRunner, netconfRunner, type ProtocolRunner, type RunnerOptions } from './runners';
-import { TelemetrySink, type SinkOptions } from './sink';
+import { gnmiRunner, netconfRunner, type ProtocolRunner, type RunnerOptions, type TrustedHostKeys } from './runners';
+import { HEADER_RESERVE_BYTES, TelemetrySink, type SinkOptions } from './sink';
 
 export interface CollectorOptions {
   bus: Bus;
@@ -25,8 +28,21 @@ export interface CollectorOptions {
   reconcileMs?: number;
   /** How often each session's status (with its last update) is refreshed in the sessions KV. */
   statusRefreshMs?: number;
-  env?: NodeJS.ProcessEnv;
+  /** How often the whole inventory is read again, repairing any change whose event was missed. */
+  resyncMs?: number;
+  /** Where named credentials and trust files are read; the process environment's DEVICE_CREDENTIALS_* only, by default. */
+  secrets?: SecretSources;
 }
+
+/** A full reload of the inventory at least this often (events keep it current in between). */
+export const RESYNC_MS = 300_000;
+// Reloading after a failure (PostgreSQL down): backoff from 1 s to 30 s.
+const RELOAD_BACKOFF = { baseMs: 1_000, capMs: 30_000, jitter: 0.5 };
+
+const REJECT_LOG_EVERY_MS = 1_000;
+
+/** The body of `events.session.restart_requested`. */
+const restartRequestSchema = z.object({ device: deviceIdSchema }).loose();
 
 const ALERT_STATES = new Set<SessionState>(['backoff', 'auth_failed', 'stale']);
 const EVENT_STATES: Partial<Record<SessionState, SessionEvent>> = { up: 'up', synced: 'synced', stale: 'stale', backoff: 'backoff', auth_failed: 'auth_failed' };
@@ -51,6 +67,9 @@ export class Collector {
   private sessionsKv: KV | undefined;
   private subscriptions: Subscription[] = [];
   private reconcileTimer: NodeJS.Timeout | undefined;
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private reloading: Promise<void> | undefined;
+  private readonly rejectLog = new Map<string, { at: number; suppressed: number }>();
   private statusTimer: NodeJS.Timeout | undefined;
   private reconciling: Promise<void> | undefined;
   private again = false;
@@ -60,7 +79,7 @@ export class Collector {
   constructor(private readonly options: CollectorOptions) {
     this.policy = { ...SESSION_POLICY, ...(options.policy ?? {}) };
     this.membership = new Membership(options.bus, options.topology, options.log.child({ component: 'membership' }));
-    const runnerOptions: RunnerOptions = { connectTimeoutMs: 5_000, keepaliveMs: 60_000, ...(options.runner ?? {}) };
+    const runnerOptions: RunnerOptions = { connectTimeoutMs: 5_000, keepaliveMs: 60_000, hostKeys: this.trustedHostKeys(), ...(options.runner ?? {}) };
     this.runners = { gnmi: gnmiRunner(runnerOptions), netconf: netconfRunner(runnerOptions) };
     const registry = options.registry;
     const sessions = () => [...this.sessions.values()].map((entry) => entry.session.status.state);
@@ -81,21 +100,34 @@ export class Collector {
       updates: new Counter({ name: 'collector_updates_published_total', help: 'Updates inside the published messages', registers: [registry] }),
       latency: new Histogram({ name: 'collector_publish_latency_seconds', help: 'From hand-over to JetStream acknowledgement', buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers: [registry] }),
       restarts: new Counter({ name: 'collector_session_restarts_total', help: 'Session restarts (failures, stale, requests)', registers: [registry] }),
-      dropped: new Counter({ name: 'collector_messages_dropped_total', help: 'Messages dropped because a device buffer was full (NATS down)', registers: [registry] }),
+      dropped: new Counter({
+        name: 'collector_messages_dropped_total',
+        help: 'Messages dropped: a device buffer was full while NATS was down (buffer_full), or one message was larger than NATS accepts (oversized)',
+        labelNames: ['reason'],
+        registers: [registry],
+      }),
+      rejected: new Counter({
+        name: 'collector_bus_messages_rejected_total',
+        help: 'Messages on the subjects the collector follows that did not parse or validate (ignored)',
+        labelNames: ['subject'],
+        registers: [registry],
+      }),
+      reloads: new Counter({ name: 'collector_inventory_reloads_total', help: 'Full reloads of the inventory, by outcome', labelNames: ['outcome'], registers: [registry] }),
     };
     this.announcer = new Announcer({ bus: options.bus, log: options.log.child({ component: 'announcer' }), droppedSubject: options.topology.subjects.alert('telemetry_dropped') });
     this.sink = new TelemetrySink({
       bus: options.bus,
       topology: options.topology,
       log: options.log.child({ component: 'sink' }),
+      ...(options.bus.nc.info?.max_payload ? { maxMessageBytes: options.bus.nc.info.max_payload - HEADER_RESERVE_BYTES } : {}),
       ...(options.sink ?? {}),
       onPublished: (message, ms) => {
         this.metrics.messages.inc();
         this.metrics.updates.inc(message.updates);
         this.metrics.latency.observe(ms / 1_000);
       },
-      onDropped: (device, count) => {
-        this.metrics.dropped.inc(count);
+      onDropped: (device, count, reason) => {
+        this.metrics.dropped.inc({ reason }, count);
         this.announcer.countDrop(device, count);
       },
     });
@@ -103,6 +135,11 @@ export class Collector {
     const membership = this.membership;
     new Gauge({ name: 'collector_buffer_fill', help: 'Messages waiting for JetStream, all devices', registers: [registry], collect() { this.set(sink.buffered); } });
     new Gauge({ name: 'collector_owned_devices', help: 'Devices leased to this collector', registers: [registry], collect() { this.set(membership.owned.length); } });
+  }
+
+  /** The inventory as this replica knows it (from the database and the events since). */
+  knownDevices(): Device[] {
+    return [...this.devices.values()];
   }
 
   /** Sessions of this replica and their status (tests, the API). */
@@ -115,39 +152,104 @@ export class Collector {
     await this.membership.join();
     this.sessionsKv = await new Kvm(bus.js).open(topology.buckets.sessions.name);
     await this.loadDevices();
-    // Follow the inventory without polling; reload everything after a reconnect (events may have been missed).
-    const deviceEvents = bus.nc.subscribe(topology.subjects.deviceEvent('upserted').replace(/upserted$/, '*'));
-    this.subscriptions.push(deviceEvents);
+    this.metrics.reloads.inc({ outcome: 'ok' });
+    // Follow the inventory without polling. Each message is handled on its own:
+    // one that does not parse or validate is counted and ignored, never fatal.
+    this.follow(topology.subjects.deviceEvent('upserted').replace(/upserted$/, '*'), 'events.device.*', (m) => {
+      const body = deviceEventBodySchema.parse(m.json());
+      if (body.event === 'upserted') this.devices.set(body.device.id, body.device);
+      else this.devices.delete(body.id);
+      this.schedule();
+    });
+    this.follow(topology.subjects.sessionEvent('restart_requested'), 'events.session.restart_requested', (m) => {
+      const { device } = restartRequestSchema.parse(m.json());
+      this.sessions.get(device)?.session.restart('requested');
+    });
+    // After a reconnect events may have been missed: reload everything (retried until PostgreSQL answers).
     void (async () => {
-      for await (const m of deviceEvents) {
-        try {
-          const body = m.json<DeviceEventBody>();
-          if (body.event === 'upserted') this.devices.set(body.device.id, body.device);
-          else this.devices.delete(body.id);
-          this.schedule();
-        } catch (err) {
-          log.warn({ err }, 'device event ignored');
-        }
-      }
-    })();
-    const restarts = bus.nc.subscribe(topology.subjects.sessionEvent('restart_requested'));
-    this.subscriptions.push(restarts);
-    void (async () => {
-      for await (const m of restarts) {
-        const device = (m.json<{ device?: string }>().device ?? '').toString();
-        this.sessions.get(device)?.session.restart('requested');
-      }
-    })();
-    void (async () => {
-      for await (const s of bus.nc.status()) if (s.type === 'reconnect') void this.loadDevices().then(() => this.schedule());
-    })();
+      for await (const s of bus.nc.status()) if (s.type === 'reconnect') this.reload('reconnect');
+    })().catch((err) => log.warn({ err }, 'status loop ended'));
     await this.reconcile();
     const every = this.options.reconcileMs ?? Math.max(Math.floor(this.membership.leaseTtlMs / 3), 200);
     this.reconcileTimer = setInterval(() => this.schedule(), every);
     this.reconcileTimer.unref();
+    this.resyncTimer = setInterval(() => this.reload('resync'), this.options.resyncMs ?? RESYNC_MS);
+    this.resyncTimer.unref();
     this.statusTimer = setInterval(() => this.refreshStatuses(), this.options.statusRefreshMs ?? 30_000);
     this.statusTimer.unref();
     log.info({ id: this.membership.id, devices: this.devices.size }, 'collector started');
+  }
+
+  /** Handles every message on `subject` with `handle`; a throw is counted and logged, and the loop goes on. */
+  private follow(subject: string, label: string, handle: (m: Msg) => void): void {
+    const sub = this.options.bus.nc.subscribe(subject);
+    this.subscriptions.push(sub);
+    void (async () => {
+      for await (const m of sub) {
+        try {
+          handle(m);
+        } catch (err) {
+          this.metrics.rejected.inc({ subject: label });
+          // At most one line a second per subject: a flood of bad messages must not become a flood of logs.
+          const now = Date.now();
+          const last = this.rejectLog.get(label) ?? { at: 0, suppressed: 0 };
+          if (now - last.at < REJECT_LOG_EVERY_MS) {
+            last.suppressed += 1;
+          } else {
+            const error = err instanceof z.ZodError ? err.issues.slice(0, 3) : String(err).slice(0, 200);
+            this.options.log.warn({ subject: label, error, suppressed: last.suppressed }, 'message ignored: it does not parse or validate');
+            last.at = now;
+            last.suppressed = 0;
+          }
+          this.rejectLog.set(label, last);
+        }
+      }
+    })();
+  }
+
+  /** Reloads the inventory in the background, retrying with backoff until it succeeds (one at a time). */
+  private reload(reason: string): void {
+    if (this.reloading || this.stopping) return;
+    this.reloading = (async () => {
+      for (let attempt = 1; !this.stopping; attempt += 1) {
+        try {
+          await this.loadDevices();
+          this.metrics.reloads.inc({ outcome: 'ok' });
+          this.schedule();
+          return;
+        } catch (err) {
+          this.metrics.reloads.inc({ outcome: 'failed' });
+          const delayMs = backoffDelayMs(RELOAD_BACKOFF, attempt);
+          this.options.log.warn({ err, reason, attempt, delayMs }, 'inventory reload failed; retrying');
+          await new Promise((r) => setTimeout(r, delayMs).unref());
+        }
+      }
+    })().finally(() => {
+      this.reloading = undefined;
+    });
+  }
+
+  /** KV-backed trust-on-first-use host keys: a key learned once is pinned for every replica and every restart. */
+  private trustedHostKeys(): TrustedHostKeys {
+    let kv: Promise<KV> | undefined;
+    const bucket = () => (kv ??= new Kvm(this.options.bus.js).open(this.options.topology.buckets.hostKeys.name));
+    return {
+      get: async (device) => {
+        const entry = await (await bucket()).get(device);
+        return entry && entry.operation === 'PUT' ? entry.string() : undefined;
+      },
+      record: async (device, fingerprint) => {
+        const b = await bucket();
+        try {
+          await b.create(device, fingerprint);
+          this.options.log.warn({ device, fingerprint }, 'SSH host key trusted on first use and recorded');
+          return true;
+        } catch {
+          const entry = await b.get(device);
+          return entry !== null && entry.string() === fingerprint;
+        }
+      },
+    };
   }
 
   private async loadDevices(): Promise<void> {
@@ -207,7 +309,7 @@ export class Collector {
       owner: this.membership.id,
       policy: this.policy,
       log: this.options.log.child({ component: 'session', device: device.id }),
-      ...(this.options.env ? { env: this.options.env } : {}),
+      secrets: this.options.secrets ?? { env: process.env },
       emit: (d, emitted) => {
         this.metrics.received.inc();
         return this.sink.accept({
@@ -258,6 +360,7 @@ export class Collector {
     this.stopping = true;
     clearInterval(this.reconcileTimer);
     clearInterval(this.statusTimer);
+    clearInterval(this.resyncTimer);
     await this.reconciling;
     for (const s of this.subscriptions) s.unsubscribe();
     await Promise.all([...this.sessions.keys()].map((id) => this.stopSession(id, false)));

@@ -15,7 +15,7 @@ const log = createLogger({ app: 'session-test', level: 'silent' });
 async function firstRetryDelay(runner: ProtocolRunner): Promise<number> {
   const reports: SessionStatus[] = [];
   // random() = 1: the largest jitter and the largest spread, so the bounds are exact.
-  const session = new DeviceSession(device, { runner, policy, owner: 'c1', log, random: () => 1, emit: async () => undefined, report: (s) => reports.push(s) });
+  const session = new DeviceSession(device, { runner, policy, owner: 'c1', log, random: () => 1, secrets: { env: {} }, emit: async () => undefined, report: (s) => reports.push(s) });
   session.start({ spread: false });
   const deadline = Date.now() + 2_000;
   while (!reports.some((r) => r.state === 'backoff') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));

@@ -1,8 +1,13 @@
-import { PERMANENT, backoffDelayMs, classify, withTimeout, type BackoffPolicy } from '@switch-telemetry/errors';
+import { PERMANENT, RETRYABLE, backoffDelayMs, classify, errorClass, withTimeout, type BackoffPolicy } from '@switch-telemetry/errors';
 import type { Device } from '@switch-telemetry/inventory';
 import type { Logger } from '@switch-telemetry/logging';
-import { resolveCredentials } from './credentials';
+import { CollectionErrorCodes } from './codes';
+import { resolveDeviceSecrets, secretValues, type SecretSources } from './credentials';
+import { describeFailure, loggableError, type SessionFailure } from './failure';
 import type { Emitted, ProtocolRunner } from './runners';
+
+/** The device closed a stream that should have gone on. */
+export class StreamEndedError extends errorClass(CollectionErrorCodes.STREAM_ENDED, RETRYABLE) {}
 
 /** How long stop() waits for a session's runner to end after its abort. */
 const STOP_TIMEOUT_MS = 5_000;
@@ -17,7 +22,8 @@ export interface SessionStatus {
   since: string;
   last_update: string | null;
   restarts: number;
-  last_error: string | null;
+  /** Why the session last failed: a stable code and our own words (never a library's or a device's text). */
+  last_error: SessionFailure | null;
   owner: string;
   /** When the next attempt is due (backoff, parked). */
   retry_at?: string;
@@ -52,12 +58,13 @@ export interface SessionDeps {
   owner: string;
   log: Logger;
   random?: () => number;
-  env?: NodeJS.ProcessEnv;
+  /** Where named credentials and trust files are read from. */
+  secrets: SecretSources;
 }
 
 function isAuthFailure(error: unknown): boolean {
   const e = error as { isAuthFailure?: boolean; code?: string };
-  return e?.isAuthFailure === true || e?.code === 'NETCONF_AUTH' || e?.code === 'NETCONF_HOST_KEY_MISMATCH' || e?.code === 'NETCONF_HOST_KEY_UNKNOWN';
+  return e?.isAuthFailure === true || e?.code === CollectionErrorCodes.CREDENTIALS || e?.code === 'NETCONF_AUTH' || e?.code === 'NETCONF_HOST_KEY_MISMATCH' || e?.code === 'NETCONF_HOST_KEY_UNKNOWN';
 }
 
 /**
@@ -75,7 +82,7 @@ export class DeviceSession {
   private lastUpdate: number | null = null;
   /** When the device last showed life (a state or a message): the stale timer measures from here. */
   private lastActivity = 0;
-  private lastError: string | null = null;
+  private lastError: SessionFailure | null = null;
   private restarts = 0;
   private failures = 0;
   private stopped = false;
@@ -148,7 +155,7 @@ export class DeviceSession {
       const silentMs = Date.now() - this.lastActivity;
       if (silentMs < this.deps.policy.staleMs) return this.armStale(this.deps.policy.staleMs - silentMs);
       if (this.state !== 'up' && this.state !== 'synced') return;
-      this.lastError = `no data for ${this.deps.policy.staleMs} ms`;
+      this.lastError = { code: CollectionErrorCodes.STALE, message: `no data for ${this.deps.policy.staleMs} ms` };
       this.setState('stale');
       this.run?.abort();
     }, delayMs);
@@ -184,11 +191,13 @@ export class DeviceSession {
       this.setState('connecting');
       let upAt: number | undefined;
       let error: unknown;
+      let secrets: string[] = [];
       try {
-        const credentials = resolveCredentials(this.device.credentials_ref, this.deps.env);
+        const resolved = await resolveDeviceSecrets(this.device, this.deps.secrets);
+        secrets = secretValues(resolved);
         await this.deps.runner({
           device: this.device,
-          credentials,
+          secrets: resolved,
           log: this.deps.log,
           signal,
           state: (s) => {
@@ -203,7 +212,7 @@ export class DeviceSession {
             await this.deps.emit(this.device, emitted);
           },
         });
-        if (!signal.aborted) error = new Error('the device ended the stream');
+        if (!signal.aborted) error = new StreamEndedError('the device ended the stream');
       } catch (err) {
         error = err;
       }
@@ -218,11 +227,12 @@ export class DeviceSession {
         if (wasStale) await this.sleep(backoffDelayMs(this.deps.policy.backoff, 1, random));
         continue;
       }
-      const message = (error as Error)?.message ?? String(error);
-      this.lastError = message;
+      this.lastError = describeFailure(error, this.device);
+      // The raw error goes to the log only, scrubbed of this session's secret values.
+      const logged = { device: this.device.id, failure: this.lastError, error: loggableError(error, secrets) };
       if (classify(error) === PERMANENT) {
         const retryAt = new Date(Date.now() + this.deps.policy.parkMs);
-        this.deps.log.warn({ device: this.device.id, err: error }, 'session parked after a permanent failure');
+        this.deps.log.warn(logged, 'session parked after a permanent failure');
         this.setState(isAuthFailure(error) ? 'auth_failed' : 'backoff', { retry_at: retryAt.toISOString() });
         await this.sleep(this.deps.policy.parkMs);
         continue;
@@ -233,7 +243,7 @@ export class DeviceSession {
       // so the fleet comes back as a ramp, not a thundering herd.
       const spreadOut = this.failures === 1 && upAt !== undefined ? Math.floor(random() * this.deps.policy.spreadMs) : 0;
       const delay = backoffDelayMs(this.deps.policy.backoff, this.failures, random) + spreadOut;
-      this.deps.log.info({ device: this.device.id, err: error, delayMs: delay, failures: this.failures }, 'session failed; retrying after a backoff');
+      this.deps.log.info({ ...logged, delayMs: delay, failures: this.failures }, 'session failed; retrying after a backoff');
       this.setState('backoff', { retry_at: new Date(Date.now() + delay).toISOString() });
       await this.sleep(delay);
     }

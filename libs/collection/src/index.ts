@@ -1,9 +1,20 @@
 export { Announcer, type AnnouncerOptions } from './announcer';
-export { Collector, type CollectorOptions } from './collector';
-export { CredentialsError, resolveCredentials, type Credentials } from './credentials';
+export { Collector, RESYNC_MS, type CollectorOptions } from './collector';
+export { CollectionErrorCodes } from './codes';
+export {
+  CREDENTIALS_ENV_PREFIX,
+  CredentialsError,
+  credentialsVariable,
+  resolveCredentials,
+  resolveDeviceSecrets,
+  type Credentials,
+  type DeviceSecrets,
+  type SecretSources,
+} from './credentials';
+export { describeFailure, type SessionFailure } from './failure';
 export { DeviceSession, SESSION_POLICY, SESSION_STATES, type SessionPolicy, type SessionState, type SessionStatus } from './device-session';
 export { Membership } from './membership';
 export { connectionSpec, ownerOf, planSessions, type RunningSession, type SessionPlan } from './reconcile';
-export { gnmiRunner, netconfRunner, type Emitted, type ProtocolRunner, type RunContext, type RunnerOptions } from './runners';
+export { gnmiRunner, memoryTrustedHostKeys, netconfRunner, type Emitted, type ProtocolRunner, type RunContext, type RunnerOptions, type TrustedHostKeys } from './runners';
 export { sessionCleanup, sessionCleanupJob } from './session-cleanup';
-export { TelemetrySink, type Outgoing, type SinkOptions } from './sink';
+export { TelemetrySink, type DropReason, type Outgoing, type SinkOptions } from './sink';

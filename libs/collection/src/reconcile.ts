@@ -26,7 +26,7 @@ export function connectionSpec(device: Device): string {
     protocol: device.protocol,
     address: device.address,
     port: device.port,
-    credentials: device.credentials_ref ?? null,
+    credentials: device.credentials ?? null,
     tls: device.tls,
     hostKey: device.host_key,
     subscriptions: [...device.subscriptions].sort((a, b) => a.name.localeCompare(b.name)),

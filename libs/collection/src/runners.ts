@@ -2,6 +2,7 @@ import type { Device } from '@switch-telemetry/inventory';
 import type { Logger } from '@switch-telemetry/logging';
 import { GnmiClient, normalizeNotification as normalizeGnmi, parsePath, type Encoding, type SubscriptionMode } from '@switch-telemetry/gnmi';
 import {
+  HostKeyMismatchError,
   connectNetconf,
   memoryHostKeyStore,
   normalizeNotification as normalizeNetconf,
@@ -9,7 +10,7 @@ import {
   type Filter,
   type HostKeyStore,
 } from '@switch-telemetry/netconf';
-import type { Credentials } from './credentials';
+import type { DeviceSecrets } from './credentials';
 
 /** What a protocol runner produces: one telemetry message (DESIGN.md) at a time. */
 export interface Emitted {
@@ -19,7 +20,8 @@ export interface Emitted {
 
 export interface RunContext {
   device: Device;
-  credentials: Credentials;
+  /** Credentials and trust files, resolved from the names on the device. */
+  secrets: DeviceSecrets;
   log: Logger;
   signal: AbortSignal;
   /** The session reached a state. */
@@ -31,11 +33,32 @@ export interface RunContext {
 /** Runs one device's session until it ends (resolves) or fails (throws); `signal` stops it. */
 export type ProtocolRunner = (ctx: RunContext) => Promise<void>;
 
+/** Where trust-on-first-use SSH host keys are kept, per device, across restarts and replicas. */
+export interface TrustedHostKeys {
+  /** The fingerprint recorded for the device, if any. */
+  get(device: string): Promise<string | undefined>;
+  /** Records the first fingerprint seen; resolves false when another one was recorded first. */
+  record(device: string, fingerprint: string): Promise<boolean>;
+}
+
 export interface RunnerOptions {
   connectTimeoutMs: number;
   keepaliveMs: number;
-  /** NETCONF trust-on-first-use store (when a device asks for it). */
-  hostKeyStore?: HostKeyStore;
+  /** NETCONF trust-on-first-use keys (when a device asks for it); in memory when absent. */
+  hostKeys?: TrustedHostKeys;
+}
+
+/** Trust-on-first-use keys in memory (tests, one process). */
+export function memoryTrustedHostKeys(): TrustedHostKeys {
+  const keys = new Map<string, string>();
+  return {
+    get: async (device) => keys.get(device),
+    record: async (device, fingerprint) => {
+      const known = keys.get(device);
+      if (known === undefined) keys.set(device, fingerprint);
+      return known === undefined || known === fingerprint;
+    },
+  };
 }
 
 const GNMI_MODES: Record<string, SubscriptionMode> = { sample: 'SAMPLE', on_change: 'ON_CHANGE', target_defined: 'TARGET_DEFINED' };
@@ -47,11 +70,12 @@ function abortable(signal: AbortSignal): Promise<void> {
 /** gNMI: one Subscribe stream per subscription of the device. */
 export function gnmiRunner(options: RunnerOptions): ProtocolRunner {
   return async (ctx) => {
-    const { device } = ctx;
+    const { device, secrets } = ctx;
     const tls = device.tls.plaintext
       ? false
       : {
-          ...(device.tls.ca_file ? { caFile: device.tls.ca_file } : {}),
+          ...(secrets.ca ? { ca: secrets.ca } : {}),
+          ...(secrets.clientCert ? { cert: secrets.clientCert.certificate, key: secrets.clientCert.privateKey } : {}),
           ...(device.tls.server_name ? { serverName: device.tls.server_name } : {}),
           ...(device.tls.insecure_skip_verify ? { insecureSkipVerify: true } : {}),
         };
@@ -61,8 +85,8 @@ export function gnmiRunner(options: RunnerOptions): ProtocolRunner {
       log: ctx.log,
       connectTimeoutMs: options.connectTimeoutMs,
       keepaliveMs: options.keepaliveMs,
-      ...(ctx.credentials.username !== undefined ? { username: ctx.credentials.username } : {}),
-      ...(ctx.credentials.password !== undefined ? { password: ctx.credentials.password } : {}),
+      ...(secrets.credentials.username !== undefined ? { username: secrets.credentials.username } : {}),
+      ...(secrets.credentials.password !== undefined ? { password: secrets.credentials.password } : {}),
     });
     const subs = device.subscriptions.filter((s) => GNMI_MODES[s.mode]);
     const streams: Array<{ cancel(): void }> = [];
@@ -115,25 +139,38 @@ function filterOf(paths: string[]): Filter | undefined {
 
 /** NETCONF: `get` subscriptions poll at their interval; `notification` subscriptions follow a notification stream. */
 export function netconfRunner(options: RunnerOptions): ProtocolRunner {
-  const tofuStore = options.hostKeyStore ?? memoryHostKeyStore();
+  const trusted = options.hostKeys ?? memoryTrustedHostKeys();
   return async (ctx) => {
-    const { device } = ctx;
+    const { device, secrets } = ctx;
+    const fingerprints = [...(device.host_key.fingerprints ?? [])];
+    // Trust on first use: a key recorded earlier (by any replica) is pinned; otherwise the first one seen is.
+    let firstSeen: HostKeyStore | undefined;
+    if (device.host_key.trust_on_first_use) {
+      const recorded = await trusted.get(device.id);
+      if (recorded) fingerprints.push(recorded);
+      else firstSeen = memoryHostKeyStore();
+    }
     const hostKey = {
-      ...(device.host_key.fingerprints?.length ? { fingerprints: device.host_key.fingerprints } : {}),
-      ...(device.host_key.known_hosts_file ? { knownHostsFile: device.host_key.known_hosts_file } : {}),
-      ...(device.host_key.trust_on_first_use ? { trustOnFirstUse: { store: tofuStore } } : {}),
+      ...(fingerprints.length ? { fingerprints } : {}),
+      ...(secrets.knownHosts !== undefined ? { knownHosts: secrets.knownHosts } : {}),
+      ...(firstSeen ? { trustOnFirstUse: { store: firstSeen } } : {}),
     };
     const connection = await connectNetconf({
       host: device.address,
       port: device.port,
-      username: ctx.credentials.username ?? '',
+      username: secrets.credentials.username ?? '',
       hostKey,
       log: ctx.log,
       connectTimeoutMs: options.connectTimeoutMs,
       keepaliveMs: options.keepaliveMs,
-      ...(ctx.credentials.password !== undefined ? { password: ctx.credentials.password } : {}),
-      ...(ctx.credentials.privateKey !== undefined ? { privateKey: ctx.credentials.privateKey } : {}),
+      ...(secrets.credentials.password !== undefined ? { password: secrets.credentials.password } : {}),
+      ...(secrets.credentials.privateKey !== undefined ? { privateKey: secrets.credentials.privateKey } : {}),
     });
+    const learned = firstSeen?.get(`${device.address}:${device.port}`);
+    if (learned && !(await trusted.record(device.id, learned).catch(() => false))) {
+      await connection.close().catch(() => undefined);
+      throw new HostKeyMismatchError('another host key was recorded for this device first: refused', { details: { seen: learned } });
+    }
     const onAbort = () => void connection.close();
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     // Aborted while connecting: the listener came too late to hear it.

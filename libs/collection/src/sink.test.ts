@@ -74,4 +74,17 @@ describe('TelemetrySink', () => {
     expect(sink.published).toBe(1);
     sink.close();
   });
+
+  it('drops a message larger than NATS accepts at once, counted as oversized, and goes on with the next', async () => {
+    const fake = fakeBus();
+    const drops: Array<[string, number, string]> = [];
+    const sink = new TelemetrySink({ bus: fake.bus, topology, log, maxMessageBytes: 10, onDropped: (d, n, reason) => drops.push([d, n, reason]) });
+    await sink.accept({ ...message('a', 0), data: Buffer.alloc(11) });
+    await sink.accept(message('a', 1));
+    await sink.flush(1_000);
+    expect(drops).toEqual([['a', 1, 'oversized']]);
+    expect(names(fake)).toEqual(['a/m1']);
+    expect(sink.dropped).toBe(1);
+    sink.close();
+  });
 });

@@ -25,8 +25,16 @@ export interface SinkOptions {
   highWater?: number;
   publishTimeoutMs?: number;
   onPublished?: (message: Outgoing, latencyMs: number) => void;
-  onDropped?: (device: string, count: number) => void;
+  onDropped?: (device: string, count: number, reason: DropReason) => void;
+  /** Larger messages can never be stored (NATS max_payload less the headers): dropped and counted, not retried. */
+  maxMessageBytes?: number;
 }
+
+/** Why messages were dropped: a device's buffer overflowed while NATS was down, or one message was too large to store. */
+export type DropReason = 'buffer_full' | 'oversized';
+
+/** Room left in max_payload for the headers a telemetry message carries (device, source, content type, msg-id). */
+export const HEADER_RESERVE_BYTES = 1_024;
 
 export const MAX_IN_FLIGHT = 1_024;
 export const BUFFER_PER_DEVICE = 2_000;
@@ -75,6 +83,13 @@ export class TelemetrySink {
 
   /** Hands a message over; resolves when the session may read on (backpressure). */
   accept(message: Outgoing): Promise<void> {
+    if (this.options.maxMessageBytes !== undefined && message.data.length > this.options.maxMessageBytes) {
+      // JetStream would refuse it on every retry: say so once and go on.
+      this.dropped += 1;
+      this.options.onDropped?.(message.device, 1, 'oversized');
+      this.options.log.warn({ device: message.device, bytes: message.data.length, limit: this.options.maxMessageBytes }, 'telemetry message larger than NATS accepts; dropped');
+      return Promise.resolve();
+    }
     const queue = this.queueOf(message.device);
     queue.waiting.push({ message, msgId: `${message.device}:${createHash('sha1').update(message.data).digest('hex').slice(0, 24)}` });
     this.accepted += 1;
@@ -83,7 +98,7 @@ export class TelemetrySink {
       const over = queue.waiting.length - limit;
       queue.waiting.splice(0, over);
       this.dropped += over;
-      this.options.onDropped?.(message.device, over);
+      this.options.onDropped?.(message.device, over, 'buffer_full');
     }
     this.ready.add(message.device);
     this.pump();

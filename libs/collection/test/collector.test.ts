@@ -22,9 +22,9 @@ const gnmiSubs = [{ name: 'interfaces', paths: ['/interfaces/interface[name=*]/s
 
 beforeAll(async () => {
   env = await createCollectorEnv('coll');
-  process.env.ST_TEST_GNMI = 'admin:pw-gnmi';
-  process.env.ST_TEST_GNMI_BAD = 'admin:wrong';
-  process.env.ST_TEST_NETCONF = 'netconf:pw-nc';
+  process.env.DEVICE_CREDENTIALS_ST_TEST_GNMI = 'admin:pw-gnmi';
+  process.env.DEVICE_CREDENTIALS_ST_TEST_GNMI_BAD = 'admin:wrong';
+  process.env.DEVICE_CREDENTIALS_ST_TEST_NETCONF = 'netconf:pw-nc';
 });
 afterAll(async () => {
   await env.dispose();
@@ -37,13 +37,13 @@ describe('collector against simulated devices, NATS and PostgreSQL', () => {
     const nc = new NetconfDevice({ name: 'n1', host: '127.10.5.200', port: 0, username: 'netconf', password: 'pw-nc', notificationMs: 100 });
     await nc.start();
     sims.push(nc);
-    await env.addDevice({ id: 'leaf-g1', protocol: 'gnmi', address: g.options.host, port: g.port, credentials_ref: 'env:ST_TEST_GNMI', tls: { plaintext: true }, subscriptions: gnmiSubs });
+    await env.addDevice({ id: 'leaf-g1', protocol: 'gnmi', address: g.options.host, port: g.port, credentials: 'st_test_gnmi', tls: { plaintext: true }, subscriptions: gnmiSubs });
     await env.addDevice({
       id: 'spine-n1',
       protocol: 'netconf',
       address: nc.options.host,
       port: nc.port,
-      credentials_ref: 'env:ST_TEST_NETCONF',
+      credentials: 'st_test_netconf',
       host_key: { fingerprints: [nc.fingerprint] },
       subscriptions: [
         { name: 'ifstate', paths: ['<interfaces-state xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"/>'], mode: 'get', interval_ms: 200 },

@@ -9,7 +9,7 @@ const sims: GnmiTarget[] = [];
 beforeAll(async () => {
   nats = await PrivateNatsServer.start();
   env = await createCollectorEnv('outage', nats.url);
-  process.env.ST_TEST_GNMI = 'admin:pw-gnmi';
+  process.env.DEVICE_CREDENTIALS_ST_TEST_GNMI = 'admin:pw-gnmi';
 });
 afterAll(async () => {
   await env.dispose();
@@ -27,7 +27,7 @@ it('recovers from a NATS restart mid-stream, and every message not stored is one
       protocol: 'gnmi',
       address: t.options.host,
       port: t.port,
-      credentials_ref: 'env:ST_TEST_GNMI',
+      credentials: 'st_test_gnmi',
       tls: { plaintext: true },
       subscriptions: [{ name: 'interfaces', paths: ['/interfaces/interface[name=*]/state/counters'], mode: 'sample', interval_ms: 20 }],
     });

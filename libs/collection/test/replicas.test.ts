@@ -14,7 +14,7 @@ const ids = Array.from({ length: DEVICES }, (_, i) => `rep-${i}`);
 
 beforeAll(async () => {
   env = await createCollectorEnv('rep');
-  process.env.ST_TEST_GNMI = 'admin:pw-gnmi';
+  process.env.DEVICE_CREDENTIALS_ST_TEST_GNMI = 'admin:pw-gnmi';
   for (let i = 0; i < DEVICES; i += 1) {
     const t = new GnmiTarget({ name: `r${i}`, host: `127.10.3.${i + 1}`, port: 0, username: 'admin', password: 'pw-gnmi', interfaces: 1, tickMs: 100 });
     await t.start();
@@ -24,7 +24,7 @@ beforeAll(async () => {
       protocol: 'gnmi',
       address: t.options.host,
       port: t.port,
-      credentials_ref: 'env:ST_TEST_GNMI',
+      credentials: 'st_test_gnmi',
       tls: { plaintext: true },
       subscriptions: [{ name: 'interfaces', paths: ['/interfaces'], mode: 'sample', interval_ms: 200 }],
     });

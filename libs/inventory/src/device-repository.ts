@@ -1,6 +1,19 @@
+import type { Topology } from '@switch-telemetry/bus';
 import type { Pool, PoolClient } from '@switch-telemetry/db';
 import type { Device, DeviceInput, DevicePatch, Subscription } from './device';
+import { recordDeviceEvent, type DeviceEventBody } from './device-events';
 import { DeviceConflictError } from './errors';
+
+/** Options of one change. */
+export interface ChangeOptions {
+  /**
+   * Called inside the transaction with the device as it is (undefined when
+   * new) and as it will be; throw to refuse the change (a missing scope).
+   */
+  authorize?: (current: DeviceInput | undefined, next: DeviceInput) => void;
+  /** Makes a repeat of the same change (a webhook delivery) one event, not two. */
+  eventKey?: string;
+}
 
 export interface DeviceFilter {
   protocol?: 'gnmi' | 'netconf';
@@ -20,7 +33,7 @@ interface DeviceRow {
   protocol: 'gnmi' | 'netconf';
   address: string;
   port: number;
-  credentials_ref: string | null;
+  credentials: string | null;
   tls: Device['tls'];
   host_key: Device['host_key'];
   tags: Record<string, string>;
@@ -30,7 +43,7 @@ interface DeviceRow {
   subscriptions: Subscription[] | null;
 }
 
-const INSERT = `INSERT INTO devices (id, name, protocol, address, port, credentials_ref, tls, host_key, tags, enabled)
+const INSERT = `INSERT INTO devices (id, name, protocol, address, port, credentials, tls, host_key, tags, enabled)
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`;
 
 function insertParams(input: DeviceInput): unknown[] {
@@ -40,7 +53,7 @@ function insertParams(input: DeviceInput): unknown[] {
     input.protocol,
     input.address,
     input.port,
-    input.credentials_ref ?? null,
+    input.credentials ?? null,
     JSON.stringify(input.tls),
     JSON.stringify(input.host_key),
     JSON.stringify(input.tags),
@@ -62,7 +75,7 @@ function fromRow(row: DeviceRow): Device {
     protocol: row.protocol,
     address: row.address,
     port: row.port,
-    credentials_ref: row.credentials_ref,
+    credentials: row.credentials,
     tls: row.tls,
     host_key: row.host_key,
     tags: row.tags,
@@ -78,9 +91,22 @@ function stripUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
-/** The devices and device_subscriptions tables (DESIGN.md: discovery writes; ingress REST writes for users). */
+function inputOf(device: Device): DeviceInput {
+  const { created_at: _c, updated_at: _u, ...input } = device;
+  return input;
+}
+
+/**
+ * The devices and device_subscriptions tables. Given a topology, every change
+ * also writes its `events.device.*` event to the outbox in the same
+ * transaction, so a committed change is always announced (even when NATS was
+ * down) and a rolled-back one never is.
+ */
 export class DeviceRepository {
-  constructor(private readonly pool: Pool) {}
+  constructor(
+    private readonly pool: Pool,
+    private readonly topology?: Topology,
+  ) {}
 
   async get(id: string, client: Pool | PoolClient = this.pool): Promise<Device | undefined> {
     const { rows } = await client.query<DeviceRow>(`${SELECT} WHERE d.id = $1`, [id]);
@@ -88,27 +114,35 @@ export class DeviceRepository {
   }
 
   /** Creates a device; DeviceConflictError when the id (or the address and port) is taken. */
-  async create(input: DeviceInput): Promise<Device> {
+  async create(input: DeviceInput, options: ChangeOptions = {}): Promise<Device> {
     return this.inTransaction(undefined, async (tx) => {
+      options.authorize?.(undefined, input);
       try {
         await tx.query(INSERT, insertParams(input));
       } catch (err) {
         throw conflictOr(err, input);
       }
       await this.replaceSubscriptions(tx, input.id, input.subscriptions);
-      return (await this.get(input.id, tx))!;
+      const device = (await this.get(input.id, tx))!;
+      await this.announce(tx, { v: 1, event: 'upserted', device }, options.eventKey);
+      return device;
     });
   }
 
   /** Creates or replaces a device and its subscriptions. `created` tells which. */
-  async upsert(input: DeviceInput, client?: PoolClient): Promise<{ device: Device; created: boolean }> {
+  async upsert(input: DeviceInput, client?: PoolClient, options: ChangeOptions = {}): Promise<{ device: Device; created: boolean }> {
     return this.inTransaction(client, async (tx) => {
+      if (options.authorize) {
+        const { rows } = await tx.query<{ id: string }>('SELECT id FROM devices WHERE id = $1 FOR UPDATE', [input.id]);
+        const current = rows[0] ? await this.get(input.id, tx) : undefined;
+        options.authorize(current && inputOf(current), input);
+      }
       let inserted: boolean;
       try {
         const { rows } = await tx.query<{ inserted: boolean }>(
           `${INSERT}
            ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, protocol = EXCLUDED.protocol, address = EXCLUDED.address,
-             port = EXCLUDED.port, credentials_ref = EXCLUDED.credentials_ref, tls = EXCLUDED.tls, host_key = EXCLUDED.host_key,
+             port = EXCLUDED.port, credentials = EXCLUDED.credentials, tls = EXCLUDED.tls, host_key = EXCLUDED.host_key,
              tags = EXCLUDED.tags, enabled = EXCLUDED.enabled, updated_at = now()
            RETURNING (xmax = 0) AS inserted`,
           insertParams(input),
@@ -118,25 +152,36 @@ export class DeviceRepository {
         throw conflictOr(err, input);
       }
       await this.replaceSubscriptions(tx, input.id, input.subscriptions);
-      return { device: (await this.get(input.id, tx))!, created: inserted };
+      const device = (await this.get(input.id, tx))!;
+      await this.announce(tx, { v: 1, event: 'upserted', device }, options.eventKey);
+      return { device, created: inserted };
     });
   }
 
-  /** Applies a partial update; undefined when there is no such device. */
-  async update(id: string, patch: DevicePatch): Promise<Device | undefined> {
+  /** Applies a partial update (only the fields given change); undefined when there is no such device. */
+  async update(id: string, patch: DevicePatch, options: ChangeOptions = {}): Promise<Device | undefined> {
     return this.inTransaction(undefined, async (tx) => {
-      const current = await this.get(id, tx);
-      if (!current) return undefined;
-      const { created_at: _c, updated_at: _u, ...rest } = current;
-      const next = { ...rest, ...stripUndefined(patch) } as DeviceInput;
-      return (await this.upsert(next, tx)).device;
+      const { rows } = await tx.query<{ id: string }>('SELECT id FROM devices WHERE id = $1 FOR UPDATE', [id]);
+      if (!rows[0]) return undefined;
+      const current = inputOf((await this.get(id, tx))!);
+      const next = { ...current, ...stripUndefined(patch) } as DeviceInput;
+      options.authorize?.(current, next);
+      return (await this.upsert(next, tx, { ...(options.eventKey ? { eventKey: options.eventKey } : {}) })).device;
     });
   }
 
   /** Deletes a device (its subscriptions go with it); false when there was none. */
-  async delete(id: string, client: Pool | PoolClient = this.pool): Promise<boolean> {
-    const { rowCount } = await client.query('DELETE FROM devices WHERE id = $1', [id]);
-    return (rowCount ?? 0) > 0;
+  async delete(id: string, client?: PoolClient, options: ChangeOptions = {}): Promise<boolean> {
+    return this.inTransaction(client, async (tx) => {
+      const { rowCount } = await tx.query('DELETE FROM devices WHERE id = $1', [id]);
+      const deleted = (rowCount ?? 0) > 0;
+      if (deleted) await this.announce(tx, { v: 1, event: 'deleted', id }, options.eventKey);
+      return deleted;
+    });
+  }
+
+  private async announce(tx: PoolClient, body: DeviceEventBody, eventKey: string | undefined): Promise<void> {
+    if (this.topology) await recordDeviceEvent(tx, this.topology, body, eventKey);
   }
 
   /** One page of devices in id order, and the cursor of the next page. */

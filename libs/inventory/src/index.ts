@@ -3,9 +3,14 @@ export { InventoryErrorCodes } from './codes';
 export {
   PROTOCOLS,
   SUBSCRIPTION_MODES,
+  MAX_PATHS_PER_SUBSCRIPTION,
+  MAX_SUBSCRIPTIONS,
+  MAX_TAGS,
   cidrSchema,
+  credentialNameSchema,
   deviceIdSchema,
   deviceInputSchema,
+  deviceSchema,
   devicePatchSchema,
   hostKeySchema,
   subscriptionSchema,
@@ -15,8 +20,9 @@ export {
   type DevicePatch,
   type Subscription,
 } from './device';
-export { publishDeviceEvent, type DeviceEventBody } from './device-events';
-export { DeviceRepository, type DeviceFilter } from './device-repository';
+export { deviceEventBodySchema, recordDeviceEvent, type DeviceEventBody } from './device-events';
+export { securityChanges } from './device-security';
+export { DeviceRepository, type ChangeOptions, type DeviceFilter } from './device-repository';
 export { DeviceConflictError, DeviceNotFoundError, InvalidCidrError } from './errors';
 export { discoveryScanJob, webhookProcessJob } from './jobs';
 export { webhookPayloadSchemas, webhookProcessor, type WebhookArgs, type WebhookProcessorDeps } from './webhook-processing';

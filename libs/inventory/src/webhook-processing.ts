@@ -1,10 +1,9 @@
 import { z } from 'zod';
-import type { Bus, Topology } from '@switch-telemetry/bus';
+import type { Topology } from '@switch-telemetry/bus';
 import type { Pool } from '@switch-telemetry/db';
 import { discard, type JobContext, type JobResult, type JobRuntime } from '@switch-telemetry/jobs';
 import { deviceIdSchema, deviceInputSchema, cidrSchema } from './device';
 import { DeviceRepository } from './device-repository';
-import { publishDeviceEvent } from './device-events';
 import { discoveryScanJob, type webhookProcessJob } from './jobs';
 import { DeviceConflictError } from './errors';
 
@@ -20,9 +19,10 @@ export type WebhookArgs = z.infer<(typeof webhookProcessJob)['args']>;
 
 export interface WebhookProcessorDeps {
   pool: Pool;
-  bus: Bus;
   topology: Topology;
   jobs: JobRuntime;
+  /** Called after a change committed (kick the outbox relay so the event goes out now, not at its next poll). */
+  onChange?: () => void;
 }
 
 function describeIssues(error: z.ZodError): string {
@@ -31,15 +31,13 @@ function describeIssues(error: z.ZodError): string {
 
 /**
  * The `webhook-process` worker: applies one accepted webhook once. The
- * delivery is claimed in the same transaction as the change it makes, so a
- * sender's repeat (hours later even) changes nothing; the device event is
- * published after commit, and published again if a retry finds the delivery
- * already claimed (the previous attempt may have died in between).
- * A payload that can never succeed is discarded to the dead letters.
+ * delivery is claimed, the change made and its device event written to the
+ * outbox in one transaction, so a sender's repeat (hours later even) changes
+ * nothing, and a change that committed is announced even if this process dies
+ * right after. A payload that can never succeed is discarded to the dead letters.
  */
 export function webhookProcessor(deps: WebhookProcessorDeps) {
-  const devices = new DeviceRepository(deps.pool);
-  const dedupe = (args: WebhookArgs) => `${args.source}:${args.deliveryId}`;
+  const devices = new DeviceRepository(deps.pool, deps.topology);
 
   return async (args: WebhookArgs, ctx: JobContext): Promise<void | JobResult> => {
     const schema = webhookPayloadSchemas[args.event as keyof typeof webhookPayloadSchemas];
@@ -54,32 +52,27 @@ export function webhookProcessor(deps: WebhookProcessorDeps) {
       return;
     }
 
-    const change = await devices.inTransaction(undefined, async (tx) => {
+    const eventKey = `${args.source}:${args.deliveryId}`;
+    const outcome = await devices.inTransaction(undefined, async (tx) => {
       const claimed = await tx.query(
         `INSERT INTO webhook_deliveries (source, delivery_id, event) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
         [args.source, args.deliveryId, args.event],
       );
-      const first = (claimed.rowCount ?? 0) > 0;
+      if ((claimed.rowCount ?? 0) === 0) return 'repeat';
       if (payload.event === 'device.deleted') {
-        if (first) await devices.delete(payload.device.id, tx);
-        return { first, deletedId: payload.device.id };
+        await devices.delete(payload.device.id, tx, { eventKey });
+        return 'applied';
       }
-      if (!first) return { first, device: await devices.get(payload.device.id, tx) };
       try {
-        return { first, device: (await devices.upsert(payload.device, tx)).device };
+        await devices.upsert(payload.device, tx, { eventKey });
+        return 'applied';
       } catch (err) {
-        if (err instanceof DeviceConflictError) return { first, conflict: err.message };
+        // The transaction is aborted: nothing of it (the claim included) commits.
+        if (err instanceof DeviceConflictError) return err;
         throw err;
       }
     });
-
-    if ('conflict' in change && change.conflict) return discard(change.conflict);
-    // A repeat of a delivery whose event surely went out (first attempt) is done.
-    if (!change.first && ctx.attempt === 1) return;
-    if ('deletedId' in change && change.deletedId) {
-      await publishDeviceEvent(deps.bus, deps.topology, { v: 1, event: 'deleted', id: change.deletedId }, dedupe(args));
-    } else if ('device' in change && change.device) {
-      await publishDeviceEvent(deps.bus, deps.topology, { v: 1, event: 'upserted', device: change.device }, dedupe(args));
-    }
+    if (outcome instanceof DeviceConflictError) return discard(outcome.message);
+    if (outcome === 'applied') deps.onChange?.();
   };
 }

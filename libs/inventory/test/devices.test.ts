@@ -1,5 +1,6 @@
 import { createTestDatabase, type TestDatabase } from '@switch-telemetry/db/testing';
-import { DeviceConflictError, DeviceRepository, deviceInputSchema, type DeviceInput } from '../src';
+import { createTopology } from '@switch-telemetry/bus';
+import { DeviceConflictError, DeviceRepository, deviceInputSchema, devicePatchSchema, type DeviceInput } from '../src';
 
 let db: TestDatabase;
 let repo: DeviceRepository;
@@ -20,15 +21,15 @@ describe('DeviceRepository against the real PostgreSQL', () => {
     });
     const first = await repo.upsert(input);
     expect(first.created).toBe(true);
-    expect(first.device).toMatchObject({ id: 'leaf-01', tags: { site: 'ams1' }, enabled: true, credentials_ref: null });
+    expect(first.device).toMatchObject({ id: 'leaf-01', tags: { site: 'ams1' }, enabled: true, credentials: null });
     expect(first.device.subscriptions).toEqual([{ name: 'interfaces', paths: ['/interfaces/interface/state/counters'], mode: 'sample', interval_ms: 10_000 }]);
 
     const second = await repo.upsert({ ...input, name: 'Leaf one', subscriptions: [] });
     expect(second.created).toBe(false);
     expect(second.device).toMatchObject({ name: 'Leaf one', subscriptions: [] });
 
-    const patched = await repo.update('leaf-01', { port: 6030, credentials_ref: 'vault:leaf-01' });
-    expect(patched).toMatchObject({ port: 6030, credentials_ref: 'vault:leaf-01', name: 'Leaf one' });
+    const patched = await repo.update('leaf-01', { port: 6030, credentials: 'leaf-creds' });
+    expect(patched).toMatchObject({ port: 6030, credentials: 'leaf-creds', name: 'Leaf one' });
     expect(await repo.update('nope', { port: 1 })).toBeUndefined();
 
     expect(await repo.delete('leaf-01')).toBe(true);
@@ -55,5 +56,49 @@ describe('DeviceRepository against the real PostgreSQL', () => {
     expect((await repo.list({ tag: { key: 'rack', value: 'r1' } })).devices.map((d) => d.id)).toEqual(['leaf-10', 'leaf-11', 'leaf-12', 'leaf-13', 'leaf-14']);
     expect((await repo.list({ search: '127.10.0.2' })).devices.map((d) => d.id)).toEqual(['leaf-02', 'leaf-20', 'leaf-21', 'leaf-22', 'leaf-23', 'leaf-24']);
     expect((await repo.list({ search: '%' })).devices).toEqual([]);
+  });
+});
+
+describe('changes and their events', () => {
+  const topology = createTopology({ namespace: 'inv_events' });
+  const outbox = async () =>
+    (await db.pool.query<{ subject: string; payload: Buffer }>('SELECT subject, payload FROM outbox ORDER BY id')).rows.map((r) => ({
+      subject: r.subject,
+      body: JSON.parse(r.payload.toString()) as { event: string; id?: string; device?: { id: string } },
+    }));
+
+  it('writes the event of each change to the outbox in its own transaction, and nothing for a refused change', async () => {
+    await db.pool.query('DELETE FROM outbox');
+    const announcing = new DeviceRepository(db.pool, topology);
+    await announcing.create(leaf(40));
+    await announcing.update('leaf-40', { name: 'Forty' });
+    await expect(announcing.create(leaf(40))).rejects.toBeInstanceOf(DeviceConflictError);
+    await expect(
+      announcing.update('leaf-40', { port: 1 }, { authorize: () => { throw new Error('not allowed'); } }),
+    ).rejects.toThrow('not allowed');
+    await announcing.delete('leaf-40');
+    expect((await outbox()).map((e) => `${e.subject.split('.').pop()}:${e.body.device?.id ?? e.body.id}`)).toEqual([
+      'upserted:leaf-40',
+      'upserted:leaf-40',
+      'deleted:leaf-40',
+    ]);
+    expect((await repo.get('leaf-40'))).toBeUndefined();
+  });
+
+  it('a PATCH of one field leaves every other field as it was', async () => {
+    const full = leaf(41, {
+      enabled: false,
+      credentials: 'core',
+      tls: { plaintext: true },
+      host_key: { fingerprints: [`SHA256:${'A'.repeat(43)}`] },
+      tags: { site: 'ams1' },
+      subscriptions: [{ name: 'if', paths: ['/interfaces'], mode: 'sample', interval_ms: 1_000 }],
+    });
+    await repo.create(full);
+    const patch = devicePatchSchema.parse({ name: 'Renamed' });
+    expect(patch).toEqual({ name: 'Renamed' });
+    const after = await repo.update('leaf-41', patch);
+    const { created_at: _c, updated_at: _u, ...rest } = after!;
+    expect(rest).toEqual({ ...full, name: 'Renamed' });
   });
 });

@@ -1,22 +1,30 @@
 import { createJobTestEnv, waitUntil, type JobTestEnv } from '@switch-telemetry/jobs/testing';
 import type { JobRuntime } from '@switch-telemetry/jobs';
+import { createLogger } from '@switch-telemetry/logging';
+import { OutboxRelay } from '@switch-telemetry/outbox';
 import { DeviceRepository, webhookProcessJob, webhookProcessor } from '../src';
 
 let env: JobTestEnv;
 let runtime: JobRuntime;
+let relay: OutboxRelay;
 const events: Array<{ subject: string; body: { event: string; id?: string; device?: { id: string; name: string } } }> = [];
 
 beforeAll(async () => {
   env = await createJobTestEnv('wh');
   runtime = await env.runtime({ queues: { default: 4, discovery: 1 } });
-  runtime.work(webhookProcessJob, webhookProcessor({ pool: env.db.pool, bus: env.bus, topology: env.topology, jobs: runtime }));
+  relay = new OutboxRelay({ pool: env.db.pool, bus: env.bus, log: createLogger({ app: 'test', level: 'silent' }), pollMs: 5_000 });
+  relay.start();
+  runtime.work(webhookProcessJob, webhookProcessor({ pool: env.db.pool, topology: env.topology, jobs: runtime, onChange: () => relay.kick() }));
   await runtime.start();
   const sub = env.bus.nc.subscribe(`${env.topology.namespace}.events.device.>`);
   void (async () => {
     for await (const m of sub) events.push({ subject: m.subject, body: m.json() });
   })();
 });
-afterAll(() => env.dispose());
+afterAll(async () => {
+  await relay.stop();
+  await env.dispose();
+});
 
 const device = (name: string) => ({ id: 'spine-01', name, protocol: 'netconf', address: '127.10.1.1', port: 830 });
 

@@ -20,6 +20,8 @@ export function serviceConfigShape(defaultHttpPort: number) {
     JOBS_CONCURRENCY_DISCOVERY: integer(5, 1, 10_000),
     JOBS_CONCURRENCY_NOTIFICATIONS: integer(10, 1, 10_000),
     JOBS_CONCURRENCY_MAINTENANCE: integer(3, 1, 10_000),
+    /** How often the outbox relay looks for unpublished events (it is also kicked after each commit). */
+    OUTBOX_POLL_MS: durationMs(1_000),
     ...busConfigShape,
     ...dbConfigShape,
     ...httpClientConfigShape,

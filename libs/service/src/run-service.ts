@@ -5,6 +5,7 @@ import { createPool, probeDb, type Pool } from '@switch-telemetry/db';
 import { HttpClient, httpClientOptionsFrom } from '@switch-telemetry/http-client';
 import { JobRuntime } from '@switch-telemetry/jobs';
 import { createLogger, type Logger } from '@switch-telemetry/logging';
+import { OutboxRelay } from '@switch-telemetry/outbox';
 import { createMetricsRegistry, createOpsEndpoints, serveOps, type OpsEndpoints, type Registry } from '@switch-telemetry/observability';
 import { serviceConfigShape, type ServiceConfig } from './config';
 import { EXIT_FAILURE, EXIT_OK, EXIT_UNAVAILABLE } from './exit-codes';
@@ -23,6 +24,8 @@ export interface ServiceContext<C> {
   jobs: JobRuntime;
   /** The process's one outbound HTTP client (retries, breakers, typed errors). */
   http: HttpClient;
+  /** Publishes what transactions wrote to the outbox; `kick()` it after a commit. */
+  outbox: OutboxRelay;
 }
 
 /** An HTTP server an app runs itself (the ingress API); it must serve the ops endpoints too. */
@@ -153,7 +156,8 @@ export async function runService<S extends z.ZodRawShape>(
     },
   });
   const http = new HttpClient({ ...httpClientOptionsFrom(config), log: log.child({ component: 'http' }), registry: metrics });
-  const ctx: ServiceContext<typeof config> = { config, log, bus, topology, pool, metrics, jobs, http };
+  const outbox = new OutboxRelay({ pool, bus, log: log.child({ component: 'outbox' }), registry: metrics, pollMs: config.OUTBOX_POLL_MS });
+  const ctx: ServiceContext<typeof config> = { config, log, bus, topology, pool, metrics, jobs, http, outbox };
   let appHandle: AppHandle | void;
   const ops = createOpsEndpoints({
     registry: metrics,
@@ -165,12 +169,14 @@ export async function runService<S extends z.ZodRawShape>(
   try {
     appHandle = await spec.start?.(ctx);
     await jobs.start();
+    outbox.start();
     server = spec.http
       ? await spec.http(ctx, ops)
       : await serveOps(ops, { host: config.HTTP_HOST, port: config.HTTP_PORT, log: log.child({ component: 'ops' }) });
   } catch (err) {
     log.fatal({ err }, 'start-up failed; exiting');
     await jobs.stop(0);
+    await outbox.stop();
     await http.close();
     await bus.close();
     await pool.end();
@@ -193,6 +199,7 @@ export async function runService<S extends z.ZodRawShape>(
         if (appHandle) await appHandle.stop();
         // Jobs get most of the grace period; the rest is for draining NATS and closing the pool.
         await jobs.stop(Math.floor(config.SHUTDOWN_GRACE_MS * JOBS_GRACE_SHARE));
+        await outbox.stop();
         await http.close();
         await bus.close();
         await pool.end();

@@ -36,7 +36,7 @@ export async function pipelineBench(): Promise<Record<string, unknown>> {
           protocol: 'gnmi',
           address: t.address,
           port: t.port,
-          credentials_ref: 'env:BENCH_CREDENTIALS',
+          credentials: 'bench_credentials',
           tls: { plaintext: true },
           subscriptions: [{ name: 'counters', paths: ['/interfaces/interface[name=*]/state/counters'], mode: 'sample', interval_ms: 1 }],
         }),

@@ -24,7 +24,7 @@ interface SimDevice {
 }
 
 function deviceFor(d: SimDevice): DeviceInput {
-  const common = { id: d.name, name: d.name, address: d.address, port: d.port, credentials_ref: 'env:BENCH_CREDENTIALS' };
+  const common = { id: d.name, name: d.name, address: d.address, port: d.port, credentials: 'bench_credentials' };
   if (d.protocol === 'gnmi') {
     return deviceInputSchema.parse({
       ...common,

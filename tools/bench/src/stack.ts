@@ -46,7 +46,7 @@ export async function withStack<T>(name: string, run: (stack: BenchStack) => Pro
       return child;
     },
     async collector(env) {
-      const app = await spawnApp({ app: 'collector', natsUrl, namespace: topology.namespace, databaseUrl: db.url, env: { BENCH_CREDENTIALS: 'bench:bench-pw', ...env } });
+      const app = await spawnApp({ app: 'collector', natsUrl, namespace: topology.namespace, databaseUrl: db.url, env: { DEVICE_CREDENTIALS_BENCH_CREDENTIALS: 'bench:bench-pw', ...env } });
       children.push(app.child);
       return { ...app, died: exited(app.child, 'the collector') };
     },

@@ -6,8 +6,6 @@ import {
   deviceIdSchema,
   deviceInputSchema,
   devicePatchSchema,
-  publishDeviceEvent,
-  type Device,
 } from '@switch-telemetry/inventory';
 import type { IngressDeps } from '../deps';
 import { ProblemError } from '../problem';
@@ -37,10 +35,17 @@ function conflict(err: unknown): never {
   throw err;
 }
 
-/** devices: list, get, create, replace, update, delete; every change is published as events.device.*. */
+/**
+ * devices: list, get, create, replace, update, delete. Each change writes its
+ * events.device.* event in its own transaction (the outbox), so a 2xx means
+ * the change is stored and will be announced, even if NATS is down right now.
+ */
 export function deviceRoutes(api: Api, deps: IngressDeps): void {
-  const repo = new DeviceRepository(deps.pool);
-  const upserted = (device: Device) => publishDeviceEvent(deps.bus, deps.topology, { v: 1, event: 'upserted', device });
+  const repo = new DeviceRepository(deps.pool, deps.topology);
+  const announced = <T>(result: T): T => {
+    deps.outbox.kick();
+    return result;
+  };
 
   api.add({
     method: 'GET',
@@ -82,8 +87,7 @@ export function deviceRoutes(api: Api, deps: IngressDeps): void {
     body: deviceInputSchema,
     responses: { 201: { description: 'Created', schema: deviceOut } },
     handler: async ({ body, reply }) => {
-      const device = await repo.create(body).catch(conflict);
-      await upserted(device);
+      const device = announced(await repo.create(body).catch(conflict));
       return reply.code(201).header('location', `/v1/devices/${device.id}`).send(device);
     },
   });
@@ -98,8 +102,7 @@ export function deviceRoutes(api: Api, deps: IngressDeps): void {
     body: deviceInputSchema.omit({ id: true }),
     responses: { 200: { description: 'Replaced', schema: deviceOut }, 201: { description: 'Created', schema: deviceOut } },
     handler: async ({ params, body, reply }) => {
-      const { device, created } = await repo.upsert({ ...body, id: params.id }).catch(conflict);
-      await upserted(device);
+      const { device, created } = announced(await repo.upsert({ ...body, id: params.id }).catch(conflict));
       return reply.code(created ? 201 : 200).send(device);
     },
   });
@@ -116,8 +119,7 @@ export function deviceRoutes(api: Api, deps: IngressDeps): void {
     handler: async ({ params, body }) => {
       const device = await repo.update(params.id, body).catch(conflict);
       if (!device) throw notFound(params.id);
-      await upserted(device);
-      return device;
+      return announced(device);
     },
   });
 
@@ -130,8 +132,7 @@ export function deviceRoutes(api: Api, deps: IngressDeps): void {
     params: idParams,
     responses: { 204: { description: 'Deleted' } },
     handler: async ({ params, reply }) => {
-      if (!(await repo.delete(params.id))) throw notFound(params.id);
-      await publishDeviceEvent(deps.bus, deps.topology, { v: 1, event: 'deleted', id: params.id });
+      if (!announced(await repo.delete(params.id))) throw notFound(params.id);
       return reply.code(204).send();
     },
   });
