@@ -85,6 +85,11 @@ export class NetconfDevice {
     this.model = new DeviceModel(options.interfaces ?? 4, options.seed ?? 11);
   }
 
+  /** SSH connections open now (for tests: a client that gave up must not leave one behind). */
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
   /** The host key's fingerprint as OpenSSH prints it. */
   get fingerprint(): string {
     const parsed = utils.parseKey(this.hostKey.public);
