@@ -1,4 +1,4 @@
-import { Client, utils, type ClientChannel, type ConnectConfig } from 'ssh2';
+import { Client, utils, type ClientChannel, type ConnectConfig, type Prompt } from 'ssh2';
 import { readBoundedFile } from '@switch-telemetry/config';
 import type { Logger } from '@switch-telemetry/logging';
 import { NetconfAuthError, NetconfConfigError, NetconfConnectError } from './errors';
@@ -33,6 +33,11 @@ export interface NetconfConnection {
   hello: Hello;
   /** Closes the NETCONF session and the SSH connection. */
   close(): Promise<void>;
+}
+
+/** True for the one keyboard-interactive prompt that may get the password: a single, hidden prompt asking for a password. */
+export function isPasswordPrompt(prompts: Prompt[]): boolean {
+  return prompts.length === 1 && prompts[0]!.echo !== true && /password/i.test(prompts[0]!.prompt);
 }
 
 /** Lines of a private key long enough to be key material, to keep out of error text. */
@@ -145,7 +150,15 @@ export async function connectNetconf(options: NetconfConnectOptions): Promise<Ne
     tryKeyboard: options.password !== undefined,
   };
   if (options.password !== undefined) {
-    ssh.on('keyboard-interactive', (_name, _instructions, _lang, prompts, finish) => finish(prompts.map(() => options.password!)));
+    let answered = false;
+    ssh.on('keyboard-interactive', (_name, _instructions, _lang, prompts, finish) => {
+      // Only a lone hidden password prompt gets the password, and only once:
+      // an OTP or verification prompt, or a second round, gets no answers.
+      if (!answered && isPasswordPrompt(prompts)) {
+        answered = true;
+        finish([options.password!]);
+      } else finish([]);
+    });
   }
 
   let session: NetconfSession | undefined;

@@ -14,6 +14,7 @@ import {
   NetconfTimeoutError,
   SessionClosedError,
   connectNetconf,
+  isPasswordPrompt,
   memoryHostKeyStore,
   normalizeNotification,
   normalizeReply,
@@ -267,6 +268,43 @@ describe('files and host keys a caller gets wrong fail as typed errors, not cras
     await expect(connect(d, { hostKey: { fingerprints: ['SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'] } })).rejects.toBeInstanceOf(HostKeyMismatchError);
     await expect(connect(d, { password: 'wrong' })).rejects.toBeInstanceOf(NetconfAuthError);
     await noConnectionsLeft(d);
+  });
+});
+
+describe('keyboard-interactive gets the password only when asked for a password', () => {
+  it('picks out a lone hidden password prompt', () => {
+    expect(isPasswordPrompt([{ prompt: 'Password: ', echo: false }])).toBe(true);
+    expect(isPasswordPrompt([{ prompt: "admin@leaf1's password:", echo: false }])).toBe(true);
+    expect(isPasswordPrompt([{ prompt: 'OTP:', echo: false }])).toBe(false);
+    expect(isPasswordPrompt([{ prompt: 'Password:', echo: true }])).toBe(false);
+    expect(isPasswordPrompt([{ prompt: 'Password:', echo: false }, { prompt: 'OTP:', echo: false }])).toBe(false);
+    expect(isPasswordPrompt([])).toBe(false);
+  });
+
+  it('logs in through a Password: prompt', async () => {
+    const d = await device({ keyboardInteractive: { rounds: [['Password:']] } });
+    const c = await connect(d);
+    expect(c.hello.capabilities.length).toBeGreaterThan(0);
+    expect(d.keyboardAnswers).toEqual([['nc-secret']]);
+  });
+
+  it('never sends the password to an OTP: prompt, and fails with NetconfAuthError', async () => {
+    const d = await device({ keyboardInteractive: { rounds: [['OTP:']] } });
+    await expect(connect(d)).rejects.toBeInstanceOf(NetconfAuthError);
+    expect(d.keyboardAnswers.flat()).not.toContain('nc-secret');
+    await noConnectionsLeft(d);
+  });
+
+  it('answers a password prompt once per connection, a prompt it can see (echo on) or several at once never', async () => {
+    const twice = await device({ keyboardInteractive: { rounds: [['Password:'], ['Password:']] } });
+    await expect(connect(twice)).rejects.toBeInstanceOf(NetconfAuthError);
+    expect(twice.keyboardAnswers).toEqual([['nc-secret'], []]);
+    const echoed = await device({ keyboardInteractive: { rounds: [['Password:']], echo: true } });
+    await expect(connect(echoed)).rejects.toBeInstanceOf(NetconfAuthError);
+    expect(echoed.keyboardAnswers.flat()).not.toContain('nc-secret');
+    const several = await device({ keyboardInteractive: { rounds: [['Password:', 'OTP:']] } });
+    await expect(connect(several)).rejects.toBeInstanceOf(NetconfAuthError);
+    expect(several.keyboardAnswers.flat()).not.toContain('nc-secret');
   });
 });
 
