@@ -23,6 +23,14 @@ describe('known_hosts', () => {
     expect(parseKnownHosts(text, '10.0.0.1', 830)).toEqual([key, other]);
   });
 
+  it('never trusts a key on a @revoked or @cert-authority line', () => {
+    const text = `@revoked [10.0.0.1]:830 ssh-ed25519 ${b64(key)}\n@cert-authority [10.0.0.1]:830 ssh-ed25519 ${b64(other)}\n`;
+    expect(parseKnownHosts(text, '10.0.0.1', 830)).toEqual([]);
+    const check = hostKeyVerifier({ fingerprints: [fingerprintOf(key)], knownHosts: text }, '10.0.0.1', 830);
+    expect(check.verify(key)).toBe(false);
+    expect(check.failure()?.message).toContain('revoked');
+  });
+
   it('refuses what is not a regular file of at most 1 MiB with NetconfConfigError', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'st-kh-'));
     writeFileSync(join(dir, 'big'), Buffer.alloc(1_048_577, 0x23));

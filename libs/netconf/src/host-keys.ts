@@ -53,17 +53,27 @@ function matchesHost(pattern: string, names: string[]): boolean {
   return pattern.split(',').some((p) => names.includes(p));
 }
 
-/** Key blobs the known_hosts text lists for this host. */
-export function parseKnownHosts(text: string, host: string, port: number): Buffer[] {
+/** Trusted and revoked key blobs the known_hosts text lists for this host. */
+function knownHostsEntries(text: string, host: string, port: number): { trusted: Buffer[]; revoked: Buffer[] } {
   const names = hostNames(host, port);
-  const keys: Buffer[] = [];
+  const trusted: Buffer[] = [];
+  const revoked: Buffer[] = [];
   for (const line of text.split('\n')) {
     const fields = line.trim().split(/\s+/);
     if (fields.length < 3 || fields[0]!.startsWith('#')) continue;
-    const [pattern, , key] = fields[0]!.startsWith('@') ? fields.slice(1) : fields;
-    if (pattern && key && matchesHost(pattern, names)) keys.push(Buffer.from(key, 'base64'));
+    const marker = fields[0]!.startsWith('@') ? fields[0] : undefined;
+    const [pattern, , key] = marker ? fields.slice(1) : fields;
+    if (!pattern || !key) continue;
+    // @revoked keys are never trusted; @cert-authority lines name a CA key, not a host key (certificates are not supported).
+    if (marker === '@revoked') revoked.push(Buffer.from(key, 'base64'));
+    else if (!marker && matchesHost(pattern, names)) trusted.push(Buffer.from(key, 'base64'));
   }
-  return keys;
+  return { trusted, revoked };
+}
+
+/** Key blobs the known_hosts text trusts for this host (marker lines, `@revoked` and `@cert-authority`, trust nothing). */
+export function parseKnownHosts(text: string, host: string, port: number): Buffer[] {
+  return knownHostsEntries(text, host, port).trusted;
 }
 
 function knownHostsError(file: string, cause: unknown): NetconfConfigError {
@@ -79,15 +89,17 @@ export async function readKnownHostsFile(file: string): Promise<string> {
   }
 }
 
-/** Key blobs a known_hosts file lists for this host (read synchronously, with the same limits as readKnownHostsFile). */
-export function knownHostKeys(file: string, host: string, port: number): Buffer[] {
-  let text: string;
+function readKnownHostsFileSync(file: string): string {
   try {
-    text = readBoundedFileSync(file, { maxBytes: KNOWN_HOSTS_MAX_BYTES, what: 'known_hosts file' }).toString('utf8');
+    return readBoundedFileSync(file, { maxBytes: KNOWN_HOSTS_MAX_BYTES, what: 'known_hosts file' }).toString('utf8');
   } catch (cause) {
     throw knownHostsError(file, cause);
   }
-  return parseKnownHosts(text, host, port);
+}
+
+/** Key blobs a known_hosts file trusts for this host (read synchronously, with the same limits as readKnownHostsFile). */
+export function knownHostKeys(file: string, host: string, port: number): Buffer[] {
+  return parseKnownHosts(readKnownHostsFileSync(file), host, port);
 }
 
 /**
@@ -112,12 +124,22 @@ export function hostKeyVerifier(policy: HostKeyPolicy, host: string, port: numbe
     throw new NetconfConfigError('a host-key policy is required: pinned fingerprints, a known_hosts file, or trust-on-first-use');
   }
   const known: string[] = [...(policy.fingerprints ?? [])];
-  if (policy.knownHosts !== undefined) known.push(...parseKnownHosts(policy.knownHosts, host, port).map(fingerprintOf));
-  if (policy.knownHostsFile) known.push(...knownHostKeys(policy.knownHostsFile, host, port).map(fingerprintOf));
+  const revoked = new Set<string>();
+  const addKnownHosts = (text: string) => {
+    const entries = knownHostsEntries(text, host, port);
+    known.push(...entries.trusted.map(fingerprintOf));
+    for (const k of entries.revoked) revoked.add(fingerprintOf(k));
+  };
+  if (policy.knownHosts !== undefined) addKnownHosts(policy.knownHosts);
+  if (policy.knownHostsFile) addKnownHosts(readKnownHostsFileSync(policy.knownHostsFile));
   const id = `${host}:${port}`;
   let failure: Error | undefined;
   const check = (key: Buffer): boolean => {
     const seen = fingerprintOf(key);
+    if (revoked.has(seen)) {
+      failure = new HostKeyMismatchError(`host key of ${id} is ${seen}, marked @revoked in known_hosts: refused`, { details: { seen, revoked: true } });
+      return false;
+    }
     const expected = [...known];
     if (policy.trustOnFirstUse) {
       const recorded = policy.trustOnFirstUse.store.get(id);
