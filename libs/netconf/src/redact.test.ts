@@ -6,9 +6,12 @@ describe('redact', () => {
     expect(redact('x'.repeat(1_000), [])).toHaveLength(303);
   });
 
-  it('keeps a clean error as the cause, and replaces one that names a secret', () => {
-    const clean = new Error('connection reset');
+  it('keeps an error whose whole cause chain is clean, and replaces one where any message names a secret', () => {
+    const clean = new Error('connection reset', { cause: new Error('ECONNRESET') });
     expect(redactedCause(clean, ['pw'])).toBe(clean);
+    const deep = new Error('handshake failed', { cause: new Error('server said hunter2') });
+    expect(redactedCause(deep, ['hunter2'])).not.toBe(deep);
+    expect(redactedCause(deep, ['hunter2']).cause).toBeUndefined();
     const dirty = Object.assign(new Error('server said: bad password hunter2'), { level: 'client-authentication', cause: new Error('hunter2') });
     const copy = redactedCause(dirty, ['hunter2']);
     expect(copy.message).toBe(`server said: bad password ${REDACTED}`);

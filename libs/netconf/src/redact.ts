@@ -14,16 +14,26 @@ export function redact(text: string, secrets: ReadonlyArray<string | Buffer | un
   return out.length > MAX_FOREIGN_TEXT ? `${out.slice(0, MAX_FOREIGN_TEXT)}...` : out;
 }
 
+/** True when no message along the error's cause chain names a secret (or runs past the length bound). */
+function chainIsClean(error: unknown, secrets: ReadonlyArray<string | Buffer | undefined>): boolean {
+  let e: unknown = error;
+  for (let depth = 0; e !== undefined && e !== null && depth < 10; depth += 1) {
+    const message = e instanceof Error ? e.message : String(e);
+    if (redact(message, secrets) !== message) return false;
+    e = e instanceof Error ? e.cause : undefined;
+  }
+  return e === undefined || e === null;
+}
+
 /**
- * An error fit to be a cause: itself when its message names no secret,
- * otherwise a plain copy with the secrets redacted (the original is dropped
- * with its own cause chain, which we cannot vouch for).
+ * An error fit to be a cause: itself when no message along its cause chain
+ * names a secret, otherwise a plain copy with the secrets redacted (the
+ * chain, which we cannot vouch for, is dropped).
  */
 export function redactedCause(error: unknown, secrets: ReadonlyArray<string | Buffer | undefined>): Error {
+  if (error instanceof Error && chainIsClean(error, secrets)) return error;
   const err = error instanceof Error ? error : new Error(String(error));
-  const message = redact(err.message, secrets);
-  if (message === err.message && (err.cause === undefined || err.cause === null)) return err;
-  const copy = new Error(message);
+  const copy = new Error(redact(err.message, secrets));
   copy.name = err.name;
   for (const key of ['code', 'level'] as const) {
     const value = (err as unknown as Record<string, unknown>)[key];
