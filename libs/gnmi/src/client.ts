@@ -12,6 +12,8 @@ export const KEEPALIVE_TIMEOUT_MS = 20_000;
 export const RPC_TIMEOUT_MS = 10_000;
 /** gNMI messages can be large (a whole Get of a chassis). */
 export const MAX_MESSAGE_BYTES = 64 * 1_048_576;
+/** Longest username or password sent as metadata. */
+export const MAX_CREDENTIAL_LENGTH = 1_024;
 
 export interface TlsOptions {
   /** PEM file of the CA that signed the target's certificate; the system roots when absent. */
@@ -65,17 +67,46 @@ function credentialsFor(options: GnmiClientOptions): ChannelCredentials {
   );
 }
 
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+/**
+ * Refuses a username or password grpc-js would not send as metadata (its own
+ * error quotes the value), or one too long: the message names the field and
+ * the rule, never the value.
+ */
+function checkCredential(field: 'username' | 'password', value: string | undefined): void {
+  if (value === undefined) return;
+  if (typeof value !== 'string') throw new GnmiConfigError(`the ${field} must be a string`, { details: { field } });
+  if (value.length > MAX_CREDENTIAL_LENGTH) throw new GnmiConfigError(`the ${field} is longer than ${MAX_CREDENTIAL_LENGTH} characters`, { details: { field, problem: 'too long' } });
+  if (!PRINTABLE_ASCII.test(value)) throw new GnmiConfigError(`the ${field} has characters outside printable ASCII (0x20-0x7E)`, { details: { field, problem: 'not printable ASCII' } });
+}
+
 /**
  * A gNMI client for one target: Capabilities, Get, Subscribe (STREAM, ONCE,
  * POLL). Every unary call has a deadline; errors are GnmiRpcError with the
  * gRPC status classified; a subscription is consumed with `for await`, which
  * pauses the stream (HTTP/2 flow control) while the consumer is busy.
+ * Credentials are checked here (GnmiConfigError), before any call; no
+ * error it raises carries the password.
  */
 export class GnmiClient {
   private readonly client: Client & Record<string, (...args: unknown[]) => unknown>;
   private readonly rpcTimeoutMs: number;
+  private readonly credentials: Metadata;
+  private readonly secrets: string[];
 
   constructor(private readonly options: GnmiClientOptions) {
+    checkCredential('username', options.username);
+    checkCredential('password', options.password);
+    this.secrets = options.password ? [options.password] : [];
+    this.credentials = new Metadata();
+    try {
+      if (options.username !== undefined) this.credentials.set('username', options.username);
+      if (options.password !== undefined) this.credentials.set('password', options.password);
+    } catch {
+      // checkCredential should have caught this; grpc-js's text quotes the value, so it is not kept.
+      throw new GnmiConfigError('the username or password cannot be sent as gRPC metadata');
+    }
     const { service } = gnmiService();
     const channelOptions: Record<string, string | number> = {
       'grpc.keepalive_time_ms': options.keepaliveMs ?? KEEPALIVE_MS,
@@ -93,11 +124,9 @@ export class GnmiClient {
     this.rpcTimeoutMs = options.rpcTimeoutMs ?? RPC_TIMEOUT_MS;
   }
 
+  /** A fresh copy of the credentials for one call (grpc-js may add to what it is given). */
   private metadata(): Metadata {
-    const md = new Metadata();
-    if (this.options.username !== undefined) md.set('username', this.options.username);
-    if (this.options.password !== undefined) md.set('password', this.options.password);
-    return md;
+    return this.credentials.clone();
   }
 
   /** Resolves once the channel is connected; GnmiConnectError after the connect timeout (seed: 5 s). */
@@ -112,9 +141,13 @@ export class GnmiClient {
 
   private unary<Req, Res>(method: string, request: Req): Promise<Res> {
     return new Promise((resolve, reject) => {
-      this.client[method]!(request, this.metadata(), { deadline: Date.now() + this.rpcTimeoutMs }, (error: ServiceError | null, response: Res) =>
-        error ? reject(fromGrpcError(error)) : resolve(response),
-      );
+      try {
+        this.client[method]!(request, this.metadata(), { deadline: Date.now() + this.rpcTimeoutMs }, (error: ServiceError | null, response: Res) =>
+          error ? reject(fromGrpcError(error, this.secrets)) : resolve(response),
+        );
+      } catch (error) {
+        reject(fromGrpcError(error, this.secrets));
+      }
     });
   }
 
@@ -130,7 +163,7 @@ export class GnmiClient {
   subscribe(list: SubscriptionList): GnmiSubscription {
     const call = (this.client.Subscribe as (md: Metadata) => ClientDuplexStream<SubscribeRequest, SubscribeResponse>)(this.metadata());
     call.write({ subscribe: list });
-    return new GnmiSubscription(call);
+    return new GnmiSubscription(call, this.secrets);
   }
 
   close(): void {
@@ -142,7 +175,11 @@ export class GnmiClient {
 export class GnmiSubscription implements AsyncIterable<SubscribeEvent> {
   private cancelled = false;
 
-  constructor(private readonly call: ClientDuplexStream<SubscribeRequest, SubscribeResponse>) {
+  constructor(
+    private readonly call: ClientDuplexStream<SubscribeRequest, SubscribeResponse>,
+    /** Texts to keep out of errors (the password), should the target echo them. */
+    private readonly secrets: string[] = [],
+  ) {
     // Errors surface through iteration; this keeps an unconsumed error from crashing the process.
     call.on('error', () => undefined);
   }
@@ -166,7 +203,7 @@ export class GnmiSubscription implements AsyncIterable<SubscribeEvent> {
       }
     } catch (error) {
       if (this.cancelled && (error as { code?: number }).code === GrpcStatus.CANCELLED) return;
-      throw fromGrpcError(error);
+      throw fromGrpcError(error, this.secrets);
     } finally {
       if (!this.cancelled) {
         this.cancelled = true;

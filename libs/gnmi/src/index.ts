@@ -3,6 +3,7 @@ export {
   GnmiClient,
   GnmiSubscription,
   KEEPALIVE_MS,
+  MAX_CREDENTIAL_LENGTH,
   RPC_TIMEOUT_MS,
   type GnmiClientOptions,
   type SubscribeEvent,
