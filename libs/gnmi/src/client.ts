@@ -1,8 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { Metadata, credentials, status as GrpcStatus, type ChannelCredentials, type Client, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
+import { readBoundedFileSync } from '@switch-telemetry/config';
 import type { Logger } from '@switch-telemetry/logging';
 import { GnmiConfigError, GnmiConnectError, fromGrpcError } from './errors';
 import { gnmiService } from './proto';
+import { redact } from './redact';
 import type { CapabilityResponse, GetRequest, GetResponse, Notification, SubscribeRequest, SubscribeResponse, SubscriptionList } from './types';
 
 // Defaults (the seed's where it has them), with units.
@@ -12,15 +13,22 @@ export const KEEPALIVE_TIMEOUT_MS = 20_000;
 export const RPC_TIMEOUT_MS = 10_000;
 /** gNMI messages can be large (a whole Get of a chassis). */
 export const MAX_MESSAGE_BYTES = 64 * 1_048_576;
+/** Largest CA, certificate or key file read (a long CA bundle is a few hundred KiB). */
+export const TLS_FILE_MAX_BYTES = 1_048_576;
 /** Longest username or password sent as metadata. */
 export const MAX_CREDENTIAL_LENGTH = 1_024;
 
 export interface TlsOptions {
-  /** PEM file of the CA that signed the target's certificate; the system roots when absent. */
+  /** PEM file of the CA that signed the target's certificate (at most 1 MiB); the system roots when neither this nor `ca` is given. */
   caFile?: string;
-  /** Client certificate and key (mutual TLS). */
+  /** PEM content of the CA, for callers that read the file themselves (instead of `caFile`). */
+  ca?: Buffer | string;
+  /** Client certificate and key files (mutual TLS), at most 1 MiB each. */
   certFile?: string;
   keyFile?: string;
+  /** Client certificate and key as PEM content (mutual TLS), instead of the files. */
+  cert?: Buffer | string;
+  key?: Buffer | string;
   /** The name the target's certificate must carry, when it differs from the address. */
   serverName?: string;
   /** Accept any certificate. Only when asked for explicitly; logged as a warning. */
@@ -44,27 +52,45 @@ export interface GnmiClientOptions {
 /** What a subscription yields: a Notification, or the target's sync_response. */
 export type SubscribeEvent = { kind: 'update'; notification: Notification } | { kind: 'sync' };
 
-function readPem(file: string, what: string): Buffer {
+/** The PEM content given inline or read (bounded) from its file; null when neither is set. */
+function pemOf(content: Buffer | string | undefined, file: string | undefined, what: string, contentName: string, fileName: string): Buffer | null {
+  if (content !== undefined && file !== undefined) throw new GnmiConfigError(`give ${contentName} or ${fileName}, not both`);
+  if (content !== undefined) return Buffer.isBuffer(content) ? content : Buffer.from(content);
+  if (file === undefined) return null;
   try {
-    return readFileSync(file);
+    return readBoundedFileSync(file, { maxBytes: TLS_FILE_MAX_BYTES, what });
   } catch (cause) {
-    throw new GnmiConfigError(`cannot read the ${what} ${file}`, { cause });
+    throw new GnmiConfigError(`cannot use the ${what} ${JSON.stringify(file)}: ${(cause as { details?: { why?: string } }).details?.why ?? 'unreadable'}`, { cause });
   }
 }
 
 function credentialsFor(options: GnmiClientOptions): ChannelCredentials {
   if (options.tls === false) return credentials.createInsecure();
   const tls = options.tls;
-  if ((tls.certFile === undefined) !== (tls.keyFile === undefined)) throw new GnmiConfigError('certFile and keyFile go together');
+  const ca = pemOf(tls.ca, tls.caFile, 'CA file', 'ca', 'caFile');
+  const cert = pemOf(tls.cert, tls.certFile, 'certificate file', 'cert', 'certFile');
+  const key = pemOf(tls.key, tls.keyFile, 'key file', 'key', 'keyFile');
+  if ((cert === null) !== (key === null)) throw new GnmiConfigError('a client certificate and its key go together (cert/certFile with key/keyFile)');
   if (tls.insecureSkipVerify) {
     options.log.warn({ address: options.address }, 'TLS certificate verification is OFF for this target, as configured');
   }
-  return credentials.createSsl(
-    tls.caFile ? readPem(tls.caFile, 'CA file') : null,
-    tls.keyFile ? readPem(tls.keyFile, 'key file') : null,
-    tls.certFile ? readPem(tls.certFile, 'certificate file') : null,
-    tls.insecureSkipVerify ? { rejectUnauthorized: false, checkServerIdentity: () => undefined } : {},
-  );
+  try {
+    return credentials.createSsl(ca, key, cert, tls.insecureSkipVerify ? { rejectUnauthorized: false, checkServerIdentity: () => undefined } : {});
+  } catch (cause) {
+    // OpenSSL's reasons ("no start line", "key values mismatch") name no key material; the cause (a parser error) is left out all the same.
+    const reason = (cause as { code?: unknown }).code;
+    throw new GnmiConfigError(`the TLS CA, certificate or key cannot be used${typeof reason === 'string' ? ` (${reason})` : ''}: ${redact((cause as Error).message ?? '', pemSecrets(key))}`);
+  }
+}
+
+/** Lines of a PEM key long enough to be key material, to keep out of error text. */
+function pemSecrets(key: Buffer | null): string[] {
+  if (!key) return [];
+  return key
+    .toString()
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l.length >= 16 && !l.startsWith('-----'));
 }
 
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
@@ -86,8 +112,8 @@ function checkCredential(field: 'username' | 'password', value: string | undefin
  * POLL). Every unary call has a deadline; errors are GnmiRpcError with the
  * gRPC status classified; a subscription is consumed with `for await`, which
  * pauses the stream (HTTP/2 flow control) while the consumer is busy.
- * Credentials are checked here (GnmiConfigError), before any call; no
- * error it raises carries the password.
+ * Credentials and TLS files are checked here (GnmiConfigError), before any
+ * call; no error it raises carries the password.
  */
 export class GnmiClient {
   private readonly client: Client & Record<string, (...args: unknown[]) => unknown>;

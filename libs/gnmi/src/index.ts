@@ -5,6 +5,7 @@ export {
   KEEPALIVE_MS,
   MAX_CREDENTIAL_LENGTH,
   RPC_TIMEOUT_MS,
+  TLS_FILE_MAX_BYTES,
   type GnmiClientOptions,
   type SubscribeEvent,
   type TlsOptions,

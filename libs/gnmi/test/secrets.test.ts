@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { createLogger } from '@switch-telemetry/logging';
 import { GnmiClient, GnmiConfigError, GnmiRpcError, fromGrpcError, type GnmiClientOptions } from '../src';
@@ -63,5 +66,36 @@ describe('credentials gRPC cannot carry are refused before any call, without quo
     expect(error).toMatchObject({ grpcStatus: 'UNAUTHENTICATED', isAuthFailure: true });
     expect(error.message).toContain('bad password [redacted]');
     for (const text of texts(error)) expect(text).not.toContain(password);
+  });
+});
+
+describe('TLS files are read with a size cap, or given as content', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'st-gnmi-tls-'));
+  const big = join(dir, 'big.pem');
+  writeFileSync(big, Buffer.alloc(1_048_577, 0x41));
+
+  it.each([
+    ['caFile', { caFile: '/dev/zero' }],
+    ['caFile', { caFile: big }],
+    ['caFile', { caFile: dir }],
+    ['caFile', { caFile: join(dir, 'missing.pem') }],
+    ['certFile', { certFile: big, keyFile: big }],
+    ['keyFile', { cert: 'x', keyFile: '/dev/zero' }],
+  ])('refuses a %s that is not a regular file of at most 1 MiB, at once', (_what, tls) => {
+    const started = Date.now();
+    expect(() => new GnmiClient({ ...base, tls })).toThrow(GnmiConfigError);
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
+  it('refuses content and a file for the same thing, and a certificate without its key', () => {
+    expect(() => new GnmiClient({ ...base, tls: { ca: 'x', caFile: big } })).toThrow('give ca or caFile, not both');
+    expect(() => new GnmiClient({ ...base, tls: { cert: 'x' } })).toThrow(GnmiConfigError);
+  });
+
+  it('refuses a key that is not PEM without quoting it', () => {
+    const key = `-----BEGIN PRIVATE KEY-----\n${randomBytes(48).toString('base64')}\n-----END PRIVATE KEY-----\n`;
+    const error = thrownBy(() => new GnmiClient({ ...base, tls: { cert: key, key } }));
+    expect(error).toBeInstanceOf(GnmiConfigError);
+    for (const text of texts(error)) expect(text).not.toContain(key.split('\n')[1]);
   });
 });
