@@ -161,7 +161,6 @@ export async function connectNetconf(options: NetconfConnectOptions): Promise<Ne
     });
   }
 
-  let session: NetconfSession | undefined;
   try {
     await step<void>((resolve, reject) => {
       ssh.once('ready', () => resolve());
@@ -174,15 +173,14 @@ export async function connectNetconf(options: NetconfConnectOptions): Promise<Ne
     channel = await step<ClientChannel>((resolve, reject) =>
       ssh.subsys('netconf', (err, ch) => (err ? reject(new NetconfConnectError(`the device has no netconf subsystem: ${redact(err.message, secrets)}`, { cause: redactedCause(err, secrets) })) : resolve(ch))),
     );
-    session = new NetconfSession(channel, { ...options, log: options.log });
+    const session = new NetconfSession(channel, { ...options, log: options.log });
     session.onClose(() => ssh.end());
     const hello = await session.hello();
-    const opened = session;
     return {
-      session: opened,
+      session,
       hello,
       async close() {
-        await opened.close();
+        await session.close();
         ssh.end();
       },
     };
