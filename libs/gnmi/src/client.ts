@@ -1,8 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { Metadata, credentials, status as GrpcStatus, type ChannelCredentials, type Client, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
+import { readBoundedFileSync } from '@switch-telemetry/config';
 import type { Logger } from '@switch-telemetry/logging';
 import { GnmiConfigError, GnmiConnectError, fromGrpcError } from './errors';
 import { gnmiService } from './proto';
+import { redact } from './redact';
 import type { CapabilityResponse, GetRequest, GetResponse, Notification, SubscribeRequest, SubscribeResponse, SubscriptionList } from './types';
 
 // Defaults (the seed's where it has them), with units.
@@ -12,13 +13,22 @@ export const KEEPALIVE_TIMEOUT_MS = 20_000;
 export const RPC_TIMEOUT_MS = 10_000;
 /** gNMI messages can be large (a whole Get of a chassis). */
 export const MAX_MESSAGE_BYTES = 64 * 1_048_576;
+/** Largest CA, certificate or key file read (a long CA bundle is a few hundred KiB). */
+export const TLS_FILE_MAX_BYTES = 1_048_576;
+/** Longest username or password sent as metadata. */
+export const MAX_CREDENTIAL_LENGTH = 1_024;
 
 export interface TlsOptions {
-  /** PEM file of the CA that signed the target's certificate; the system roots when absent. */
+  /** PEM file of the CA that signed the target's certificate (at most 1 MiB); the system roots when neither this nor `ca` is given. */
   caFile?: string;
-  /** Client certificate and key (mutual TLS). */
+  /** PEM content of the CA, for callers that read the file themselves (instead of `caFile`). */
+  ca?: Buffer | string;
+  /** Client certificate and key files (mutual TLS), at most 1 MiB each. */
   certFile?: string;
   keyFile?: string;
+  /** Client certificate and key as PEM content (mutual TLS), instead of the files. */
+  cert?: Buffer | string;
+  key?: Buffer | string;
   /** The name the target's certificate must carry, when it differs from the address. */
   serverName?: string;
   /** Accept any certificate. Only when asked for explicitly; logged as a warning. */
@@ -42,27 +52,59 @@ export interface GnmiClientOptions {
 /** What a subscription yields: a Notification, or the target's sync_response. */
 export type SubscribeEvent = { kind: 'update'; notification: Notification } | { kind: 'sync' };
 
-function readPem(file: string, what: string): Buffer {
+/** The PEM content given inline or read (bounded) from its file; null when neither is set. */
+function pemOf(content: Buffer | string | undefined, file: string | undefined, what: string, contentName: string, fileName: string): Buffer | null {
+  if (content !== undefined && file !== undefined) throw new GnmiConfigError(`give ${contentName} or ${fileName}, not both`);
+  if (content !== undefined) return Buffer.isBuffer(content) ? content : Buffer.from(content);
+  if (file === undefined) return null;
   try {
-    return readFileSync(file);
+    return readBoundedFileSync(file, { maxBytes: TLS_FILE_MAX_BYTES, what });
   } catch (cause) {
-    throw new GnmiConfigError(`cannot read the ${what} ${file}`, { cause });
+    throw new GnmiConfigError(`cannot use the ${what} ${JSON.stringify(file)}: ${(cause as { details?: { why?: string } }).details?.why ?? 'unreadable'}`, { cause });
   }
 }
 
 function credentialsFor(options: GnmiClientOptions): ChannelCredentials {
   if (options.tls === false) return credentials.createInsecure();
   const tls = options.tls;
-  if ((tls.certFile === undefined) !== (tls.keyFile === undefined)) throw new GnmiConfigError('certFile and keyFile go together');
+  const ca = pemOf(tls.ca, tls.caFile, 'CA file', 'ca', 'caFile');
+  const cert = pemOf(tls.cert, tls.certFile, 'certificate file', 'cert', 'certFile');
+  const key = pemOf(tls.key, tls.keyFile, 'key file', 'key', 'keyFile');
+  if ((cert === null) !== (key === null)) throw new GnmiConfigError('a client certificate and its key go together (cert/certFile with key/keyFile)');
   if (tls.insecureSkipVerify) {
     options.log.warn({ address: options.address }, 'TLS certificate verification is OFF for this target, as configured');
   }
-  return credentials.createSsl(
-    tls.caFile ? readPem(tls.caFile, 'CA file') : null,
-    tls.keyFile ? readPem(tls.keyFile, 'key file') : null,
-    tls.certFile ? readPem(tls.certFile, 'certificate file') : null,
-    tls.insecureSkipVerify ? { rejectUnauthorized: false, checkServerIdentity: () => undefined } : {},
-  );
+  try {
+    return credentials.createSsl(ca, key, cert, tls.insecureSkipVerify ? { rejectUnauthorized: false, checkServerIdentity: () => undefined } : {});
+  } catch (cause) {
+    // OpenSSL's reasons ("no start line", "key values mismatch") name no key material; the cause (a parser error) is left out all the same.
+    const reason = (cause as { code?: unknown }).code;
+    throw new GnmiConfigError(`the TLS CA, certificate or key cannot be used${typeof reason === 'string' ? ` (${reason})` : ''}: ${redact((cause as Error).message ?? '', pemSecrets(key))}`);
+  }
+}
+
+/** Lines of a PEM key long enough to be key material, to keep out of error text. */
+function pemSecrets(key: Buffer | null): string[] {
+  if (!key) return [];
+  return key
+    .toString()
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l.length >= 16 && !l.startsWith('-----'));
+}
+
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+/**
+ * Refuses a username or password grpc-js would not send as metadata (its own
+ * error quotes the value), or one too long: the message names the field and
+ * the rule, never the value.
+ */
+function checkCredential(field: 'username' | 'password', value: string | undefined): void {
+  if (value === undefined) return;
+  if (typeof value !== 'string') throw new GnmiConfigError(`the ${field} must be a string`, { details: { field } });
+  if (value.length > MAX_CREDENTIAL_LENGTH) throw new GnmiConfigError(`the ${field} is longer than ${MAX_CREDENTIAL_LENGTH} characters`, { details: { field, problem: 'too long' } });
+  if (!PRINTABLE_ASCII.test(value)) throw new GnmiConfigError(`the ${field} has characters outside printable ASCII (0x20-0x7E)`, { details: { field, problem: 'not printable ASCII' } });
 }
 
 /**
@@ -70,12 +112,27 @@ function credentialsFor(options: GnmiClientOptions): ChannelCredentials {
  * POLL). Every unary call has a deadline; errors are GnmiRpcError with the
  * gRPC status classified; a subscription is consumed with `for await`, which
  * pauses the stream (HTTP/2 flow control) while the consumer is busy.
+ * Credentials and TLS files are checked here (GnmiConfigError), before any
+ * call; no error it raises carries the password.
  */
 export class GnmiClient {
   private readonly client: Client & Record<string, (...args: unknown[]) => unknown>;
   private readonly rpcTimeoutMs: number;
+  private readonly credentials: Metadata;
+  private readonly secrets: string[];
 
   constructor(private readonly options: GnmiClientOptions) {
+    checkCredential('username', options.username);
+    checkCredential('password', options.password);
+    this.secrets = options.password ? [options.password] : [];
+    this.credentials = new Metadata();
+    try {
+      if (options.username !== undefined) this.credentials.set('username', options.username);
+      if (options.password !== undefined) this.credentials.set('password', options.password);
+    } catch {
+      // checkCredential should have caught this; grpc-js's text quotes the value, so it is not kept.
+      throw new GnmiConfigError('the username or password cannot be sent as gRPC metadata');
+    }
     const { service } = gnmiService();
     const channelOptions: Record<string, string | number> = {
       'grpc.keepalive_time_ms': options.keepaliveMs ?? KEEPALIVE_MS,
@@ -93,11 +150,9 @@ export class GnmiClient {
     this.rpcTimeoutMs = options.rpcTimeoutMs ?? RPC_TIMEOUT_MS;
   }
 
+  /** A fresh copy of the credentials for one call (grpc-js may add to what it is given). */
   private metadata(): Metadata {
-    const md = new Metadata();
-    if (this.options.username !== undefined) md.set('username', this.options.username);
-    if (this.options.password !== undefined) md.set('password', this.options.password);
-    return md;
+    return this.credentials.clone();
   }
 
   /** Resolves once the channel is connected; GnmiConnectError after the connect timeout (seed: 5 s). */
@@ -112,9 +167,13 @@ export class GnmiClient {
 
   private unary<Req, Res>(method: string, request: Req): Promise<Res> {
     return new Promise((resolve, reject) => {
-      this.client[method]!(request, this.metadata(), { deadline: Date.now() + this.rpcTimeoutMs }, (error: ServiceError | null, response: Res) =>
-        error ? reject(fromGrpcError(error)) : resolve(response),
-      );
+      try {
+        this.client[method]!(request, this.metadata(), { deadline: Date.now() + this.rpcTimeoutMs }, (error: ServiceError | null, response: Res) =>
+          error ? reject(fromGrpcError(error, this.secrets)) : resolve(response),
+        );
+      } catch (error) {
+        reject(fromGrpcError(error, this.secrets));
+      }
     });
   }
 
@@ -130,7 +189,7 @@ export class GnmiClient {
   subscribe(list: SubscriptionList): GnmiSubscription {
     const call = (this.client.Subscribe as (md: Metadata) => ClientDuplexStream<SubscribeRequest, SubscribeResponse>)(this.metadata());
     call.write({ subscribe: list });
-    return new GnmiSubscription(call);
+    return new GnmiSubscription(call, this.secrets);
   }
 
   close(): void {
@@ -142,7 +201,11 @@ export class GnmiClient {
 export class GnmiSubscription implements AsyncIterable<SubscribeEvent> {
   private cancelled = false;
 
-  constructor(private readonly call: ClientDuplexStream<SubscribeRequest, SubscribeResponse>) {
+  constructor(
+    private readonly call: ClientDuplexStream<SubscribeRequest, SubscribeResponse>,
+    /** Texts to keep out of errors (the password), should the target echo them. */
+    private readonly secrets: string[] = [],
+  ) {
     // Errors surface through iteration; this keeps an unconsumed error from crashing the process.
     call.on('error', () => undefined);
   }
@@ -166,7 +229,7 @@ export class GnmiSubscription implements AsyncIterable<SubscribeEvent> {
       }
     } catch (error) {
       if (this.cancelled && (error as { code?: number }).code === GrpcStatus.CANCELLED) return;
-      throw fromGrpcError(error);
+      throw fromGrpcError(error, this.secrets);
     } finally {
       if (!this.cancelled) {
         this.cancelled = true;

@@ -1,6 +1,7 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import { PERMANENT, RETRYABLE, UNKNOWN, errorClass, type Classification } from '@switch-telemetry/errors';
+import { PERMANENT, RETRYABLE, SwitchTelemetryError, UNKNOWN, errorClass, type Classification } from '@switch-telemetry/errors';
 import { GnmiErrorCodes } from './codes';
+import { redact, redactedCause } from './redact';
 
 /** A path string that does not parse; `position` is the 0-based offset of the problem. */
 export class PathSyntaxError extends errorClass(GnmiErrorCodes.PATH_SYNTAX, PERMANENT) {
@@ -16,7 +17,7 @@ export class PathSyntaxError extends errorClass(GnmiErrorCodes.PATH_SYNTAX, PERM
 /** A TypedValue the device sent that cannot be decoded (json_val that is not JSON, ...). */
 export class ValueDecodeError extends errorClass(GnmiErrorCodes.VALUE_DECODE, PERMANENT) {}
 
-/** Options that cannot work (a TLS file that cannot be read, ...). */
+/** Options that cannot work (a TLS file that cannot be read, a password gRPC cannot carry, ...); never names a secret. */
 export class GnmiConfigError extends errorClass(GnmiErrorCodes.CONFIG, PERMANENT) {}
 
 /** The channel did not become ready within the connect timeout. */
@@ -67,12 +68,18 @@ export class GnmiRpcError extends errorClass(GnmiErrorCodes.RPC, UNKNOWN) {
   }
 }
 
-/** Turns what grpc-js rejects with into a GnmiRpcError (text is read once, here). */
-export function fromGrpcError(error: unknown): Error {
+/**
+ * Turns what grpc-js rejects with into a GnmiRpcError (text is read once,
+ * here). `secrets` (the password) are cut out of the message and the cause,
+ * should a target or grpc-js repeat them.
+ */
+export function fromGrpcError(error: unknown, secrets: ReadonlyArray<string | undefined> = []): Error {
   const e = error as { code?: unknown; details?: unknown; message?: unknown };
   if (typeof e?.code === 'number') {
     const name = (GrpcStatus as unknown as Record<number, string>)[e.code] ?? `CODE_${e.code}`;
-    return new GnmiRpcError(e.code, name, typeof e.details === 'string' && e.details ? e.details : String(e.message ?? ''), { cause: error });
+    const text = typeof e.details === 'string' && e.details ? e.details : String(e.message ?? '');
+    return new GnmiRpcError(e.code, name, redact(text, secrets), { cause: redactedCause(error, secrets) });
   }
-  return error instanceof Error ? error : new Error(String(error));
+  if (error instanceof SwitchTelemetryError) return error;
+  return redactedCause(error, secrets);
 }

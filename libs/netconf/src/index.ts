@@ -16,8 +16,21 @@ export {
   type RpcErrorDetail,
 } from './errors';
 export { Deframer, EOM, MAX_CHUNK_SIZE, MAX_MESSAGE_BYTES, frame, type Framing } from './framing';
-export { SSH_CONNECT_TIMEOUT_MS, connectNetconf, type NetconfConnectOptions, type NetconfConnection } from './client';
-export { fileHostKeyStore, fingerprintOf, hostKeyVerifier, knownHostKeys, memoryHostKeyStore, type HostKeyPolicy, type HostKeyStore } from './host-keys';
+export { PRIVATE_KEY_MAX_BYTES, SSH_CONNECT_TIMEOUT_MS, connectNetconf, isPasswordPrompt, type NetconfConnectOptions, type NetconfConnection } from './client';
+export {
+  HOST_KEY_STORE_MAX_BYTES,
+  KNOWN_HOSTS_MAX_BYTES,
+  fileHostKeyStore,
+  fingerprintOf,
+  hostKeyVerifier,
+  knownHostKeys,
+  memoryHostKeyStore,
+  parseKnownHosts,
+  readKnownHostsFile,
+  resolveHostKeyPolicy,
+  type HostKeyPolicy,
+  type HostKeyStore,
+} from './host-keys';
 export {
   BASE_10,
   BASE_11,

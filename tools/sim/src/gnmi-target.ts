@@ -12,8 +12,11 @@ export interface GnmiTargetOptions {
   port: number;
   username?: string;
   password?: string;
-  /** PEM certificate and key: TLS; absent: plaintext. */
-  tls?: { cert: Buffer; key: Buffer };
+  /**
+   * PEM certificate and key: TLS; absent: plaintext. With `clientCa`, mutual
+   * TLS: a client must present a certificate that CA signed.
+   */
+  tls?: { cert: Buffer; key: Buffer; clientCa?: Buffer };
   interfaces?: number;
   fault?: GnmiFault;
   /** `drop` ends the stream with UNAVAILABLE after this many notifications. */
@@ -76,7 +79,7 @@ export class GnmiTarget {
       Subscribe: this.subscribe.bind(this),
     });
     const creds = this.options.tls
-      ? ServerCredentials.createSsl(null, [{ cert_chain: this.options.tls.cert, private_key: this.options.tls.key }], false)
+      ? ServerCredentials.createSsl(this.options.tls.clientCa ?? null, [{ cert_chain: this.options.tls.cert, private_key: this.options.tls.key }], this.options.tls.clientCa !== undefined)
       : ServerCredentials.createInsecure();
     this.port = await new Promise<number>((resolve, reject) =>
       server.bindAsync(`${this.options.host}:${this.options.port}`, creds, (error, port) => (error ? reject(error) : resolve(port))),

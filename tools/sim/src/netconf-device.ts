@@ -39,6 +39,15 @@ export interface NetconfDeviceOptions {
   notificationMs?: number;
   tickMs?: number;
   seed?: number;
+  /**
+   * Offer keyboard-interactive authentication instead of password: each entry
+   * is one round of prompts, asked in turn (`[['Password:']]`, `[['OTP:']]`,
+   * `[['Password:'], ['Verification code:']]`). A lax device: it accepts when
+   * every prompt of every round was answered with the password, so a test can
+   * see a client that hands the password to the wrong prompt. What it hears is
+   * kept in `keyboardAnswers`.
+   */
+  keyboardInteractive?: { rounds: string[][]; echo?: boolean };
 }
 
 const IF_NS = 'urn:ietf:params:xml:ns:yang:ietf-interfaces';
@@ -80,9 +89,16 @@ export class NetconfDevice {
   port = 0;
   /** Messages parsed from clients (for tests). */
   rpcs = 0;
+  /** Answers to keyboard-interactive prompts, one array per round, over every connection (for tests). */
+  readonly keyboardAnswers: string[][] = [];
 
   constructor(readonly options: NetconfDeviceOptions) {
     this.model = new DeviceModel(options.interfaces ?? 4, options.seed ?? 11);
+  }
+
+  /** SSH connections open now (for tests: a client that gave up must not leave one behind). */
+  get connectionCount(): number {
+    return this.connections.size;
   }
 
   /** The host key's fingerprint as OpenSSH prints it. */
@@ -128,7 +144,24 @@ export class NetconfDevice {
     this.connections.add(client);
     client.on('close', () => this.connections.delete(client));
     client.on('error', () => undefined);
+    const keyboard = this.options.keyboardInteractive;
     client.on('authentication', (ctx) => {
+      if (keyboard) {
+        if (ctx.method !== 'keyboard-interactive') return ctx.reject(['keyboard-interactive']);
+        const rounds = [...keyboard.rounds];
+        let allPassword = ctx.username === this.options.username;
+        const ask = (): void => {
+          const round = rounds.shift();
+          if (!round) return allPassword ? ctx.accept() : ctx.reject(['keyboard-interactive']);
+          ctx.prompt(round.map((prompt) => ({ prompt, echo: keyboard.echo ?? false })), (answers) => {
+            const got = Array.isArray(answers) ? answers : [];
+            this.keyboardAnswers.push(got);
+            allPassword &&= got.length === round.length && got.every((a) => same(a, this.options.password));
+            ask();
+          });
+        };
+        return ask();
+      }
       if (ctx.method === 'password' && ctx.username === this.options.username && same(ctx.password, this.options.password)) return ctx.accept();
       ctx.reject(['password']);
     });

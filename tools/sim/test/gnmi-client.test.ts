@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -249,6 +249,64 @@ describe('TLS', () => {
   it('skips verification only when asked', async () => {
     const t = await tlsTarget();
     expect((await client(t, { tls: { insecureSkipVerify: true }, username: undefined }).capabilities()).gNMI_version).toBe('0.10.0');
+  });
+});
+
+describe('mutual TLS', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'st-mtls-'));
+  const host = '127.10.8.2';
+  const file = (name: string) => join(dir, name);
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
+  /** A P-256 key and a certificate for `cn` signed by the CA `ca` (or self-signed, a CA itself, when absent). */
+  function issue(name: string, cn: string, ca?: string, ext?: string): void {
+    if (!ca) {
+      openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-keyout', file(`${name}.key`), '-out', file(`${name}.pem`), '-subj', `/CN=${cn}`);
+      return;
+    }
+    openssl('req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', file(`${name}.key`), '-out', file(`${name}.csr`), '-subj', `/CN=${cn}`);
+    writeFileSync(file(`${name}.ext`), `${ext ?? ''}\n`);
+    openssl('x509', '-req', '-in', file(`${name}.csr`), '-CA', file(`${ca}.pem`), '-CAkey', file(`${ca}.key`), '-set_serial', String(Date.now()), '-days', '1', '-out', file(`${name}.pem`), '-extfile', file(`${name}.ext`));
+  }
+  const pem = (name: string) => readFileSync(file(name));
+
+  beforeAll(() => {
+    issue('ca', 'test-ca');
+    issue('other-ca', 'other-ca');
+    issue('server', 'sim-gnmi', 'ca', `subjectAltName=IP:${host}\nextendedKeyUsage=serverAuth`);
+    issue('client', 'collector', 'ca', 'extendedKeyUsage=clientAuth');
+    issue('stranger', 'collector', 'other-ca', 'extendedKeyUsage=clientAuth');
+  });
+
+  async function mtlsTarget(): Promise<GnmiTarget> {
+    const t = new GnmiTarget({ name: 'mtls', host, port: 0, interfaces: 2, tickMs: 50, tls: { cert: pem('server.pem'), key: pem('server.key'), clientCa: pem('ca.pem') } });
+    await t.start();
+    targets.push(t);
+    return t;
+  }
+
+  const list: SubscriptionList = { mode: 'STREAM', encoding: 'PROTO', subscription: [{ path: counters, mode: 'SAMPLE', sample_interval: String(100_000_000) }] };
+
+  it('subscribes with a client certificate given as content, and with files', async () => {
+    const t = await mtlsTarget();
+    const inline = await collect(client(t, { username: undefined, tls: { ca: pem('ca.pem'), cert: pem('client.pem'), key: pem('client.key').toString() } }), list, (e) => e.includes('sync'));
+    expect(inline).toContain('sync');
+    expect(inline.filter((e) => e !== 'sync').length).toBeGreaterThan(0);
+    const files = await collect(client(t, { username: undefined, tls: { caFile: file('ca.pem'), certFile: file('client.pem'), keyFile: file('client.key') } }), list, (e) => e.includes('sync'));
+    expect(files).toContain('sync');
+  });
+
+  it('is refused without a client certificate, or with one another CA signed, as a typed error', async () => {
+    const t = await mtlsTarget();
+    for (const tls of [{ ca: pem('ca.pem') }, { ca: pem('ca.pem'), cert: pem('stranger.pem'), key: pem('stranger.key') }]) {
+      const sub = client(t, { username: undefined, tls }).subscribe(list);
+      const error = await (async () => {
+        for await (const e of sub) void e;
+      })().catch((e) => e);
+      // The handshake fails: to gRPC that is an unavailable target.
+      expect(error).toBeInstanceOf(GnmiRpcError);
+      expect(error).toMatchObject({ grpcStatus: 'UNAVAILABLE' });
+    }
+    expect(t.sent).toBe(0);
   });
 });
 

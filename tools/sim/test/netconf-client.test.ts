@@ -1,6 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { utils } from 'ssh2';
 import { createLogger } from '@switch-telemetry/logging';
 import {
   FramingError,
@@ -12,6 +14,7 @@ import {
   NetconfTimeoutError,
   SessionClosedError,
   connectNetconf,
+  isPasswordPrompt,
   memoryHostKeyStore,
   normalizeNotification,
   normalizeReply,
@@ -178,4 +181,174 @@ describe('host keys are verified, never accepted silently', () => {
 it('reports refused credentials as NetconfAuthError', async () => {
   const d = await device();
   await expect(connect(d, { password: 'wrong' })).rejects.toBeInstanceOf(NetconfAuthError);
+});
+
+/** Runs one connectNetconf in a child process (a crash or a hang there cannot take the test runner with it). */
+function probe(options: Omit<NetconfConnectOptions, 'log'>): Promise<{ exitCode: number | null; stderr: string; result: Record<string, unknown> | undefined }> {
+  const root = resolve(__dirname, '..', '..', '..');
+  const script = join(__dirname, 'fixtures', 'netconf-connect-probe.ts');
+  return new Promise((done) => {
+    execFile(process.execPath, ['--import', 'tsx', script, JSON.stringify(options)], { cwd: root, timeout: 20_000 }, (error, stdout, stderr) => {
+      const line = stdout.trim().split('\n').pop();
+      let result: Record<string, unknown> | undefined;
+      try {
+        result = line ? (JSON.parse(line) as Record<string, unknown>) : undefined;
+      } catch {
+        result = undefined;
+      }
+      done({ exitCode: error ? ((error as { code?: number }).code ?? null) : 0, stderr, result });
+    });
+  });
+}
+
+/** Waits until the device holds no SSH connection (a failed client must not leave one open). */
+async function noConnectionsLeft(d: NetconfDevice): Promise<void> {
+  const until = Date.now() + 3_000;
+  while (d.connectionCount > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  expect(d.connectionCount).toBe(0);
+}
+
+describe('files and host keys a caller gets wrong fail as typed errors, not crashes', () => {
+  it('rejects an unreadable known_hosts file with a NetconfConfigError, and the process lives on', async () => {
+    const d = await device();
+    const dir = mkdtempSync(join(tmpdir(), 'st-kh-'));
+    const locked = join(dir, 'locked');
+    writeFileSync(locked, `${d.knownHostsLine()}\n`);
+    chmodSync(locked, 0o000);
+    for (const file of [join(dir, 'missing'), dir, ...(process.getuid?.() === 0 ? [] : [locked])]) {
+      const run = await probe({ host: d.options.host, port: d.port, username: 'netconf', password: 'nc-secret', hostKey: { knownHostsFile: file } });
+      expect(run.stderr).not.toContain('Unhandled');
+      expect(run.exitCode).toBe(0);
+      expect(run.result).toMatchObject({ connected: false, name: 'NetconfConfigError', code: 'NETCONF_CONFIG', alive: true });
+    }
+    await noConnectionsLeft(d);
+  });
+
+  it('refuses /dev/zero as the known_hosts file or the private key file within a second', async () => {
+    const d = await device();
+    for (const options of [
+      { password: 'nc-secret', hostKey: { knownHostsFile: '/dev/zero' } },
+      { privateKeyFile: '/dev/zero', hostKey: { fingerprints: [d.fingerprint] } },
+    ]) {
+      const run = await probe({ host: d.options.host, port: d.port, username: 'netconf', ...options });
+      expect(run.exitCode).toBe(0);
+      expect(run.result).toMatchObject({ connected: false, name: 'NetconfConfigError', alive: true });
+      expect(run.result!.ms).toBeLessThan(1_000);
+      expect(String(run.result!.message)).toContain('not a regular file');
+    }
+  });
+
+  it('refuses a known_hosts file over 1 MiB', async () => {
+    const d = await device();
+    const dir = mkdtempSync(join(tmpdir(), 'st-kh-'));
+    writeFileSync(join(dir, 'known_hosts'), `${'# padding\n'.repeat(110_000)}${d.knownHostsLine()}\n`);
+    const error = await connect(d, { hostKey: { knownHostsFile: join(dir, 'known_hosts') } }).catch((e) => e);
+    expect(error).toBeInstanceOf(NetconfConfigError);
+    expect(error.message).toContain('larger than 1048576 bytes');
+  });
+
+  it('takes the known_hosts content itself as knownHosts', async () => {
+    const d = await device();
+    const c = await connect(d, { hostKey: { knownHosts: `# read by the caller\n${d.knownHostsLine()}\n` } });
+    expect(c.hello.capabilities.length).toBeGreaterThan(0);
+    const other = await device();
+    await expect(connect(other, { hostKey: { knownHosts: `${d.knownHostsLine()}\n` } })).rejects.toBeInstanceOf(HostKeyUnknownError);
+  });
+
+  it('reports a trust-on-first-use store that throws as a NetconfConfigError and closes the connection', async () => {
+    const d = await device();
+    const store = { get: () => undefined, set: () => { throw new Error('read-only file system'); } };
+    const error = await connect(d, { hostKey: { trustOnFirstUse: { store } } }).catch((e) => e);
+    expect(error).toBeInstanceOf(NetconfConfigError);
+    await noConnectionsLeft(d);
+  });
+
+  it('leaves no SSH connection behind after a refused host key or refused credentials', async () => {
+    const d = await device();
+    await expect(connect(d, { hostKey: { fingerprints: ['SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'] } })).rejects.toBeInstanceOf(HostKeyMismatchError);
+    await expect(connect(d, { password: 'wrong' })).rejects.toBeInstanceOf(NetconfAuthError);
+    await noConnectionsLeft(d);
+  });
+});
+
+describe('keyboard-interactive gets the password only when asked for a password', () => {
+  it('picks out a lone hidden password prompt', () => {
+    expect(isPasswordPrompt([{ prompt: 'Password: ', echo: false }])).toBe(true);
+    expect(isPasswordPrompt([{ prompt: "admin@leaf1's password:", echo: false }])).toBe(true);
+    expect(isPasswordPrompt([{ prompt: 'OTP:', echo: false }])).toBe(false);
+    expect(isPasswordPrompt([{ prompt: 'Password:', echo: true }])).toBe(false);
+    expect(isPasswordPrompt([{ prompt: 'Password:', echo: false }, { prompt: 'OTP:', echo: false }])).toBe(false);
+    expect(isPasswordPrompt([])).toBe(false);
+  });
+
+  it('logs in through a Password: prompt', async () => {
+    const d = await device({ keyboardInteractive: { rounds: [['Password:']] } });
+    const c = await connect(d);
+    expect(c.hello.capabilities.length).toBeGreaterThan(0);
+    expect(d.keyboardAnswers).toEqual([['nc-secret']]);
+  });
+
+  it('never sends the password to an OTP: prompt, and fails with NetconfAuthError', async () => {
+    const d = await device({ keyboardInteractive: { rounds: [['OTP:']] } });
+    await expect(connect(d)).rejects.toBeInstanceOf(NetconfAuthError);
+    expect(d.keyboardAnswers.flat()).not.toContain('nc-secret');
+    await noConnectionsLeft(d);
+  });
+
+  it('answers a password prompt once per connection, a prompt it can see (echo on) or several at once never', async () => {
+    const twice = await device({ keyboardInteractive: { rounds: [['Password:'], ['Password:']] } });
+    await expect(connect(twice)).rejects.toBeInstanceOf(NetconfAuthError);
+    expect(twice.keyboardAnswers).toEqual([['nc-secret'], []]);
+    const echoed = await device({ keyboardInteractive: { rounds: [['Password:']], echo: true } });
+    await expect(connect(echoed)).rejects.toBeInstanceOf(NetconfAuthError);
+    expect(echoed.keyboardAnswers.flat()).not.toContain('nc-secret');
+    const several = await device({ keyboardInteractive: { rounds: [['Password:', 'OTP:']] } });
+    await expect(connect(several)).rejects.toBeInstanceOf(NetconfAuthError);
+    expect(several.keyboardAnswers.flat()).not.toContain('nc-secret');
+  });
+});
+
+describe('errors never carry a password, passphrase or private key', () => {
+  const passphrase = 'correct horse battery staple';
+  // ssh2's generator now and then writes a key its own parser rejects: take one that parses.
+  const encrypted = Array.from({ length: 20 }, () => utils.generateKeyPairSync('ed25519', { passphrase, cipher: 'aes256-ctr', rounds: 4 }).private).find(
+    (key) => !(utils.parseKey(key, passphrase) instanceof Error),
+  )!;
+  const shadow = 'root:$6$Vq8mZ1lq$x3cZJ0sVh6pQ3h9yWc0lMZl2bq8Gm1kYw0rT7uQ5nE2aR4sD6fG8hJ0kL2zX4cV6bN8mQ1wE3rT5yU7iO9pA:19000:0:99999:7:::\n';
+
+  function expectClean(error: unknown, secrets: string[]): void {
+    const texts = [String(error), (error as Error).message, JSON.stringify(error)];
+    for (let e = (error as Error).cause; e instanceof Error; e = e.cause) texts.push(String(e), e.message);
+    for (const text of texts) for (const secret of secrets) expect(text).not.toContain(secret);
+  }
+
+  it('refuses an encrypted key with a wrong or missing passphrase as a NetconfConfigError that names neither', async () => {
+    const d = await device();
+    const keyLines = encrypted.split('\n').filter((l) => l.length > 20 && !l.startsWith('-----'));
+    for (const options of [{ passphrase: 'not the passphrase' }, {}]) {
+      const error = await connect(d, { password: undefined, privateKey: encrypted, ...options }).catch((e) => e);
+      expect(error).toBeInstanceOf(NetconfConfigError);
+      expect(error.message).toContain('passphrase is missing or wrong');
+      expectClean(error, [passphrase, 'not the passphrase', ...keyLines]);
+    }
+  });
+
+  it('refuses a file that is no private key (a shadow file given by mistake) without quoting it', async () => {
+    const d = await device();
+    const dir = mkdtempSync(join(tmpdir(), 'st-key-'));
+    writeFileSync(join(dir, 'shadow'), shadow);
+    const error = await connect(d, { password: undefined, privateKeyFile: join(dir, 'shadow') }).catch((e) => e);
+    expect(error).toBeInstanceOf(NetconfConfigError);
+    expectClean(error, [shadow.trim(), '$6$Vq8mZ1lq', 'root:']);
+    const inline = await connect(d, { password: undefined, privateKey: shadow }).catch((e) => e);
+    expect(inline).toBeInstanceOf(NetconfConfigError);
+    expectClean(inline, [shadow.trim(), '$6$Vq8mZ1lq']);
+  });
+
+  it('keeps the password out of a refused login', async () => {
+    const d = await device();
+    const error = await connect(d, { password: 'wrong-password-1234' }).catch((e) => e);
+    expect(error).toBeInstanceOf(NetconfAuthError);
+    expectClean(error, ['wrong-password-1234']);
+  });
 });
