@@ -1,9 +1,10 @@
-import { GnmiTarget } from '@switch-telemetry/sim';
+import { Kvm } from '@nats-io/kv';
+import { GnmiTarget, NetconfDevice } from '@switch-telemetry/sim';
 import { sessionCleanup } from '../src';
 import { createCollectorEnv, waitFor, type CollectorEnv } from './harness';
 
 let env: CollectorEnv;
-const sims: GnmiTarget[] = [];
+const sims: Array<{ stop(): Promise<void> }> = [];
 let host = 40;
 async function gnmi(options: Partial<ConstructorParameters<typeof GnmiTarget>[0]> = {}): Promise<GnmiTarget> {
   host += 1;
@@ -124,5 +125,30 @@ describe('supervised sessions', () => {
     await env.devices.delete('unannounced');
     await waitFor(() => !collector.statuses().some((s) => s.device === 'unannounced'), 5_000, 'stopped by the resync');
     await collector.stop();
+  });
+
+  it('trusts a NETCONF host key on first use once, for every replica and restart, and refuses a changed one', async () => {
+    process.env.DEVICE_CREDENTIALS_ST_TEST_NETCONF_TOFU = 'netconf:pw-nc';
+    const first = new NetconfDevice({ name: 'tofu', host: '127.10.6.40', port: 0, username: 'netconf', password: 'pw-nc' });
+    await first.start();
+    sims.push(first);
+    const device = { id: 'tofu', protocol: 'netconf' as const, address: first.options.host, port: first.port, credentials: 'st_test_netconf_tofu', host_key: { trust_on_first_use: true } };
+    await env.addDevice({ ...device, subscriptions: [{ name: 'ifs', paths: ['<interfaces-state xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"/>'], mode: 'get', interval_ms: 200 }] });
+    const one = await env.collector();
+    await waitFor(() => one.statuses().some((s) => s.device === 'tofu' && s.state === 'synced'), 10_000, 'synced on first use');
+    await one.stop();
+    const kv = await new Kvm(env.bus.js).open(env.topology.buckets.hostKeys.name);
+    expect((await kv.get('tofu'))?.string()).toBe(first.fingerprint);
+
+    // Another device answers on the same address and port: a new process must not trust its key.
+    await first.stop();
+    const impostor = new NetconfDevice({ name: 'impostor', host: first.options.host, port: first.port, username: 'netconf', password: 'pw-nc' });
+    await impostor.start();
+    sims.push(impostor);
+    const two = await env.collector();
+    await waitFor(() => two.statuses().some((s) => s.device === 'tofu' && s.state === 'auth_failed'), 10_000, 'impostor refused');
+    expect(two.statuses().find((s) => s.device === 'tofu')!.last_error).toMatchObject({ code: 'NETCONF_HOST_KEY_MISMATCH' });
+    await two.stop();
+    await env.devices.delete('tofu');
   });
 });
