@@ -6,6 +6,7 @@ void runService({
   app: 'discovery',
   defaultHttpPort: DISCOVERY_HTTP_PORT,
   configShape: discoveryConfigShape,
+  relayOutbox: true,
   ownedPrefixes: ['DISCOVERY_'],
   start: async (ctx) => {
     // The default queue's webhook processing runs here, beside the inventory it writes.

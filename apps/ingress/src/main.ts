@@ -7,6 +7,7 @@ void runService({
   app: 'ingress',
   defaultHttpPort: INGRESS_HTTP_PORT,
   configShape: ingressConfigShape,
+  relayOutbox: true,
   ownedPrefixes: ['INGRESS_'],
   http: async (ctx, ops) => {
     const server = buildServer(

@@ -24,6 +24,9 @@ const DAY_S = 86_400;
 export const busConfigShape = {
   NATS_URL: natsServers,
   NATS_TOKEN: secret().optional(),
+  /** A user of its own per app, so the server can hold each app to the subjects it may use. */
+  NATS_USER: z.string().min(1).max(256).optional(),
+  NATS_PASSWORD: secret().optional(),
   NATS_NAMESPACE: z
     .string()
     .regex(/^[A-Za-z0-9_]{0,32}$/, { message: 'must be up to 32 of A-Z a-z 0-9 _' })

@@ -18,6 +18,8 @@ export interface BusConnectOptions {
   /** Connection name as NATS monitoring shows it (`collector@pod-7`). */
   name: string;
   token?: string;
+  user?: string;
+  password?: string;
   connectTimeoutMs?: number;
   reconnectWaitMs?: number;
   reconnectJitterMs?: number;
@@ -55,6 +57,7 @@ export async function connectBus(options: BusConnectOptions): Promise<Bus> {
       servers: options.servers.split(',').map((s) => s.trim()),
       name: options.name,
       token: options.token,
+      ...(options.user !== undefined ? { user: options.user, pass: options.password ?? '' } : {}),
       timeout: options.connectTimeoutMs ?? NATS_CONNECT_TIMEOUT_MS,
       reconnect: true,
       maxReconnectAttempts: -1,

@@ -46,6 +46,11 @@ export interface ServiceSpec<S extends z.ZodRawShape> {
   configShape: S;
   /** Prefixes the app owns (`INGRESS_`): unknown variables under them are errors. */
   ownedPrefixes: string[];
+  /**
+   * Run the outbox relay here: apps whose transactions write events to the
+   * outbox. Others leave it to them, and need no right to publish those subjects.
+   */
+  relayOutbox?: boolean;
   start?: (ctx: ServiceContext<ServiceConfig & z.infer<z.ZodObject<S>>>) => Promise<AppHandle | void>;
   /**
    * Serve HTTP yourself on HTTP_HOST:HTTP_PORT, mounting `ops` (/healthz,
@@ -110,6 +115,7 @@ export async function runService<S extends z.ZodRawShape>(
       servers: config.NATS_URL,
       name: `${spec.app}@${hostname()}`,
       token: config.NATS_TOKEN,
+      ...(config.NATS_USER !== undefined ? { user: config.NATS_USER, password: config.NATS_PASSWORD ?? '' } : {}),
       connectTimeoutMs: config.NATS_CONNECT_TIMEOUT_MS,
       reconnectWaitMs: config.NATS_RECONNECT_WAIT_MS,
       reconnectJitterMs: config.NATS_RECONNECT_JITTER_MS,
@@ -169,7 +175,7 @@ export async function runService<S extends z.ZodRawShape>(
   try {
     appHandle = await spec.start?.(ctx);
     await jobs.start();
-    outbox.start();
+    if (spec.relayOutbox) outbox.start();
     server = spec.http
       ? await spec.http(ctx, ops)
       : await serveOps(ops, { host: config.HTTP_HOST, port: config.HTTP_PORT, log: log.child({ component: 'ops' }) });
