@@ -1,5 +1,6 @@
 import { Metadata, credentials, status as GrpcStatus, type ChannelCredentials, type Client, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
 import { readBoundedFileSync } from '@switch-telemetry/config';
+import type { ServiceDefinition } from '@grpc/proto-loader';
 import type { Logger } from '@switch-telemetry/logging';
 import { GnmiConfigError, GnmiConnectError, fromGrpcError } from './errors';
 import { gnmiService } from './proto';
@@ -192,8 +193,79 @@ export class GnmiClient {
     return new GnmiSubscription(call, this.secrets);
   }
 
+  /**
+   * Opens a Subscribe stream whose responses arrive as their protobuf bytes,
+   * undecoded (for subscribeResponseToJson: no object tree per message).
+   */
+  subscribeRaw(list: SubscriptionList): GnmiRawSubscription {
+    const subscribe = (gnmiService().definition['gnmi.gNMI'] as ServiceDefinition).Subscribe!;
+    const call = this.client.makeBidiStreamRequest(subscribe.path, subscribe.requestSerialize, (bytes: Buffer) => bytes, this.metadata()) as ClientDuplexStream<
+      SubscribeRequest,
+      Buffer
+    >;
+    call.write({ subscribe: list });
+    return new GnmiRawSubscription(call, this.secrets);
+  }
+
   close(): void {
     this.client.close();
+  }
+}
+
+/**
+ * One Subscribe stream delivering raw SubscribeResponse bytes to a callback.
+ * A callback that returns a promise pauses the stream until it settles
+ * (HTTP/2 flow control then holds the target back); one that throws ends it.
+ */
+export class GnmiRawSubscription {
+  private cancelled = false;
+
+  constructor(
+    private readonly call: ClientDuplexStream<SubscribeRequest, Buffer>,
+    private readonly secrets: string[] = [],
+  ) {
+    call.on('error', () => undefined);
+  }
+
+  /** Resolves when the target ends the stream or it is cancelled; rejects with its error otherwise. */
+  run(onMessage: (bytes: Buffer) => void | Promise<void>): Promise<void> {
+    const call = this.call;
+    return new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const finish = (error?: unknown) => {
+        if (settled) return;
+        settled = true;
+        if (error === undefined) resolve();
+        else reject(error);
+        if (!this.cancelled) this.cancel();
+      };
+      const resume = () => {
+        if (!settled) call.resume();
+      };
+      call.on('data', (bytes: Buffer) => {
+        if (settled) return;
+        let wait: void | Promise<void>;
+        try {
+          wait = onMessage(bytes);
+        } catch (error) {
+          return finish(error);
+        }
+        if (wait) {
+          call.pause();
+          wait.then(resume, finish);
+        }
+      });
+      call.on('error', (error: { code?: number }) =>
+        finish(this.cancelled && error.code === GrpcStatus.CANCELLED ? undefined : fromGrpcError(error, this.secrets)),
+      );
+      call.on('end', () => finish());
+    });
+  }
+
+  /** Ends the stream; run() resolves. */
+  cancel(): void {
+    this.cancelled = true;
+    this.call.cancel();
   }
 }
 

@@ -1,6 +1,7 @@
 export {
   CONNECT_TIMEOUT_MS,
   GnmiClient,
+  GnmiRawSubscription,
   GnmiSubscription,
   KEEPALIVE_MS,
   MAX_CREDENTIAL_LENGTH,
@@ -17,3 +18,4 @@ export { formatPath, joinPath, parsePath } from './path';
 export { LOADER_OPTIONS, PROTO_DIR, gnmiService } from './proto';
 export type * from './types';
 export { decodeTypedValue, int64, type JsonValue } from './values';
+export { messageHead, subscribeResponseToJson, type WireResponse } from './wire-json';

@@ -22,7 +22,8 @@ function parseJsonBytes(bytes: Buffer, field: string): JsonValue {
   }
 }
 
-function decimal(digits: string, precision: number): number | string {
+/** A Decimal64 as JSON: a number when a double holds every digit, else the exact decimal text. */
+export function decimal(digits: string, precision: number): number | string {
   if (precision === 0) return int64(digits);
   const negative = digits.startsWith('-');
   const abs = (negative ? digits.slice(1) : digits).padStart(precision + 1, '0');
