@@ -1,4 +1,5 @@
-import { createInbox, headers as natsHeaders, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { createInbox, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { EncodedHeaders } from './encoded-headers';
 import { PublishError } from './errors';
 
 export const PUBLISH_TIMEOUT_MS = 5_000;
@@ -15,6 +16,7 @@ export interface PubAck {
 export interface PublishOptions {
   /** Sets `Nats-Msg-Id`: a second publish with the same id inside the stream's duplicate window is stored once. */
   msgId?: string;
+  /** Headers; pass the same object for many messages (a device's) and it is encoded once. */
   headers?: Record<string, string>;
   timeoutMs?: number;
 }
@@ -27,6 +29,7 @@ interface Pending {
 }
 
 const decoder = new TextDecoder();
+const NO_HEADERS: Record<string, string> = Object.freeze({});
 
 /**
  * Publishes to JetStream and resolves with the stream's acknowledgement,
@@ -54,11 +57,14 @@ export class JetStreamPublisher {
       const token = (this.next++).toString(36);
       this.pending.set(token, { resolve, reject, deadline: Date.now() + (options.timeoutMs ?? PUBLISH_TIMEOUT_MS), subject });
       this.armTimer();
-      let hdrs: ReturnType<typeof natsHeaders> | undefined;
+      let hdrs: EncodedHeaders | undefined;
       if (options.msgId !== undefined || options.headers !== undefined) {
-        hdrs = natsHeaders();
-        for (const [key, value] of Object.entries(options.headers ?? {})) hdrs.set(key, value);
-        if (options.msgId !== undefined) hdrs.set('Nats-Msg-Id', options.msgId);
+        try {
+          hdrs = new EncodedHeaders(options.headers ?? NO_HEADERS, options.msgId);
+        } catch (err) {
+          this.settle(token, err as Error);
+          return;
+        }
       }
       const reply = `${this.inbox}.${token}`;
       if (this.queued.length === 0) setImmediate(() => this.flush());

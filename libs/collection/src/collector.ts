@@ -316,8 +316,8 @@ export class Collector {
           device: d.id,
           subscription: emitted.subscription,
           source: d.protocol,
-          data: Buffer.from(JSON.stringify(emitted.message)),
-          updates: emitted.message.updates.length,
+          data: emitted.data,
+          updates: emitted.updates,
         });
       },
       report: (status, previous) => this.report(status, previous),

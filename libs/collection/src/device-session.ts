@@ -52,7 +52,7 @@ export const SESSION_POLICY: SessionPolicy = Object.freeze({
 
 export interface SessionDeps {
   runner: ProtocolRunner;
-  emit: (device: Device, emitted: Emitted) => Promise<void>;
+  emit: (device: Device, emitted: Emitted) => void | Promise<void>;
   report: (status: SessionStatus, previous: SessionState | undefined) => void;
   policy: SessionPolicy;
   owner: string;
@@ -206,10 +206,10 @@ export class DeviceSession {
             this.setState(s);
             this.touch();
           },
-          emit: async (emitted) => {
+          emit: (emitted) => {
             this.lastUpdate = Date.now();
             this.touch();
-            await this.deps.emit(this.device, emitted);
+            return this.deps.emit(this.device, emitted);
           },
         });
         if (!signal.aborted) error = new StreamEndedError('the device ended the stream');

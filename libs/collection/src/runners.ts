@@ -1,6 +1,6 @@
 import type { Device } from '@switch-telemetry/inventory';
 import type { Logger } from '@switch-telemetry/logging';
-import { GnmiClient, normalizeNotification as normalizeGnmi, parsePath, type Encoding, type SubscriptionMode } from '@switch-telemetry/gnmi';
+import { GnmiClient, messageHead, parsePath, subscribeResponseToJson, type Encoding, type SubscriptionMode } from '@switch-telemetry/gnmi';
 import {
   HostKeyMismatchError,
   connectNetconf,
@@ -12,10 +12,18 @@ import {
 } from '@switch-telemetry/netconf';
 import type { DeviceSecrets } from './credentials';
 
-/** What a protocol runner produces: one telemetry message (DESIGN.md) at a time. */
+/** What a protocol runner produces: one telemetry message, serialised (JSON), at a time. */
 export interface Emitted {
   subscription: string;
-  message: { ts: number | string; updates: unknown[] } & Record<string, unknown>;
+  /** The telemetry message (version 1) as JSON bytes. */
+  data: Uint8Array;
+  /** How many updates it carries (metrics). */
+  updates: number;
+}
+
+/** A message object as JSON bytes, for runners that build the object first (NETCONF). */
+export function serialised(subscription: string, message: { updates: unknown[] }): Emitted {
+  return { subscription, data: Buffer.from(JSON.stringify(message)), updates: message.updates.length };
 }
 
 export interface RunContext {
@@ -26,8 +34,8 @@ export interface RunContext {
   signal: AbortSignal;
   /** The session reached a state. */
   state(state: 'up' | 'synced'): void;
-  /** Hands one message on; awaiting it is the backpressure. */
-  emit(emitted: Emitted): Promise<void>;
+  /** Hands one message on; when it returns a promise, the runner waits for it before reading on (backpressure). */
+  emit(emitted: Emitted): void | Promise<void>;
 }
 
 /** Runs one device's session until it ends (resolves) or fails (throws); `signal` stops it. */
@@ -104,7 +112,7 @@ export function gnmiRunner(options: RunnerOptions): ProtocolRunner {
       let synced = 0;
       await Promise.all(
         subs.map(async (sub) => {
-          const stream = client.subscribe({
+          const stream = client.subscribeRaw({
             mode: 'STREAM',
             encoding: ((sub.options?.encoding as string | undefined)?.toUpperCase() as Encoding | undefined) ?? 'JSON_IETF',
             subscription: sub.paths.map((p) => ({
@@ -115,13 +123,13 @@ export function gnmiRunner(options: RunnerOptions): ProtocolRunner {
           });
           streams.push(stream);
           if (ctx.signal.aborted) stream.cancel();
-          for await (const event of stream) {
-            if (event.kind === 'sync') {
-              if (++synced === subs.length) ctx.state('synced');
-              continue;
-            }
-            await ctx.emit({ subscription: sub.name, message: normalizeGnmi(event.notification, device.id, sub.name) as unknown as Emitted['message'] });
-          }
+          // The hot path: protobuf bytes straight to the message's JSON, no object tree in between.
+          const head = messageHead(device.id, sub.name);
+          await stream.run((bytes) => {
+            const response = subscribeResponseToJson(bytes, head);
+            if (response.kind === 'update') return ctx.emit({ subscription: sub.name, data: response.data, updates: response.updates });
+            if (response.kind === 'sync' && ++synced === subs.length) ctx.state('synced');
+          });
         }),
       );
     } finally {
@@ -198,7 +206,7 @@ export function netconfRunner(options: RunnerOptions): ProtocolRunner {
         const filter = filterOf(sub.paths);
         for (let first = true; !ctx.signal.aborted; first = false) {
           const reply = await connection.session.get(filter);
-          await ctx.emit({ subscription: sub.name, message: normalizeReply(reply, device.id, sub.name) as unknown as Emitted['message'] });
+          await ctx.emit(serialised(sub.name, normalizeReply(reply, device.id, sub.name)));
           if (first) oneSynced();
           await Promise.race([new Promise((r) => setTimeout(r, sub.interval_ms ?? 10_000).unref()), aborted, done]);
         }
@@ -211,7 +219,7 @@ export function netconfRunner(options: RunnerOptions): ProtocolRunner {
         tasks.push(
           (async () => {
             for await (const n of connection.session.notificationStream()) {
-              await ctx.emit({ subscription: sub.name, message: normalizeNetconf(n, device.id, sub.name) as unknown as Emitted['message'] });
+              await ctx.emit(serialised(sub.name, normalizeNetconf(n, device.id, sub.name)));
             }
           })(),
         );
