@@ -5,6 +5,7 @@ import { webhookProcessJob } from '@switch-telemetry/inventory';
 import { SignatureInvalidError, SignatureMissingError, TimestampOutOfToleranceError, verifySignature } from '@switch-telemetry/webhook-signatures';
 import type { WebhookSource } from './config';
 import type { IngressDeps } from './deps';
+import { assertCleanStrings } from './input';
 import { ProblemError } from './problem';
 import { jsonBody } from './routes';
 
@@ -49,6 +50,7 @@ export function webhookRoutes(app: FastifyInstance, deps: IngressDeps, options: 
     }
 
     const payload = jsonBody(request.body);
+    assertCleanStrings(payload, 'body');
     if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
       throw new ProblemError(400, 'bad-payload', 'Payload must be a JSON object');
     }
