@@ -2,6 +2,7 @@ import { durationMs, integer, jsonOf, z } from '@switch-telemetry/config';
 import { SCHEMES } from '@switch-telemetry/webhook-signatures';
 
 export const INGRESS_HTTP_PORT = 8080;
+export const SCOPES = ['read', 'write', 'admin'] as const;
 
 const webhookSourceSchema = z
   .object({
@@ -16,7 +17,8 @@ const apiTokenSchema = z
   .object({
     name: z.string().min(1).max(64),
     token: z.string().min(24, { message: 'each token must be at least 24 characters' }),
-    scope: z.enum(['read', 'write']),
+    /** `admin` implies `write`, which implies `read`. */
+    scope: z.enum(SCOPES),
   })
   .strict();
 

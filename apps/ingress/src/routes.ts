@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { Scope, TokenAuth } from './auth';
+import type { Caller, Scope, TokenAuth } from './auth';
 import { MAX_JSON_DEPTH, assertCleanStrings, jsonNestsDeeperThan, tooDeep } from './input';
 import { ProblemError } from './problem';
 
@@ -10,6 +10,8 @@ export interface RouteInput<P, Q, B> {
   params: P;
   query: Q;
   body: B;
+  /** Who called (absent on public routes); see `requireScope` for changes that need more than the route's scope. */
+  caller?: Caller;
   request: FastifyRequest;
   reply: FastifyReply;
 }
@@ -82,7 +84,7 @@ export class Api {
         method: spec.method,
         url: spec.url,
         handler: async (request, reply) => {
-          if (spec.scope !== 'public') auth.check(request, spec.scope);
+          const caller = spec.scope === 'public' ? undefined : auth.check(request, spec.scope);
           // Strings are checked before the schemas see them, so no message
           // quotes a control character and nothing unstorable reaches the database.
           assertCleanStrings(request.params, 'params');
@@ -92,7 +94,7 @@ export class Api {
           const params = parse(spec.params, request.params, 'params');
           const query = parse(spec.query, request.query, 'query');
           const body = spec.body ? parse(spec.body, raw, 'body') : undefined;
-          const result = await spec.handler({ params, query, body, request, reply });
+          const result = await spec.handler({ params, query, body, caller, request, reply });
           if (reply.sent) return reply;
           return result;
         },

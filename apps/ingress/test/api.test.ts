@@ -13,14 +13,14 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 async function call(
   method: string,
   path: string,
-  options: { token?: string | null; body?: unknown; rawBody?: string } = {},
+  options: { token?: string | null; body?: unknown; rawBody?: string; scheme?: string } = {},
 ): Promise<{ status: number; body: Json; headers: Headers }> {
   const token = options.token === undefined ? TOKENS.write : options.token;
   const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
   const res = await fetch(`${ingress.url}${path}`, {
     method,
     headers: {
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(token ? { authorization: `${options.scheme ?? 'Bearer'} ${token}` } : {}),
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
     },
     ...(body === undefined ? {} : { body }),
@@ -39,6 +39,20 @@ describe('bearer tokens', () => {
     expect(unknown.headers.get('www-authenticate')).toBe('Bearer');
     expect((await call('GET', '/v1/devices', { token: TOKENS.read })).status).toBe(200);
     expect((await call('POST', '/v1/devices', { token: TOKENS.read, body: leaf(1) })).status).toBe(403);
+  });
+
+  it('takes the scheme name in any case (RFC 9110 §11.1)', async () => {
+    for (const scheme of ['bearer', 'BEARER', 'BeArEr']) expect((await call('GET', '/v1/devices', { token: TOKENS.read, scheme })).status).toBe(200);
+    expect((await call('GET', '/v1/devices', { token: TOKENS.read, scheme: 'Basic' })).status).toBe(401);
+  });
+
+  it('lets an admin token do what a write token may, and says which scope a 403 lacks', async () => {
+    expect((await call('GET', '/v1/devices', { token: TOKENS.admin })).status).toBe(200);
+    expect((await call('POST', '/v1/devices', { token: TOKENS.admin, body: leaf(90) })).status).toBe(201);
+    expect((await call('DELETE', '/v1/devices/leaf-90', { token: TOKENS.admin })).status).toBe(204);
+    const refused = await call('DELETE', '/v1/devices/leaf-90', { token: TOKENS.read });
+    expect(refused.status).toBe(403);
+    expect(refused.body.detail).toContain('write scope');
   });
 });
 

@@ -16,7 +16,11 @@ export const SECRETS = {
   github: 'github-secret-0123456789',
   standard: `whsec_${Buffer.from('standard-webhooks-key-0123456789').toString('base64')}`,
 };
-export const TOKENS = { read: 'read-token-0123456789abcdefghij', write: 'write-token-0123456789abcdefghij' };
+export const TOKENS = {
+  read: 'read-token-0123456789abcdefghij',
+  write: 'write-token-0123456789abcdefghij',
+  admin: 'admin-token-0123456789abcdefghij',
+};
 
 export const SOURCES: WebhookSource[] = [
   { name: 'nms', scheme: 'hex', secrets: [SECRETS.hex, SECRETS.hexOld] },
@@ -25,7 +29,8 @@ export const SOURCES: WebhookSource[] = [
 ];
 const API_TOKENS: ApiToken[] = [
   { name: 'viewer', token: TOKENS.read, scope: 'read' },
-  { name: 'admin', token: TOKENS.write, scope: 'write' },
+  { name: 'writer', token: TOKENS.write, scope: 'write' },
+  { name: 'operator', token: TOKENS.admin, scope: 'admin' },
 ];
 
 export interface Ingress {
