@@ -224,7 +224,26 @@ describe('webhook endpoints', () => {
     expect((await call('DELETE', `/v1/webhook-endpoints/${id}`)).status).toBe(204);
     expect((await call('GET', `/v1/webhook-endpoints/${id}`, { token: TOKENS.read })).status).toBe(404);
   });
+
+  it('leaves every field a PATCH does not send as it was', async () => {
+    const secret = 'hex-secret-kept-0123456789';
+    const created = await call('POST', '/v1/webhook-endpoints', {
+      body: { name: 'before', url: 'https://alerts.example.test/keep', scheme: 'hex', secret, events: ['bgp.*', 'device.down'], enabled: false },
+    });
+    expect(created.status).toBe(201);
+    const { id, name: _name, updated_at: _updated, ...untouched } = created.body;
+    const patched = await call('PATCH', `/v1/webhook-endpoints/${id}`, { body: { name: 'after' } });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ ...untouched, id, name: 'after' });
+    expect((await call('GET', `/v1/webhook-endpoints/${id}`, { token: TOKENS.read })).body).toMatchObject({ ...untouched, name: 'after' });
+    const stored = await ingress.db.pool.query('SELECT secret FROM webhook_endpoints WHERE id = $1', [id]);
+    expect(stored.rows[0].secret).toBe(secret);
+    // And the other way round: one other field changed, the name kept.
+    const enabled = await call('PATCH', `/v1/webhook-endpoints/${id}`, { body: { enabled: true } });
+    expect(enabled.body).toMatchObject({ name: 'after', scheme: 'hex', events: ['bgp.*', 'device.down'], enabled: true, url: 'https://alerts.example.test/keep' });
+  });
 });
+
 
 describe('documents and metrics', () => {
   it('serves an OpenAPI 3.1 document built from the validating schemas, without a token', async () => {
@@ -235,6 +254,8 @@ describe('documents and metrics', () => {
     const create = doc.body.paths['/v1/devices'].post;
     expect(create.requestBody.content['application/json'].schema.required).toEqual(expect.arrayContaining(['id', 'name', 'protocol', 'address', 'port']));
     expect(create.requestBody.content['application/json'].schema.properties.protocol.enum).toEqual(['gnmi', 'netconf']);
+    const patch = doc.body.paths['/v1/webhook-endpoints/{id}'].patch.requestBody.content['application/json'].schema;
+    for (const field of ['scheme', 'events', 'enabled']) expect(patch.properties[field]).not.toHaveProperty('default');
   });
 
   it('counts requests by route and status, and serves health on the same port', async () => {

@@ -5,18 +5,27 @@ import type { IngressDeps } from '../deps';
 import { ProblemError } from '../problem';
 import type { Api } from '../routes';
 
+// The fields without defaults: a PATCH leaves what it does not send as it
+// is, so defaults belong to creation only.
+const endpointFields = {
+  name: z.string().min(1).max(128),
+  url: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(2_048),
+  scheme: z.enum(SCHEMES),
+  /** Write-only: stored to sign deliveries, never returned. */
+  secret: z.string().min(16).max(512),
+  events: z.array(z.string().regex(/^(\*|[a-z0-9_-]+(\.[a-z0-9_-]+)*(\.\*)?)$/, { message: 'an alert kind, or * ' })).min(1).max(64),
+  enabled: z.boolean(),
+};
+
 const endpointInput = z
   .object({
-    name: z.string().min(1).max(128),
-    url: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(2_048),
-    scheme: z.enum(SCHEMES).default('standard'),
-    /** Write-only: stored to sign deliveries, never returned. */
-    secret: z.string().min(16).max(512),
-    events: z.array(z.string().regex(/^(\*|[a-z0-9_-]+(\.[a-z0-9_-]+)*(\.\*)?)$/, { message: 'an alert kind, or * ' })).min(1).max(64).default(['*']),
-    enabled: z.boolean().default(true),
+    ...endpointFields,
+    scheme: endpointFields.scheme.default('standard'),
+    events: endpointFields.events.default(['*']),
+    enabled: endpointFields.enabled.default(true),
   })
   .strict();
-const endpointPatch = endpointInput.partial().strict();
+const endpointPatch = z.object(endpointFields).partial().strict();
 const endpointOut = z.object({
   id: z.string(),
   name: z.string(),
