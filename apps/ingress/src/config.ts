@@ -1,5 +1,5 @@
 import { durationMs, integer, jsonOf, z } from '@switch-telemetry/config';
-import { SCHEMES } from '@switch-telemetry/webhook-signatures';
+import { SCHEMES, standardSecretProblem } from '@switch-telemetry/webhook-signatures';
 
 export const INGRESS_HTTP_PORT = 8080;
 export const SCOPES = ['read', 'write', 'admin'] as const;
@@ -11,7 +11,15 @@ const webhookSourceSchema = z
     /** Several for rotation; any one may sign. */
     secrets: z.array(z.string().min(16, { message: 'each secret must be at least 16 characters' })).min(1).max(8),
   })
-  .strict();
+  .strict()
+  .superRefine((source, ctx) => {
+    if (source.scheme !== 'standard') return;
+    source.secrets.forEach((secret, i) => {
+      const problem = standardSecretProblem(secret);
+      // The message names the source and the secret's position, never the secret.
+      if (problem) ctx.addIssue({ code: 'custom', path: ['secrets', i], message: `source "${source.name}": secret ${i + 1} ${problem}` });
+    });
+  });
 
 const apiTokenSchema = z
   .object({

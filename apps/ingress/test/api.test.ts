@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Kvm } from '@nats-io/kv';
 import { MAX_JSON_DEPTH } from '../src/input';
 import { TOKENS, startIngress, type Ingress } from './harness';
@@ -208,21 +209,50 @@ describe('discovery, sessions, dead jobs', () => {
 });
 
 describe('webhook endpoints', () => {
+  const whsec = () => `whsec_${randomBytes(32).toString('base64')}`;
+
   it('stores the secret but never returns it', async () => {
-    const created = await call('POST', '/v1/webhook-endpoints', { body: { name: 'pager', url: 'https://alerts.example.test/hook', secret: 'super-secret-value-123' } });
+    const secret = whsec();
+    const created = await call('POST', '/v1/webhook-endpoints', { body: { name: 'pager', url: 'https://alerts.example.test/hook', secret } });
     expect(created.status).toBe(201);
-    expect(JSON.stringify(created.body)).not.toContain('super-secret-value-123');
+    expect(JSON.stringify(created.body)).not.toContain(secret.slice(6));
     expect(created.body).toMatchObject({ name: 'pager', scheme: 'standard', secret_set: true, events: ['*'] });
     const id = created.body.id;
-    const patched = await call('PATCH', `/v1/webhook-endpoints/${id}`, { body: { enabled: false, secret: 'another-secret-value-456' } });
+    const next = whsec();
+    const patched = await call('PATCH', `/v1/webhook-endpoints/${id}`, { body: { enabled: false, secret: next } });
     expect(patched.body.enabled).toBe(false);
     const all = await call('GET', '/v1/webhook-endpoints', { token: TOKENS.read });
-    expect(JSON.stringify(all.body)).not.toMatch(/secret-value/);
+    expect(JSON.stringify(all.body)).not.toContain(secret.slice(6));
+    expect(JSON.stringify(all.body)).not.toContain(next.slice(6));
     const stored = await ingress.db.pool.query('SELECT secret FROM webhook_endpoints WHERE id = $1', [id]);
-    expect(stored.rows[0].secret).toBe('another-secret-value-456');
-    expect((await call('POST', '/v1/webhook-endpoints', { body: { name: 'x', url: 'ftp://nope', secret: 'super-secret-value-123' } })).status).toBe(400);
+    expect(stored.rows[0].secret).toBe(next);
+    expect((await call('POST', '/v1/webhook-endpoints', { body: { name: 'x', url: 'ftp://nope', secret: whsec() } })).status).toBe(400);
     expect((await call('DELETE', `/v1/webhook-endpoints/${id}`)).status).toBe(204);
     expect((await call('GET', `/v1/webhook-endpoints/${id}`, { token: TOKENS.read })).status).toBe(404);
+  });
+
+  it.each([
+    ['no whsec_ prefix', 'super-secret-value-123'],
+    ['whsec_ and something that is not base64', 'whsec_not-base64-at-all!!-0123456789'],
+    ['whsec_ and too few bytes', `whsec_${randomBytes(16).toString('base64')}`],
+  ])('answers 400 naming secret to a standard endpoint with %s, without echoing it', async (_what, secret) => {
+    const res = await call('POST', '/v1/webhook-endpoints', { body: { name: 'bad', url: 'https://alerts.example.test/hook', scheme: 'standard', secret } });
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([{ field: 'secret', problem: expect.stringContaining('whsec_') }]);
+    expect(JSON.stringify(res.body)).not.toContain(secret.slice(6));
+  });
+
+  it('keeps the 16-character rule for hex and github, and checks scheme and secret together on PATCH', async () => {
+    const hex = await call('POST', '/v1/webhook-endpoints', { body: { name: 'hexy', url: 'https://alerts.example.test/h', scheme: 'hex', secret: 'plain-secret-0123456789' } });
+    expect(hex.status).toBe(201);
+    expect((await call('POST', '/v1/webhook-endpoints', { body: { name: 'short', url: 'https://alerts.example.test/s', scheme: 'github', secret: 'too-short' } })).status).toBe(400);
+    // To standard without a new secret: the stored one is no whsec_ secret.
+    const toStandard = await call('PATCH', `/v1/webhook-endpoints/${hex.body.id}`, { body: { scheme: 'standard' } });
+    expect(toStandard.status).toBe(400);
+    expect(toStandard.body.errors[0].field).toBe('secret');
+    expect((await call('PATCH', `/v1/webhook-endpoints/${hex.body.id}`, { body: { scheme: 'standard', secret: whsec() } })).status).toBe(200);
+    expect((await call('PATCH', `/v1/webhook-endpoints/${hex.body.id}`, { body: { secret: 'plain-secret-0123456789' } })).status).toBe(400);
+    expect((await call('PATCH', '/v1/webhook-endpoints/00000000-0000-4000-8000-000000000000', { body: { secret: whsec() } })).status).toBe(404);
   });
 
   it('leaves every field a PATCH does not send as it was', async () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { SCHEMES } from '@switch-telemetry/webhook-signatures';
+import { SCHEMES, standardSecretProblem, type Scheme } from '@switch-telemetry/webhook-signatures';
 import type { IngressDeps } from '../deps';
 import { ProblemError } from '../problem';
 import type { Api } from '../routes';
@@ -17,6 +17,9 @@ const endpointFields = {
   enabled: z.boolean(),
 };
 
+/** Why `secret` cannot sign under `scheme` (standard wants a `whsec_` secret; the others any of 16+ characters). */
+const secretProblem = (scheme: Scheme, secret: string) => (scheme === 'standard' ? standardSecretProblem(secret) : undefined);
+
 const endpointInput = z
   .object({
     ...endpointFields,
@@ -24,7 +27,11 @@ const endpointInput = z
     events: endpointFields.events.default(['*']),
     enabled: endpointFields.enabled.default(true),
   })
-  .strict();
+  .strict()
+  .superRefine((endpoint, ctx) => {
+    const problem = secretProblem(endpoint.scheme, endpoint.secret);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['secret'], message: problem });
+  });
 const endpointPatch = z.object(endpointFields).partial().strict();
 const endpointOut = z.object({
   id: z.string(),
@@ -111,14 +118,37 @@ export function webhookEndpointRoutes(api: Api, deps: IngressDeps): void {
     body: endpointPatch,
     responses: { 200: { description: 'Updated', schema: endpointOut } },
     handler: async ({ params, body }) => {
-      const { rows } = await pool.query<Row>(
-        `UPDATE webhook_endpoints SET name = COALESCE($2, name), url = COALESCE($3, url), scheme = COALESCE($4, scheme),
-           secret = COALESCE($5, secret), events = COALESCE($6, events), enabled = COALESCE($7, enabled), updated_at = now()
-         WHERE id = $1 RETURNING ${COLUMNS}`,
-        [params.id, body.name ?? null, body.url ?? null, body.scheme ?? null, body.secret ?? null, body.events ?? null, body.enabled ?? null],
-      );
-      if (!rows[0]) throw notFound(params.id);
-      return out(rows[0]);
+      const tx = await pool.connect();
+      let broken: Error | undefined;
+      try {
+        await tx.query('BEGIN');
+        // The scheme and the secret must fit together; a PATCH may send only
+        // one of them, so the other is read (and locked) first.
+        if (body.scheme !== undefined || body.secret !== undefined) {
+          const current = (await tx.query<{ scheme: Scheme; secret: string }>('SELECT scheme, secret FROM webhook_endpoints WHERE id = $1 FOR UPDATE', [params.id])).rows[0];
+          if (!current) throw notFound(params.id);
+          const problem = secretProblem(body.scheme ?? current.scheme, body.secret ?? current.secret);
+          if (problem) {
+            const detail = body.secret === undefined ? `${problem}; send a new secret with the scheme` : problem;
+            throw new ProblemError(400, 'validation', 'Invalid request', `secret: ${detail}`, [{ field: 'secret', problem: detail }]);
+          }
+        }
+        const { rows } = await tx.query<Row>(
+          `UPDATE webhook_endpoints SET name = COALESCE($2, name), url = COALESCE($3, url), scheme = COALESCE($4, scheme),
+             secret = COALESCE($5, secret), events = COALESCE($6, events), enabled = COALESCE($7, enabled), updated_at = now()
+           WHERE id = $1 RETURNING ${COLUMNS}`,
+          [params.id, body.name ?? null, body.url ?? null, body.scheme ?? null, body.secret ?? null, body.events ?? null, body.enabled ?? null],
+        );
+        if (!rows[0]) throw notFound(params.id);
+        await tx.query('COMMIT');
+        return out(rows[0]);
+      } catch (err) {
+        await tx.query('ROLLBACK').catch((rollbackFailed: Error) => (broken = rollbackFailed));
+        throw err;
+      } finally {
+        // A connection that could not roll back is closed, not reused.
+        tx.release(broken);
+      }
     },
   });
 
