@@ -9,7 +9,7 @@ import type { ApiToken, WebhookSource } from './config';
 import type { IngressDeps } from './deps';
 import { ProblemError, problem, sendProblem } from './problem';
 import { Api } from './routes';
-import { webhookRoutes } from './webhooks';
+import { webhookBodyLimit, webhookRoutes } from './webhooks';
 
 // Every wait bounded: a whole request must arrive within this (slow-loris).
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -28,6 +28,11 @@ export interface ServerOptions {
 
 /** The ingress HTTP server: webhooks, the REST API, its OpenAPI document, and the ops endpoints. */
 export function buildServer(deps: IngressDeps, options: ServerOptions): FastifyInstance {
+  const webhookLimit = webhookBodyLimit(options.bodyLimitBytes, deps.bus.nc.info?.max_payload);
+  deps.log.info(
+    { configuredBytes: options.bodyLimitBytes, natsMaxPayloadBytes: deps.bus.nc.info?.max_payload, webhookBodyLimitBytes: webhookLimit },
+    'webhook body limit',
+  );
   const app = Fastify({
     logger: false,
     bodyLimit: options.bodyLimitBytes,
@@ -67,6 +72,10 @@ export function buildServer(deps: IngressDeps, options: ServerOptions): FastifyI
     if (error instanceof ProblemError) {
       return sendProblem(reply, problem(error.status, error.slug, error.title, error.detail, error.errors), error.headers);
     }
+    if ((error as FastifyError).code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      const limit = request.routeOptions.bodyLimit ?? options.bodyLimitBytes;
+      return sendProblem(reply, problem(413, 'too-large', 'Body too large', `bodies here may be at most ${limit} bytes`));
+    }
     const status = (error as FastifyError).statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {
       return sendProblem(reply, problem(status, (error as FastifyError).code?.toLowerCase() ?? 'bad-request', error.message.slice(0, 200)));
@@ -85,7 +94,12 @@ export function buildServer(deps: IngressDeps, options: ServerOptions): FastifyI
     });
   }
 
-  webhookRoutes(app, deps, { sources: options.sources, publishTimeoutMs: options.publishTimeoutMs, retryAfterS: options.retryAfterS });
+  webhookRoutes(app, deps, {
+    sources: options.sources,
+    publishTimeoutMs: options.publishTimeoutMs,
+    retryAfterS: options.retryAfterS,
+    bodyLimitBytes: webhookLimit,
+  });
 
   const api = new Api();
   deviceRoutes(api, deps);

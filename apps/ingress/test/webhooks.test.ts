@@ -111,7 +111,9 @@ describe('POST /v1/webhooks/:source', () => {
 
   it('answers 413 over the size limit, 415 when not JSON, 404 for an unknown source', async () => {
     const big = JSON.stringify({ event: 'x', pad: 'y'.repeat(70 * 1024) });
-    expect((await post('nms', big, { 'x-webhook-signature': hex(SECRETS.hex, big) })).status).toBe(413);
+    const tooBig = await post('nms', big, { 'x-webhook-signature': hex(SECRETS.hex, big) });
+    expect(tooBig.status).toBe(413);
+    expect(await json(tooBig)).toMatchObject({ type: '/problems/too-large', detail: expect.stringContaining(String(64 * 1024)) });
     const text = await fetch(`${ingress.url}/v1/webhooks/nms`, { method: 'POST', body: 'event=x', headers: { 'content-type': 'text/plain' } });
     expect(text.status).toBe(415);
     expect(text.headers.get('content-type')).toContain('application/problem+json');
