@@ -1,7 +1,9 @@
-import { durationMs, integer, jsonOf, z } from '@switch-telemetry/config';
+import { durationMs, integer, jsonOf, port, z } from '@switch-telemetry/config';
 import { SCHEMES, standardSecretProblem } from '@switch-telemetry/webhook-signatures';
 
 export const INGRESS_HTTP_PORT = 8080;
+/** The ops port (/metrics, /healthz, /readyz), kept off the public API; the other apps' ports are 9101-9103. */
+export const INGRESS_OPS_PORT = 9100;
 export const SCOPES = ['read', 'write', 'admin'] as const;
 
 const webhookSourceSchema = z
@@ -33,16 +35,18 @@ const apiTokenSchema = z
 export type WebhookSource = z.infer<typeof webhookSourceSchema>;
 export type ApiToken = z.infer<typeof apiTokenSchema>;
 
-/** Variables only the ingress reads (INGRESS_*); secrets usually as *_FILE. */
+/** Variables only the ingress reads (INGRESS_*, OPS_PORT); secrets usually as *_FILE. */
 export const ingressConfigShape = {
   INGRESS_WEBHOOK_SOURCES: jsonOf(
     z.array(webhookSourceSchema).refine((list) => new Set(list.map((s) => s.name)).size === list.length, { message: 'source names must be unique' }),
   ).default([]),
   INGRESS_API_TOKENS: jsonOf(z.array(apiTokenSchema)).default([]),
-  /** Largest accepted request body (webhooks and API). */
+  /** Largest accepted request body (webhooks and API); webhooks also stay below what NATS takes. */
   INGRESS_BODY_LIMIT_BYTES: integer(1_048_576, 1_024, 64 * 1_048_576),
   /** How long a webhook waits for JetStream before answering 503. */
   INGRESS_PUBLISH_TIMEOUT_MS: durationMs(2_000),
   /** Retry-After on a 503. */
   INGRESS_RETRY_AFTER_S: integer(5, 1, 3_600),
+  /** /metrics, /healthz and /readyz are served here, not on HTTP_PORT. */
+  OPS_PORT: port(INGRESS_OPS_PORT),
 };

@@ -1,6 +1,5 @@
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { Counter, Histogram, type Registry } from 'prom-client';
-import type { OpsEndpoints } from '@switch-telemetry/observability';
 import { deviceRoutes } from './api/devices';
 import { operationRoutes } from './api/operations';
 import { webhookEndpointRoutes } from './api/webhook-endpoints';
@@ -22,11 +21,13 @@ export interface ServerOptions {
   publishTimeoutMs: number;
   retryAfterS: number;
   registry: Registry;
-  ops: OpsEndpoints;
   version: string;
 }
 
-/** The ingress HTTP server: webhooks, the REST API, its OpenAPI document, and the ops endpoints. */
+/**
+ * The ingress's public HTTP server: webhooks, the REST API and its OpenAPI
+ * document. The ops endpoints are served on a port of their own.
+ */
 export function buildServer(deps: IngressDeps, options: ServerOptions): FastifyInstance {
   const webhookLimit = webhookBodyLimit(options.bodyLimitBytes, deps.bus.nc.info?.max_payload);
   deps.log.info(
@@ -86,13 +87,6 @@ export function buildServer(deps: IngressDeps, options: ServerOptions): FastifyI
   app.setNotFoundHandler((request, reply) =>
     sendProblem(reply, problem(404, 'not-found', 'Not found', `${request.method} ${request.url.split('?')[0]?.slice(0, 200)}`)),
   );
-
-  for (const path of ['/healthz', '/readyz', '/metrics']) {
-    app.get(path, async (_request, reply) => {
-      const answer = (await options.ops.answer(path))!;
-      return reply.code(answer.status).header('cache-control', 'no-store').type(answer.contentType).send(answer.body);
-    });
-  }
 
   webhookRoutes(app, deps, {
     sources: options.sources,

@@ -274,7 +274,6 @@ describe('webhook endpoints', () => {
   });
 });
 
-
 describe('documents and metrics', () => {
   it('serves an OpenAPI 3.1 document built from the validating schemas, without a token', async () => {
     const doc = await call('GET', '/v1/openapi.json', { token: null });
@@ -288,11 +287,16 @@ describe('documents and metrics', () => {
     for (const field of ['scheme', 'events', 'enabled']) expect(patch.properties[field]).not.toHaveProperty('default');
   });
 
-  it('counts requests by route and status, and serves health on the same port', async () => {
-    expect((await fetch(`${ingress.url}/healthz`)).status).toBe(200);
-    expect((await fetch(`${ingress.url}/readyz`)).status).toBe(200);
-    const metrics = await (await fetch(`${ingress.url}/metrics`)).text();
+  it('serves metrics and health on the ops port only; the public port answers 404 for them', async () => {
+    expect((await fetch(`${ingress.opsUrl}/healthz`)).status).toBe(200);
+    expect((await fetch(`${ingress.opsUrl}/readyz`)).status).toBe(200);
+    const metrics = await (await fetch(`${ingress.opsUrl}/metrics`)).text();
     expect(metrics).toMatch(/http_requests_total\{route="\/v1\/devices",method="POST",status="201"\} \d+/);
+    for (const path of ['/metrics', '/healthz', '/readyz']) {
+      const res = await fetch(`${ingress.url}${path}`);
+      expect(res.status).toBe(404);
+      expect(await res.text()).not.toContain('http_requests_total');
+    }
     expect((await fetch(`${ingress.url}/nowhere`)).status).toBe(404);
   });
 });

@@ -122,8 +122,9 @@ it(`answers ${ROUNDS} malformed requests with a 4xx each and keeps serving`, asy
     if (status < 400 || status >= 500) bad.push({ generator: g, status, request: lastRequest.slice(0, 300) });
   }
   expect(bad).toEqual([]);
-  expect((await fetch(`${ingress.url}/healthz`)).status).toBe(200);
-  expect((await fetch(`${ingress.url}/readyz`)).status).toBe(200);
+  expect((await fetch(`${ingress.opsUrl}/healthz`)).status).toBe(200);
+  expect((await fetch(`${ingress.opsUrl}/readyz`)).status).toBe(200);
+  expect((await fetch(`${ingress.url}/v1/openapi.json`)).status).toBe(200);
   // Nothing bad reached the stream.
   expect(await ingress.count('jobs', 'jobs.default.webhook-process')).toBe(0);
 }, 120_000);

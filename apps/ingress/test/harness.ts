@@ -5,7 +5,7 @@ import { deleteNamespace, uniqueNamespace, withTestBus } from '@switch-telemetry
 import { createTestDatabase, type TestDatabase } from '@switch-telemetry/db/testing';
 import { JobRuntime } from '@switch-telemetry/jobs';
 import { createLogger } from '@switch-telemetry/logging';
-import { createOpsEndpoints } from '@switch-telemetry/observability';
+import { createOpsEndpoints, serveOps, type OpsServer } from '@switch-telemetry/observability';
 import type { FastifyInstance } from 'fastify';
 import type { ApiToken, WebhookSource } from '../src/config';
 import { buildServer } from '../src/server';
@@ -35,6 +35,8 @@ const API_TOKENS: ApiToken[] = [
 
 export interface Ingress {
   url: string;
+  /** The ops server (/metrics, /healthz, /readyz), on a port of its own. */
+  opsUrl: string;
   app: FastifyInstance;
   bus: Bus;
   db: TestDatabase;
@@ -46,7 +48,7 @@ export interface Ingress {
   close(): Promise<void>;
 }
 
-/** The ingress server on port 0 against the real NATS (or `natsUrl`) and a database of its own. */
+/** The ingress server and its ops server on port 0 against the real NATS (or `natsUrl`) and a database of its own. */
 export async function startIngress(options: { natsUrl?: string; bodyLimitBytes?: number } = {}): Promise<Ingress> {
   const log = createLogger({ app: 'ingress-test', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const topology = createTopology({ namespace: uniqueNamespace('ing') });
@@ -65,14 +67,15 @@ export async function startIngress(options: { natsUrl?: string; bodyLimitBytes?:
       publishTimeoutMs: 1_000,
       retryAfterS: 5,
       registry,
-      ops,
       version: 'test',
     },
   );
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as AddressInfo;
+  const opsServer: OpsServer = await serveOps(ops, { host: '127.0.0.1', port: 0, log });
   return {
     url: `http://127.0.0.1:${port}`,
+    opsUrl: `http://127.0.0.1:${opsServer.port}`,
     app,
     bus,
     db,
@@ -86,6 +89,7 @@ export async function startIngress(options: { natsUrl?: string; bodyLimitBytes?:
     },
     async close() {
       await app.close();
+      await opsServer.close();
       await jobs.stop(100);
       await deleteNamespace(bus, topology).catch(() => undefined);
       await bus.close();
