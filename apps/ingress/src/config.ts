@@ -4,6 +4,8 @@ import { SCHEMES, standardSecretProblem } from '@switch-telemetry/webhook-signat
 export const INGRESS_HTTP_PORT = 8080;
 /** The ops port (/metrics, /healthz, /readyz), kept off the public API; the other apps' ports are 9101-9103. */
 export const INGRESS_OPS_PORT = 9100;
+/** Open connections the public port holds at once; the kernel backlog waits behind them. */
+export const DEFAULT_MAX_CONNECTIONS = 10_000;
 export const SCOPES = ['read', 'write', 'admin'] as const;
 
 const webhookSourceSchema = z
@@ -47,6 +49,8 @@ export const ingressConfigShape = {
   INGRESS_PUBLISH_TIMEOUT_MS: durationMs(2_000),
   /** Retry-After on a 503. */
   INGRESS_RETRY_AFTER_S: integer(5, 1, 3_600),
+  /** Connections above this are closed at once; the ones open keep being served. */
+  INGRESS_MAX_CONNECTIONS: integer(DEFAULT_MAX_CONNECTIONS, 1, 1_000_000),
   /** /metrics, /healthz and /readyz are served here, not on HTTP_PORT. */
   OPS_PORT: port(INGRESS_OPS_PORT),
 };

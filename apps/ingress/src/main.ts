@@ -18,6 +18,7 @@ void runService({
         tokens: ctx.config.INGRESS_API_TOKENS,
         publishTimeoutMs: ctx.config.INGRESS_PUBLISH_TIMEOUT_MS,
         retryAfterS: ctx.config.INGRESS_RETRY_AFTER_S,
+        maxConnections: ctx.config.INGRESS_MAX_CONNECTIONS,
         registry: ctx.metrics,
         version: '0.1.0',
       },

@@ -10,8 +10,13 @@ import { ProblemError, problem, sendProblem } from './problem';
 import { Api } from './routes';
 import { webhookBodyLimit, webhookRoutes } from './webhooks';
 
-// Every wait bounded: a whole request must arrive within this (slow-loris).
+// Every wait bounded (slow clients): the header block must arrive within
+// HEADERS_TIMEOUT_MS and the whole request within REQUEST_TIMEOUT_MS. Node
+// checks both only every CONNECTIONS_CHECKING_INTERVAL_MS (30 s by default,
+// which would let a slow client hold a connection up to 30 s longer).
+const HEADERS_TIMEOUT_MS = 5_000;
 const REQUEST_TIMEOUT_MS = 10_000;
+const CONNECTIONS_CHECKING_INTERVAL_MS = 1_000;
 const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 
 export interface ServerOptions {
@@ -20,6 +25,8 @@ export interface ServerOptions {
   tokens: readonly ApiToken[];
   publishTimeoutMs: number;
   retryAfterS: number;
+  /** Connections held at once; more are closed as they arrive. */
+  maxConnections: number;
   registry: Registry;
   version: string;
 }
@@ -37,11 +44,13 @@ export function buildServer(deps: IngressDeps, options: ServerOptions): FastifyI
   const app = Fastify({
     logger: false,
     bodyLimit: options.bodyLimitBytes,
+    http: { headersTimeout: HEADERS_TIMEOUT_MS, connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS },
     requestTimeout: REQUEST_TIMEOUT_MS,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     routerOptions: { maxParamLength: 300 },
     return503OnClosing: true,
   });
+  app.server.maxConnections = options.maxConnections;
 
   // JSON bodies are kept as the exact bytes received: webhook signatures are
   // over those bytes, and each route decodes (UTF-8, then JSON) itself.

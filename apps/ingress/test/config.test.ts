@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ConfigError, loadConfig, z, type Env } from '@switch-telemetry/config';
-import { INGRESS_OPS_PORT, ingressConfigShape } from '../src/config';
+import { DEFAULT_MAX_CONNECTIONS, INGRESS_OPS_PORT, ingressConfigShape } from '../src/config';
 
 const schema = z.object(ingressConfigShape);
 const load = (env: Env) => loadConfig(schema, { env, ownedPrefixes: ['INGRESS_'] });
@@ -16,11 +16,13 @@ function problems(env: Env): string {
 }
 
 describe('ingress configuration', () => {
-  it('defaults OPS_PORT to 9100 (apart from the other apps, 9101-9103) and allows 0', () => {
-    expect(load({}).OPS_PORT).toBe(INGRESS_OPS_PORT);
+  it('defaults OPS_PORT to 9100 (apart from the other apps, 9101-9103), allows 0, and caps connections', () => {
+    const config = load({});
+    expect(config.OPS_PORT).toBe(INGRESS_OPS_PORT);
     expect(INGRESS_OPS_PORT).toBe(9100);
-    expect(load({ OPS_PORT: '0' }).OPS_PORT).toBe(0);
-    expect(problems({ OPS_PORT: '65536' })).toContain('OPS_PORT');
+    expect(config.INGRESS_MAX_CONNECTIONS).toBe(DEFAULT_MAX_CONNECTIONS);
+    expect(load({ OPS_PORT: '0', INGRESS_MAX_CONNECTIONS: '50' })).toMatchObject({ OPS_PORT: 0, INGRESS_MAX_CONNECTIONS: 50 });
+    expect(problems({ INGRESS_MAX_CONNECTIONS: '0' })).toContain('INGRESS_MAX_CONNECTIONS');
   });
 
   it('accepts admin tokens beside read and write', () => {

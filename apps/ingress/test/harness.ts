@@ -7,7 +7,7 @@ import { JobRuntime } from '@switch-telemetry/jobs';
 import { createLogger } from '@switch-telemetry/logging';
 import { createOpsEndpoints, serveOps, type OpsServer } from '@switch-telemetry/observability';
 import type { FastifyInstance } from 'fastify';
-import type { ApiToken, WebhookSource } from '../src/config';
+import { DEFAULT_MAX_CONNECTIONS, type ApiToken, type WebhookSource } from '../src/config';
 import { buildServer } from '../src/server';
 
 export const SECRETS = {
@@ -49,7 +49,7 @@ export interface Ingress {
 }
 
 /** The ingress server and its ops server on port 0 against the real NATS (or `natsUrl`) and a database of its own. */
-export async function startIngress(options: { natsUrl?: string; bodyLimitBytes?: number } = {}): Promise<Ingress> {
+export async function startIngress(options: { natsUrl?: string; bodyLimitBytes?: number; maxConnections?: number } = {}): Promise<Ingress> {
   const log = createLogger({ app: 'ingress-test', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const topology = createTopology({ namespace: uniqueNamespace('ing') });
   const db = await createTestDatabase();
@@ -66,6 +66,7 @@ export async function startIngress(options: { natsUrl?: string; bodyLimitBytes?:
       tokens: API_TOKENS,
       publishTimeoutMs: 1_000,
       retryAfterS: 5,
+      maxConnections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
       registry,
       version: 'test',
     },
