@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { serveOps, type OpsServer } from '@switch-telemetry/observability';
 import { runService } from '@switch-telemetry/service';
 import { INGRESS_HTTP_PORT, ingressConfigShape } from './config';
 import { buildServer } from './server';
@@ -18,12 +19,28 @@ void runService({
         tokens: ctx.config.INGRESS_API_TOKENS,
         publishTimeoutMs: ctx.config.INGRESS_PUBLISH_TIMEOUT_MS,
         retryAfterS: ctx.config.INGRESS_RETRY_AFTER_S,
+        maxConnections: ctx.config.INGRESS_MAX_CONNECTIONS,
         registry: ctx.metrics,
-        ops,
         version: '0.1.0',
       },
     );
     await server.listen({ host: ctx.config.HTTP_HOST, port: ctx.config.HTTP_PORT });
-    return { port: (server.server.address() as AddressInfo).port, close: () => server.close() };
+    // /metrics and the probes stay off the public port: scrapers and the
+    // kubelet reach OPS_PORT, callers from outside only HTTP_PORT. Opened
+    // second, so /readyz never answers before the public port listens.
+    let opsServer: OpsServer;
+    try {
+      opsServer = await serveOps(ops, { host: ctx.config.HTTP_HOST, port: ctx.config.OPS_PORT, log: ctx.log.child({ component: 'ops' }) });
+    } catch (err) {
+      await server.close();
+      throw err;
+    }
+    return {
+      port: (server.server.address() as AddressInfo).port,
+      close: async () => {
+        await server.close();
+        await opsServer.close();
+      },
+    };
   },
 });

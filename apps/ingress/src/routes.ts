@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { Scope, TokenAuth } from './auth';
+import type { Caller, Scope, TokenAuth } from './auth';
+import { MAX_JSON_DEPTH, assertCleanStrings, jsonNestsDeeperThan, tooDeep } from './input';
 import { ProblemError } from './problem';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -9,6 +10,8 @@ export interface RouteInput<P, Q, B> {
   params: P;
   query: Q;
   body: B;
+  /** Who called (absent on public routes); see `requireScope` for changes that need more than the route's scope. */
+  caller?: Caller;
   request: FastifyRequest;
   reply: FastifyReply;
 }
@@ -43,10 +46,14 @@ function parse<T>(schema: z.ZodType<T> | undefined, value: unknown, where: strin
   return result.data;
 }
 
-/** Decodes a JSON body the content parser kept as bytes; a clear 400 when it is not UTF-8 JSON. */
+/**
+ * Decodes a JSON body the content parser kept as bytes; a clear 400 when it
+ * is not UTF-8 JSON or nests deeper than MAX_JSON_DEPTH.
+ */
 export function jsonBody(raw: unknown): unknown {
   if (raw === undefined || raw === null) return undefined;
   if (!Buffer.isBuffer(raw)) return raw;
+  if (jsonNestsDeeperThan(raw, MAX_JSON_DEPTH)) throw tooDeep();
   let text: string;
   try {
     text = utf8.decode(raw);
@@ -77,11 +84,17 @@ export class Api {
         method: spec.method,
         url: spec.url,
         handler: async (request, reply) => {
-          if (spec.scope !== 'public') auth.check(request, spec.scope);
+          const caller = spec.scope === 'public' ? undefined : auth.check(request, spec.scope);
+          // Strings are checked before the schemas see them, so no message
+          // quotes a control character and nothing unstorable reaches the database.
+          assertCleanStrings(request.params, 'params');
+          assertCleanStrings(request.query, 'query');
+          const raw = spec.body ? jsonBody(request.body) : undefined;
+          assertCleanStrings(raw, 'body');
           const params = parse(spec.params, request.params, 'params');
           const query = parse(spec.query, request.query, 'query');
-          const body = spec.body ? parse(spec.body, jsonBody(request.body), 'body') : undefined;
-          const result = await spec.handler({ params, query, body, request, reply });
+          const body = spec.body ? parse(spec.body, raw, 'body') : undefined;
+          const result = await spec.handler({ params, query, body, caller, request, reply });
           if (reply.sent) return reply;
           return result;
         },

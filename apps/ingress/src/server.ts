@@ -1,6 +1,5 @@
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { Counter, Histogram, type Registry } from 'prom-client';
-import type { OpsEndpoints } from '@switch-telemetry/observability';
 import { deviceRoutes } from './api/devices';
 import { operationRoutes } from './api/operations';
 import { webhookEndpointRoutes } from './api/webhook-endpoints';
@@ -9,10 +8,15 @@ import type { ApiToken, WebhookSource } from './config';
 import type { IngressDeps } from './deps';
 import { ProblemError, problem, sendProblem } from './problem';
 import { Api } from './routes';
-import { webhookRoutes } from './webhooks';
+import { webhookBodyLimit, webhookRoutes } from './webhooks';
 
-// Every wait bounded: a whole request must arrive within this (slow-loris).
+// Every wait bounded (slow clients): the header block must arrive within
+// HEADERS_TIMEOUT_MS and the whole request within REQUEST_TIMEOUT_MS. Node
+// checks both only every CONNECTIONS_CHECKING_INTERVAL_MS (30 s by default,
+// which would let a slow client hold a connection up to 30 s longer).
+const HEADERS_TIMEOUT_MS = 5_000;
 const REQUEST_TIMEOUT_MS = 10_000;
+const CONNECTIONS_CHECKING_INTERVAL_MS = 1_000;
 const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 
 export interface ServerOptions {
@@ -21,21 +25,32 @@ export interface ServerOptions {
   tokens: readonly ApiToken[];
   publishTimeoutMs: number;
   retryAfterS: number;
+  /** Connections held at once; more are closed as they arrive. */
+  maxConnections: number;
   registry: Registry;
-  ops: OpsEndpoints;
   version: string;
 }
 
-/** The ingress HTTP server: webhooks, the REST API, its OpenAPI document, and the ops endpoints. */
+/**
+ * The ingress's public HTTP server: webhooks, the REST API and its OpenAPI
+ * document. The ops endpoints are served on a port of their own.
+ */
 export function buildServer(deps: IngressDeps, options: ServerOptions): FastifyInstance {
+  const webhookLimit = webhookBodyLimit(options.bodyLimitBytes, deps.bus.nc.info?.max_payload);
+  deps.log.info(
+    { configuredBytes: options.bodyLimitBytes, natsMaxPayloadBytes: deps.bus.nc.info?.max_payload, webhookBodyLimitBytes: webhookLimit },
+    'webhook body limit',
+  );
   const app = Fastify({
     logger: false,
     bodyLimit: options.bodyLimitBytes,
+    http: { headersTimeout: HEADERS_TIMEOUT_MS, connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS },
     requestTimeout: REQUEST_TIMEOUT_MS,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     routerOptions: { maxParamLength: 300 },
     return503OnClosing: true,
   });
+  app.server.maxConnections = options.maxConnections;
 
   // JSON bodies are kept as the exact bytes received: webhook signatures are
   // over those bytes, and each route decodes (UTF-8, then JSON) itself.
@@ -67,6 +82,10 @@ export function buildServer(deps: IngressDeps, options: ServerOptions): FastifyI
     if (error instanceof ProblemError) {
       return sendProblem(reply, problem(error.status, error.slug, error.title, error.detail, error.errors), error.headers);
     }
+    if ((error as FastifyError).code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      const limit = request.routeOptions.bodyLimit ?? options.bodyLimitBytes;
+      return sendProblem(reply, problem(413, 'too-large', 'Body too large', `bodies here may be at most ${limit} bytes`));
+    }
     const status = (error as FastifyError).statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {
       return sendProblem(reply, problem(status, (error as FastifyError).code?.toLowerCase() ?? 'bad-request', error.message.slice(0, 200)));
@@ -78,14 +97,12 @@ export function buildServer(deps: IngressDeps, options: ServerOptions): FastifyI
     sendProblem(reply, problem(404, 'not-found', 'Not found', `${request.method} ${request.url.split('?')[0]?.slice(0, 200)}`)),
   );
 
-  for (const path of ['/healthz', '/readyz', '/metrics']) {
-    app.get(path, async (_request, reply) => {
-      const answer = (await options.ops.answer(path))!;
-      return reply.code(answer.status).header('cache-control', 'no-store').type(answer.contentType).send(answer.body);
-    });
-  }
-
-  webhookRoutes(app, deps, { sources: options.sources, publishTimeoutMs: options.publishTimeoutMs, retryAfterS: options.retryAfterS });
+  webhookRoutes(app, deps, {
+    sources: options.sources,
+    publishTimeoutMs: options.publishTimeoutMs,
+    retryAfterS: options.retryAfterS,
+    bodyLimitBytes: webhookLimit,
+  });
 
   const api = new Api();
   deviceRoutes(api, deps);

@@ -5,6 +5,7 @@ import { webhookProcessJob } from '@switch-telemetry/inventory';
 import { SignatureInvalidError, SignatureMissingError, TimestampOutOfToleranceError, verifySignature } from '@switch-telemetry/webhook-signatures';
 import type { WebhookSource } from './config';
 import type { IngressDeps } from './deps';
+import { assertCleanStrings } from './input';
 import { ProblemError } from './problem';
 import { jsonBody } from './routes';
 
@@ -12,6 +13,49 @@ export interface WebhookOptions {
   sources: readonly WebhookSource[];
   publishTimeoutMs: number;
   retryAfterS: number;
+  /** Largest body accepted; see webhookBodyLimit. */
+  bodyLimitBytes: number;
+}
+
+// What a webhook's JetStream messages hold besides the payload. The larger
+// is the job (libs/jobs envelope.ts): ids (job ≤ 200 bytes, delivery ≤ 256,
+// event ≤ 519, source ≤ 64), keys, timestamps, counters and NATS headers
+// fit in ENVELOPE_FIELDS_BYTES. A job that failed carries one error record
+// per attempt, its message kept to 2,000 UTF-16 units, each at most 6 bytes
+// as JSON (a \u escape), plus the record's other fields; and when its dead
+// letter cannot be written, a reason of about that size as well.
+const ENVELOPE_FIELDS_BYTES = 4_096;
+const ERROR_RECORD_BYTES = 2_000 * 6 + 512;
+
+/** Bytes of NATS max_payload kept for what wraps a webhook's payload (the event message and the job). */
+export const WEBHOOK_ENVELOPE_RESERVE_BYTES = ENVELOPE_FIELDS_BYTES + (webhookProcessJob.maxAttempts + 1) * ERROR_RECORD_BYTES;
+
+// JSON.stringify may write a value longer than it came: 1e20 (4 bytes)
+// becomes 21 digits; nothing grows more than that, about 5.25 times.
+const REENCODE_GROWTH_MAX = 6;
+
+/** Thrown at start-up when NATS takes too little to carry any webhook. */
+export class MaxPayloadTooSmallError extends Error {}
+
+/**
+ * The largest webhook body that still fits NATS once wrapped: the
+ * configured limit, or the server's max_payload less the envelope reserve
+ * when that is smaller. A body above it gets 413 rather than a 503 the
+ * sender would retry forever.
+ */
+export function webhookBodyLimit(configuredBytes: number, maxPayloadBytes: number | undefined): number {
+  if (maxPayloadBytes === undefined) return configuredBytes;
+  const room = maxPayloadBytes - WEBHOOK_ENVELOPE_RESERVE_BYTES;
+  if (room < 1_024) {
+    throw new MaxPayloadTooSmallError(
+      `NATS max_payload is ${maxPayloadBytes} bytes; a webhook's messages need ${WEBHOOK_ENVELOPE_RESERVE_BYTES} bytes besides the payload`,
+    );
+  }
+  return Math.min(configuredBytes, room);
+}
+
+function tooLarge(limitBytes: number): ProblemError {
+  return new ProblemError(413, 'too-large', 'Body too large', `webhook bodies may be at most ${limitBytes} bytes`);
 }
 
 const EVENT = /^[a-z0-9_-]{1,64}(\.[a-z0-9_-]{1,64}){0,7}$/;
@@ -33,7 +77,7 @@ export function webhookRoutes(app: FastifyInstance, deps: IngressDeps, options: 
   const unavailable = (detail: string) =>
     new ProblemError(503, 'unavailable', 'Cannot store the event now', detail, undefined, { 'retry-after': String(options.retryAfterS) });
 
-  app.post<{ Params: { source: string } }>('/v1/webhooks/:source', async (request, reply) => {
+  app.post<{ Params: { source: string } }>('/v1/webhooks/:source', { bodyLimit: options.bodyLimitBytes }, async (request, reply) => {
     const source = sources.get(request.params.source);
     if (!source) throw new ProblemError(404, 'unknown-source', 'Unknown webhook source', `no source named ${request.params.source.slice(0, 64)}`);
     if (!Buffer.isBuffer(request.body)) throw new ProblemError(415, 'unsupported-media-type', 'Body must be JSON', 'send Content-Type: application/json');
@@ -49,6 +93,7 @@ export function webhookRoutes(app: FastifyInstance, deps: IngressDeps, options: 
     }
 
     const payload = jsonBody(request.body);
+    assertCleanStrings(payload, 'body');
     if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
       throw new ProblemError(400, 'bad-payload', 'Payload must be a JSON object');
     }
@@ -57,6 +102,10 @@ export function webhookRoutes(app: FastifyInstance, deps: IngressDeps, options: 
       throw new ProblemError(400, 'bad-payload', 'Payload needs an event', '`event` must be a dotted name of a-z 0-9 _ - (device.created)');
     }
     assertSubjectPath('webhook event', event);
+    // Only a body this close to the limit can re-encode past it; measured as it will be stored.
+    if (request.body.length * REENCODE_GROWTH_MAX > options.bodyLimitBytes && Buffer.byteLength(JSON.stringify(payload)) > options.bodyLimitBytes) {
+      throw tooLarge(options.bodyLimitBytes);
+    }
 
     if (!deps.bus.isConnected()) throw unavailable('the message bus is not connected');
     const id = jobIdFor(source.name, deliveryId);

@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { Kvm } from '@nats-io/kv';
+import { MAX_JSON_DEPTH } from '../src/input';
 import { TOKENS, startIngress, type Ingress } from './harness';
 
 let ingress: Ingress;
@@ -9,15 +11,20 @@ afterAll(() => ingress.close());
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-async function call(method: string, path: string, options: { token?: string | null; body?: unknown } = {}): Promise<{ status: number; body: Json; headers: Headers }> {
+async function call(
+  method: string,
+  path: string,
+  options: { token?: string | null; body?: unknown; rawBody?: string; scheme?: string } = {},
+): Promise<{ status: number; body: Json; headers: Headers }> {
   const token = options.token === undefined ? TOKENS.write : options.token;
+  const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
   const res = await fetch(`${ingress.url}${path}`, {
     method,
     headers: {
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(token ? { authorization: `${options.scheme ?? 'Bearer'} ${token}` } : {}),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
     },
-    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+    ...(body === undefined ? {} : { body }),
   });
   const text = await res.text();
   return { status: res.status, body: text ? (JSON.parse(text) as Json) : {}, headers: res.headers };
@@ -33,6 +40,75 @@ describe('bearer tokens', () => {
     expect(unknown.headers.get('www-authenticate')).toBe('Bearer');
     expect((await call('GET', '/v1/devices', { token: TOKENS.read })).status).toBe(200);
     expect((await call('POST', '/v1/devices', { token: TOKENS.read, body: leaf(1) })).status).toBe(403);
+  });
+
+  it('takes the scheme name in any case (RFC 9110 §11.1)', async () => {
+    for (const scheme of ['bearer', 'BEARER', 'BeArEr']) expect((await call('GET', '/v1/devices', { token: TOKENS.read, scheme })).status).toBe(200);
+    expect((await call('GET', '/v1/devices', { token: TOKENS.read, scheme: 'Basic' })).status).toBe(401);
+  });
+
+  it('lets an admin token do what a write token may, and says which scope a 403 lacks', async () => {
+    expect((await call('GET', '/v1/devices', { token: TOKENS.admin })).status).toBe(200);
+    expect((await call('POST', '/v1/devices', { token: TOKENS.admin, body: leaf(90) })).status).toBe(201);
+    expect((await call('DELETE', '/v1/devices/leaf-90', { token: TOKENS.admin })).status).toBe(204);
+    const refused = await call('DELETE', '/v1/devices/leaf-90', { token: TOKENS.read });
+    expect(refused.status).toBe(403);
+    expect(refused.body.detail).toContain('write scope');
+  });
+});
+
+describe('hostile input', () => {
+  // Nested where the schema takes anything (subscription options): only the depth limit stands in the way.
+  const nested = (levels: number) =>
+    `{"id":"deep-1","name":"x","protocol":"gnmi","address":"127.10.2.1","port":1,` +
+    `"subscriptions":[{"name":"s","paths":["/x"],"mode":"sample","options":{"o":${'['.repeat(levels)}${']'.repeat(levels)}}}]}`;
+
+  it.each([10_000, 400_000])('answers 400 too-deep, naming the limit, to a body nested %i levels', async (levels) => {
+    const res = await call('POST', '/v1/devices', { rawBody: nested(levels) });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ type: '/problems/too-deep', status: 400 });
+    expect(res.body.detail).toContain(String(MAX_JSON_DEPTH));
+  });
+
+  it('still parses a body nested to the limit, with brackets inside strings not counted', async () => {
+    const deepButFine = `{"id":"deep-2","name":"${'['.repeat(200)}","protocol":"gnmi","address":"127.10.2.2","port":1,"extra":${'['.repeat(MAX_JSON_DEPTH - 1)}${']'.repeat(MAX_JSON_DEPTH - 1)}}`;
+    const res = await call('POST', '/v1/devices', { rawBody: deepButFine });
+    // Past the depth check: the schema refuses the unknown field.
+    expect(res.status).toBe(400);
+    expect(res.body.type).toBe('/problems/validation');
+  });
+
+  it.each([
+    ['NUL', '\u0000', 'U+0000'],
+    ['a C0 control', '\u001b', 'U+001B'],
+    ['DEL', '\u007f', 'U+007F'],
+    ['a C1 control', '\u0085', 'U+0085'],
+    ['a right-to-left override', '\u202e', 'U+202E'],
+    ['an isolate', '\u2066', 'U+2066'],
+    ['an unpaired surrogate', '\ud800', 'surrogate'],
+  ])('answers 400 naming body.tags.site to %s in a string', async (_what, char, named) => {
+    const res = await call('POST', '/v1/devices', { body: { ...leaf(91), tags: { site: `am${char}s` } } });
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([{ field: 'body.tags.site', problem: expect.stringContaining(named) }]);
+    expect((await call('GET', '/v1/devices/leaf-91')).status).toBe(404);
+  });
+
+  it('answers 400 to a control character in an object key, a query string and a path parameter', async () => {
+    const key = await call('POST', '/v1/devices', { body: { ...leaf(92), tags: { 'si\u0000te': 'ams' } } });
+    expect(key.status).toBe(400);
+    expect(key.body.errors[0]).toEqual({ field: 'body.tags', problem: expect.stringContaining('key') });
+    const query = await call('GET', '/v1/devices?q=a%00b');
+    expect(query.status).toBe(400);
+    expect(query.body.errors[0].field).toBe('query.q');
+    const param = await call('POST', '/v1/dead-jobs/dead%00job/retry');
+    expect(param.status).toBe(400);
+    expect(param.body.errors[0].field).toBe('params.id');
+  });
+
+  it('keeps tab, newline and carriage return, and non-Latin text', async () => {
+    const res = await call('POST', '/v1/devices', { body: { ...leaf(93), name: 'Zürich\tβ\n東京\r😀' } });
+    expect(res.status).toBe(201);
+    expect((await call('DELETE', '/v1/devices/leaf-93')).status).toBe(204);
   });
 });
 
@@ -133,21 +209,68 @@ describe('discovery, sessions, dead jobs', () => {
 });
 
 describe('webhook endpoints', () => {
+  const whsec = () => `whsec_${randomBytes(32).toString('base64')}`;
+
   it('stores the secret but never returns it', async () => {
-    const created = await call('POST', '/v1/webhook-endpoints', { body: { name: 'pager', url: 'https://alerts.example.test/hook', secret: 'super-secret-value-123' } });
+    const secret = whsec();
+    const created = await call('POST', '/v1/webhook-endpoints', { body: { name: 'pager', url: 'https://alerts.example.test/hook', secret } });
     expect(created.status).toBe(201);
-    expect(JSON.stringify(created.body)).not.toContain('super-secret-value-123');
+    expect(JSON.stringify(created.body)).not.toContain(secret.slice(6));
     expect(created.body).toMatchObject({ name: 'pager', scheme: 'standard', secret_set: true, events: ['*'] });
     const id = created.body.id;
-    const patched = await call('PATCH', `/v1/webhook-endpoints/${id}`, { body: { enabled: false, secret: 'another-secret-value-456' } });
+    const next = whsec();
+    const patched = await call('PATCH', `/v1/webhook-endpoints/${id}`, { body: { enabled: false, secret: next } });
     expect(patched.body.enabled).toBe(false);
     const all = await call('GET', '/v1/webhook-endpoints', { token: TOKENS.read });
-    expect(JSON.stringify(all.body)).not.toMatch(/secret-value/);
+    expect(JSON.stringify(all.body)).not.toContain(secret.slice(6));
+    expect(JSON.stringify(all.body)).not.toContain(next.slice(6));
     const stored = await ingress.db.pool.query('SELECT secret FROM webhook_endpoints WHERE id = $1', [id]);
-    expect(stored.rows[0].secret).toBe('another-secret-value-456');
-    expect((await call('POST', '/v1/webhook-endpoints', { body: { name: 'x', url: 'ftp://nope', secret: 'super-secret-value-123' } })).status).toBe(400);
+    expect(stored.rows[0].secret).toBe(next);
+    expect((await call('POST', '/v1/webhook-endpoints', { body: { name: 'x', url: 'ftp://nope', secret: whsec() } })).status).toBe(400);
     expect((await call('DELETE', `/v1/webhook-endpoints/${id}`)).status).toBe(204);
     expect((await call('GET', `/v1/webhook-endpoints/${id}`, { token: TOKENS.read })).status).toBe(404);
+  });
+
+  it.each([
+    ['no whsec_ prefix', 'super-secret-value-123'],
+    ['whsec_ and something that is not base64', 'whsec_not-base64-at-all!!-0123456789'],
+    ['whsec_ and too few bytes', `whsec_${randomBytes(16).toString('base64')}`],
+  ])('answers 400 naming secret to a standard endpoint with %s, without echoing it', async (_what, secret) => {
+    const res = await call('POST', '/v1/webhook-endpoints', { body: { name: 'bad', url: 'https://alerts.example.test/hook', scheme: 'standard', secret } });
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([{ field: 'secret', problem: expect.stringContaining('whsec_') }]);
+    expect(JSON.stringify(res.body)).not.toContain(secret.slice(6));
+  });
+
+  it('keeps the 16-character rule for hex and github, and checks scheme and secret together on PATCH', async () => {
+    const hex = await call('POST', '/v1/webhook-endpoints', { body: { name: 'hexy', url: 'https://alerts.example.test/h', scheme: 'hex', secret: 'plain-secret-0123456789' } });
+    expect(hex.status).toBe(201);
+    expect((await call('POST', '/v1/webhook-endpoints', { body: { name: 'short', url: 'https://alerts.example.test/s', scheme: 'github', secret: 'too-short' } })).status).toBe(400);
+    // To standard without a new secret: the stored one is no whsec_ secret.
+    const toStandard = await call('PATCH', `/v1/webhook-endpoints/${hex.body.id}`, { body: { scheme: 'standard' } });
+    expect(toStandard.status).toBe(400);
+    expect(toStandard.body.errors[0].field).toBe('secret');
+    expect((await call('PATCH', `/v1/webhook-endpoints/${hex.body.id}`, { body: { scheme: 'standard', secret: whsec() } })).status).toBe(200);
+    expect((await call('PATCH', `/v1/webhook-endpoints/${hex.body.id}`, { body: { secret: 'plain-secret-0123456789' } })).status).toBe(400);
+    expect((await call('PATCH', '/v1/webhook-endpoints/00000000-0000-4000-8000-000000000000', { body: { secret: whsec() } })).status).toBe(404);
+  });
+
+  it('leaves every field a PATCH does not send as it was', async () => {
+    const secret = 'hex-secret-kept-0123456789';
+    const created = await call('POST', '/v1/webhook-endpoints', {
+      body: { name: 'before', url: 'https://alerts.example.test/keep', scheme: 'hex', secret, events: ['bgp.*', 'device.down'], enabled: false },
+    });
+    expect(created.status).toBe(201);
+    const { id, name: _name, updated_at: _updated, ...untouched } = created.body;
+    const patched = await call('PATCH', `/v1/webhook-endpoints/${id}`, { body: { name: 'after' } });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ ...untouched, id, name: 'after' });
+    expect((await call('GET', `/v1/webhook-endpoints/${id}`, { token: TOKENS.read })).body).toMatchObject({ ...untouched, name: 'after' });
+    const stored = await ingress.db.pool.query('SELECT secret FROM webhook_endpoints WHERE id = $1', [id]);
+    expect(stored.rows[0].secret).toBe(secret);
+    // And the other way round: one other field changed, the name kept.
+    const enabled = await call('PATCH', `/v1/webhook-endpoints/${id}`, { body: { enabled: true } });
+    expect(enabled.body).toMatchObject({ name: 'after', scheme: 'hex', events: ['bgp.*', 'device.down'], enabled: true, url: 'https://alerts.example.test/keep' });
   });
 });
 
@@ -160,13 +283,20 @@ describe('documents and metrics', () => {
     const create = doc.body.paths['/v1/devices'].post;
     expect(create.requestBody.content['application/json'].schema.required).toEqual(expect.arrayContaining(['id', 'name', 'protocol', 'address', 'port']));
     expect(create.requestBody.content['application/json'].schema.properties.protocol.enum).toEqual(['gnmi', 'netconf']);
+    const patch = doc.body.paths['/v1/webhook-endpoints/{id}'].patch.requestBody.content['application/json'].schema;
+    for (const field of ['scheme', 'events', 'enabled']) expect(patch.properties[field]).not.toHaveProperty('default');
   });
 
-  it('counts requests by route and status, and serves health on the same port', async () => {
-    expect((await fetch(`${ingress.url}/healthz`)).status).toBe(200);
-    expect((await fetch(`${ingress.url}/readyz`)).status).toBe(200);
-    const metrics = await (await fetch(`${ingress.url}/metrics`)).text();
+  it('serves metrics and health on the ops port only; the public port answers 404 for them', async () => {
+    expect((await fetch(`${ingress.opsUrl}/healthz`)).status).toBe(200);
+    expect((await fetch(`${ingress.opsUrl}/readyz`)).status).toBe(200);
+    const metrics = await (await fetch(`${ingress.opsUrl}/metrics`)).text();
     expect(metrics).toMatch(/http_requests_total\{route="\/v1\/devices",method="POST",status="201"\} \d+/);
+    for (const path of ['/metrics', '/healthz', '/readyz']) {
+      const res = await fetch(`${ingress.url}${path}`);
+      expect(res.status).toBe(404);
+      expect(await res.text()).not.toContain('http_requests_total');
+    }
     expect((await fetch(`${ingress.url}/nowhere`)).status).toBe(404);
   });
 });

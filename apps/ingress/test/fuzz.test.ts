@@ -91,6 +91,15 @@ const generators: Array<() => Buffer> = [
       ...(token ? { authorization: `Bearer ${token}` } : {}),
     }, body);
   },
+  // signed payloads nested too deep, or with characters no field may hold
+  () => {
+    const levels = pick([100, 5_000, 20_000]);
+    const body = pick([
+      `{"event":"device.created","device":${'['.repeat(levels)}${']'.repeat(levels)}}`,
+      JSON.stringify({ event: 'device.created', device: { id: 'leaf-01', name: `x${pick(['\u0000', '\u001b', '\u0085', '\u202e', '\ud800'])}` } }),
+    ]);
+    return request('POST', '/v1/webhooks/nms', { 'content-type': 'application/json', 'x-webhook-signature': hex(body) }, Buffer.from(body));
+  },
   // Standard Webhooks headers that are malformed
   () => {
     const body = Buffer.from('{"event":"device.created"}');
@@ -113,8 +122,9 @@ it(`answers ${ROUNDS} malformed requests with a 4xx each and keeps serving`, asy
     if (status < 400 || status >= 500) bad.push({ generator: g, status, request: lastRequest.slice(0, 300) });
   }
   expect(bad).toEqual([]);
-  expect((await fetch(`${ingress.url}/healthz`)).status).toBe(200);
-  expect((await fetch(`${ingress.url}/readyz`)).status).toBe(200);
+  expect((await fetch(`${ingress.opsUrl}/healthz`)).status).toBe(200);
+  expect((await fetch(`${ingress.opsUrl}/readyz`)).status).toBe(200);
+  expect((await fetch(`${ingress.url}/v1/openapi.json`)).status).toBe(200);
   // Nothing bad reached the stream.
   expect(await ingress.count('jobs', 'jobs.default.webhook-process')).toBe(0);
 }, 120_000);

@@ -5,10 +5,10 @@ import { deleteNamespace, uniqueNamespace, withTestBus } from '@switch-telemetry
 import { createTestDatabase, type TestDatabase } from '@switch-telemetry/db/testing';
 import { JobRuntime } from '@switch-telemetry/jobs';
 import { createLogger } from '@switch-telemetry/logging';
-import { createOpsEndpoints } from '@switch-telemetry/observability';
+import { createOpsEndpoints, serveOps, type OpsServer } from '@switch-telemetry/observability';
 import { OutboxRelay } from '@switch-telemetry/outbox';
 import type { FastifyInstance } from 'fastify';
-import type { ApiToken, WebhookSource } from '../src/config';
+import { DEFAULT_MAX_CONNECTIONS, type ApiToken, type WebhookSource } from '../src/config';
 import { buildServer } from '../src/server';
 
 export const SECRETS = {
@@ -17,7 +17,11 @@ export const SECRETS = {
   github: 'github-secret-0123456789',
   standard: `whsec_${Buffer.from('standard-webhooks-key-0123456789').toString('base64')}`,
 };
-export const TOKENS = { read: 'read-token-0123456789abcdefghij', write: 'write-token-0123456789abcdefghij' };
+export const TOKENS = {
+  read: 'read-token-0123456789abcdefghij',
+  write: 'write-token-0123456789abcdefghij',
+  admin: 'admin-token-0123456789abcdefghij',
+};
 
 export const SOURCES: WebhookSource[] = [
   { name: 'nms', scheme: 'hex', secrets: [SECRETS.hex, SECRETS.hexOld] },
@@ -26,11 +30,14 @@ export const SOURCES: WebhookSource[] = [
 ];
 const API_TOKENS: ApiToken[] = [
   { name: 'viewer', token: TOKENS.read, scope: 'read' },
-  { name: 'admin', token: TOKENS.write, scope: 'write' },
+  { name: 'writer', token: TOKENS.write, scope: 'write' },
+  { name: 'operator', token: TOKENS.admin, scope: 'admin' },
 ];
 
 export interface Ingress {
   url: string;
+  /** The ops server (/metrics, /healthz, /readyz), on a port of its own. */
+  opsUrl: string;
   app: FastifyInstance;
   bus: Bus;
   db: TestDatabase;
@@ -43,8 +50,8 @@ export interface Ingress {
   close(): Promise<void>;
 }
 
-/** The ingress server on port 0 against the real NATS (or `natsUrl`) and a database of its own. */
-export async function startIngress(options: { natsUrl?: string; bodyLimitBytes?: number } = {}): Promise<Ingress> {
+/** The ingress server and its ops server on port 0 against the real NATS (or `natsUrl`) and a database of its own. */
+export async function startIngress(options: { natsUrl?: string; bodyLimitBytes?: number; maxConnections?: number } = {}): Promise<Ingress> {
   const log = createLogger({ app: 'ingress-test', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const topology = createTopology({ namespace: uniqueNamespace('ing') });
   const db = await createTestDatabase();
@@ -63,15 +70,17 @@ export async function startIngress(options: { natsUrl?: string; bodyLimitBytes?:
       tokens: API_TOKENS,
       publishTimeoutMs: 1_000,
       retryAfterS: 5,
+      maxConnections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
       registry,
-      ops,
       version: 'test',
     },
   );
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as AddressInfo;
+  const opsServer: OpsServer = await serveOps(ops, { host: '127.0.0.1', port: 0, log });
   return {
     url: `http://127.0.0.1:${port}`,
+    opsUrl: `http://127.0.0.1:${opsServer.port}`,
     app,
     bus,
     db,
@@ -87,6 +96,7 @@ export async function startIngress(options: { natsUrl?: string; bodyLimitBytes?:
     async close() {
       await app.close();
       await outbox.stop();
+      await opsServer.close();
       await jobs.stop(100);
       await deleteNamespace(bus, topology).catch(() => undefined);
       await bus.close();

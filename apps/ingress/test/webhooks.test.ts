@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
+import { MAX_JSON_DEPTH } from '../src/input';
 import { SECRETS, startIngress, type Ingress } from './harness';
 
 // Signatures come from outside the code under test: node's HMAC written out
@@ -85,9 +86,34 @@ describe('POST /v1/webhooks/:source', () => {
     expect(res.headers.get('content-type')).toContain('application/problem+json');
   });
 
+  it.each([10_000, 30_000])('answers 400 too-deep, naming the limit, to a signed payload nested %i levels (never 503)', async (levels) => {
+    const body = `{"event":"device.updated","device":${'['.repeat(levels)}${']'.repeat(levels)}}`;
+    const res = await post('nms', body, { 'x-webhook-signature': hex(SECRETS.hex, body) });
+    expect(res.status).toBe(400);
+    const problem = await json(res);
+    expect(problem.type).toBe('/problems/too-deep');
+    expect(problem.detail).toContain(String(MAX_JSON_DEPTH));
+  });
+
+  it.each([
+    ['NUL in a value', { event: 'device.created', device: { id: 'leaf-nul', name: 'a\u0000b' } }, 'body.device.name'],
+    ['a bidi override in an array item', { event: 'device.created', device: { id: 'leaf-bidi', subscriptions: [{ name: 'x\u202ey' }] } }, 'body.device.subscriptions.0.name'],
+    ['a C1 control in a key', { event: 'device.created', device: { id: 'leaf-key', ['k\u009b']: 1 } }, 'body.device'],
+    ['an unpaired surrogate', { event: 'device.created', device: { id: '\udc00' } }, 'body.device.id'],
+  ])('answers 400 naming the field to a signed payload with %s, and stores nothing', async (_what, payload, field) => {
+    const before = await ingress.count('jobs', 'jobs.default.webhook-process');
+    const body = JSON.stringify(payload);
+    const res = await post('nms', body, { 'x-webhook-signature': hex(SECRETS.hex, body) });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ status: 400, errors: [{ field }] });
+    expect(await ingress.count('jobs', 'jobs.default.webhook-process')).toBe(before);
+  });
+
   it('answers 413 over the size limit, 415 when not JSON, 404 for an unknown source', async () => {
     const big = JSON.stringify({ event: 'x', pad: 'y'.repeat(70 * 1024) });
-    expect((await post('nms', big, { 'x-webhook-signature': hex(SECRETS.hex, big) })).status).toBe(413);
+    const tooBig = await post('nms', big, { 'x-webhook-signature': hex(SECRETS.hex, big) });
+    expect(tooBig.status).toBe(413);
+    expect(await json(tooBig)).toMatchObject({ type: '/problems/too-large', detail: expect.stringContaining(String(64 * 1024)) });
     const text = await fetch(`${ingress.url}/v1/webhooks/nms`, { method: 'POST', body: 'event=x', headers: { 'content-type': 'text/plain' } });
     expect(text.status).toBe(415);
     expect(text.headers.get('content-type')).toContain('application/problem+json');

@@ -28,7 +28,7 @@ export interface ServiceContext<C> {
   outbox: OutboxRelay;
 }
 
-/** An HTTP server an app runs itself (the ingress API); it must serve the ops endpoints too. */
+/** An HTTP server an app runs itself (the ingress API); closing it closes whatever serves the ops endpoints too. */
 export interface HttpHandle {
   readonly port: number;
   close(): Promise<void>;
@@ -53,9 +53,10 @@ export interface ServiceSpec<S extends z.ZodRawShape> {
   relayOutbox?: boolean;
   start?: (ctx: ServiceContext<ServiceConfig & z.infer<z.ZodObject<S>>>) => Promise<AppHandle | void>;
   /**
-   * Serve HTTP yourself on HTTP_HOST:HTTP_PORT, mounting `ops` (/healthz,
-   * /readyz, /metrics) beside your routes. Without it, the ops endpoints get
-   * a server of their own.
+   * Serve HTTP yourself on HTTP_HOST:HTTP_PORT, and serve `ops` (/healthz,
+   * /readyz, /metrics) too: beside your routes, or on a port of their own
+   * with `serveOps` (the ingress keeps them off its public port). Without
+   * it, the ops endpoints get a server of their own on HTTP_PORT.
    */
   http?: (ctx: ServiceContext<ServiceConfig & z.infer<z.ZodObject<S>>>, ops: OpsEndpoints) => Promise<HttpHandle>;
 }

@@ -2,9 +2,12 @@ export { SignatureErrorCodes } from './codes';
 export { SecretInvalidError, SignatureInvalidError, SignatureMissingError, TimestampOutOfToleranceError } from './errors';
 export {
   SCHEMES,
+  STANDARD_SECRET_MAX_BYTES,
+  STANDARD_SECRET_MIN_BYTES,
   STANDARD_TOLERANCE_S,
   signatureHeaders,
   standardKey,
+  standardSecretProblem,
   verifySignature,
   type Headers,
   type Scheme,

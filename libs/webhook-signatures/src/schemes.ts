@@ -47,6 +47,28 @@ function same(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** Standard Webhooks: a signing secret is 24 to 64 random bytes (192 to 512 bits). */
+export const STANDARD_SECRET_MIN_BYTES = 24;
+export const STANDARD_SECRET_MAX_BYTES = 64;
+const STANDARD_PREFIX = 'whsec_';
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/**
+ * Why `secret` is not a Standard Webhooks secret (`whsec_` + base64 of 24 to
+ * 64 bytes), or undefined when it is one. The reason never quotes the secret.
+ */
+export function standardSecretProblem(secret: string): string | undefined {
+  const expected = `must be ${STANDARD_PREFIX} followed by the base64 of ${STANDARD_SECRET_MIN_BYTES} to ${STANDARD_SECRET_MAX_BYTES} random bytes`;
+  if (!secret.startsWith(STANDARD_PREFIX)) return expected;
+  const encoded = secret.slice(STANDARD_PREFIX.length);
+  // Node's base64 decoder skips what it does not understand; encoding the
+  // bytes back and comparing refuses everything but canonical padded base64.
+  const key = BASE64.test(encoded) ? Buffer.from(encoded, 'base64') : undefined;
+  if (!key || key.toString('base64') !== encoded) return `${expected} (it is not base64)`;
+  if (key.length < STANDARD_SECRET_MIN_BYTES || key.length > STANDARD_SECRET_MAX_BYTES) return `${expected} (it holds ${key.length})`;
+  return undefined;
+}
+
 /** The key of a Standard Webhooks secret (`whsec_<base64>`); a secret without the prefix is used as raw bytes. */
 export function standardKey(secret: string): Buffer {
   if (!secret.startsWith('whsec_')) return Buffer.from(secret, 'utf8');

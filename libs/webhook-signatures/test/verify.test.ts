@@ -6,7 +6,10 @@ import {
   SignatureInvalidError,
   SignatureMissingError,
   TimestampOutOfToleranceError,
+  STANDARD_SECRET_MAX_BYTES,
+  STANDARD_SECRET_MIN_BYTES,
   signatureHeaders,
+  standardSecretProblem,
   verifySignature,
 } from '../src';
 
@@ -94,6 +97,29 @@ describe('standard scheme (Standard Webhooks)', () => {
   it('agrees with the package both ways: what we sign, it verifies', () => {
     const headers = signatureHeaders('standard', whsec, body, { id: 'msg_6' });
     expect(() => wh.verify(body.toString(), headers)).not.toThrow();
+  });
+});
+
+describe('standardSecretProblem', () => {
+  const of = (bytes: number) => `whsec_${randomBytes(bytes).toString('base64')}`;
+
+  it('accepts whsec_ and the canonical base64 of 24 to 64 bytes', () => {
+    for (const bytes of [STANDARD_SECRET_MIN_BYTES, 32, 33, 34, STANDARD_SECRET_MAX_BYTES]) expect(standardSecretProblem(of(bytes))).toBeUndefined();
+  });
+
+  it.each([
+    ['no prefix', randomBytes(32).toString('base64')],
+    ['a prefix only', 'whsec_'],
+    ['characters outside base64', `whsec_${'a'.repeat(40)}!!!!`],
+    ['base64url', `whsec_${Buffer.alloc(32, 0xfb).toString('base64url')}`],
+    ['missing padding', of(32).replace(/=+$/, '')],
+    ['padding in the middle', `whsec_AAAA=AAA${randomBytes(30).toString('base64')}`],
+    ['too few bytes', of(STANDARD_SECRET_MIN_BYTES - 1)],
+    ['too many bytes', of(STANDARD_SECRET_MAX_BYTES + 1)],
+  ])('refuses %s, without quoting the secret', (_what, secret) => {
+    const problem = standardSecretProblem(secret);
+    expect(problem).toContain('whsec_ followed by the base64 of 24 to 64 random bytes');
+    if (secret.length > 'whsec_'.length) expect(problem).not.toContain(secret.slice('whsec_'.length));
   });
 });
 

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Pool } from 'undici';
 import { connectBus, createTopology } from '@switch-telemetry/bus';
-import { deleteNamespace } from '@switch-telemetry/bus/testing';
+import { deleteNamespace, freePort } from '@switch-telemetry/bus/testing';
 import { createLogger } from '@switch-telemetry/logging';
 import { alternate, percentile, round, windowed } from './measure';
 import { spawnApp } from './stack';
@@ -48,11 +48,12 @@ async function load(url: string, offset: number): Promise<Round> {
   return { rate: REQUESTS / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), accepted };
 }
 
-async function waitReady(url: string, child: ChildProcess): Promise<void> {
+/** Polls the ops server's /readyz (`opsUrl`) until the ingress is ready. */
+async function waitReady(opsUrl: string, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`ingress exited ${child.exitCode}`);
-    if ((await fetch(`${url}/readyz`).then((r) => r.status, () => 0)) === 200) return;
+    if ((await fetch(`${opsUrl}/readyz`).then((r) => r.status, () => 0)) === 200) return;
     if (Date.now() > deadline) throw new Error('ingress not ready in 30 s');
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -63,13 +64,15 @@ export async function ingressBench(): Promise<Record<string, unknown>> {
   const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
   const namespace = `bench_${Date.now().toString(36)}`;
 
-  // The real ingress app, bundled as it ships (npm run bench builds it first).
+  // The real ingress app, bundled as it ships (npm run bench builds it first);
+  // its ops endpoints are on OPS_PORT, apart from the webhooks.
+  const opsPort = await freePort();
   const { child: ingress, url: ingressUrl } = await spawnApp({
     app: 'ingress',
     natsUrl,
     namespace,
     databaseUrl: process.env.DATABASE_URL ?? 'postgres://127.0.0.1:5432/switch_telemetry',
-    env: { INGRESS_WEBHOOK_SOURCES: JSON.stringify([{ name: 'nms', scheme: 'hex', secrets: [SECRET] }]) },
+    env: { INGRESS_WEBHOOK_SOURCES: JSON.stringify([{ name: 'nms', scheme: 'hex', secrets: [SECRET] }]), OPS_PORT: String(opsPort) },
   });
   const bare = spawn(process.execPath, [resolve(root, 'tools', 'bench', 'src', 'bare-server.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
   const barePort = await new Promise<string>((res) => createInterface({ input: bare.stdout! }).once('line', res));
@@ -77,7 +80,7 @@ export async function ingressBench(): Promise<Record<string, unknown>> {
   const bus = await connectBus({ servers: natsUrl, name: 'bench-count', log });
   const topology = createTopology({ namespace });
   try {
-    await waitReady(ingressUrl, ingress);
+    await waitReady(`http://127.0.0.1:${opsPort}`, ingress);
     // Warm both (connections, JIT).
     await load(bareUrl, 0);
     const warm = await load(ingressUrl, 1_000_000);
@@ -114,7 +117,8 @@ export async function ingressBench(): Promise<Record<string, unknown>> {
   } finally {
     ingress.kill('SIGTERM');
     bare.kill('SIGTERM');
-    await new Promise((r) => ingress.once('exit', r));
+    // An ingress that failed at start-up has exited already; its exit event will not come again.
+    if (ingress.exitCode === null && ingress.signalCode === null) await new Promise((r) => ingress.once('exit', r));
     await deleteNamespace(bus, topology);
     await bus.close();
   }

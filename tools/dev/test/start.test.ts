@@ -24,6 +24,19 @@ function runStart(env: Record<string, string>) {
   return { child, exited, stdout: () => stdout, stderr: () => stderr };
 }
 
+/** The port of the ingress's ops server, from its "ops server listening" line under npm start. */
+async function ingressOpsPort(stdout: () => string, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const line = stdout()
+      .split('\n')
+      .find((l) => l.startsWith('[ingress  ] ') && l.includes('"ops server listening"'));
+    if (line) return (JSON.parse(line.slice('[ingress  ] '.length)) as { port: number }).port;
+    if (Date.now() > deadline) throw new Error(`the ingress did not open its ops port within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 async function waitReady(port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while ((await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status, () => 0)) !== 200) {
@@ -66,12 +79,17 @@ describe('npm start', () => {
       NATS_NAMESPACE: namespace,
       DATABASE_URL: databaseUrl(dbName),
       HTTP_HOST: '127.0.0.1',
+      // The ingress's ops endpoints are on a port of their own; 0 lets the kernel pick it.
+      OPS_PORT: '0',
       INGRESS_WEBHOOK_SOURCES: JSON.stringify([{ name: 'nms', scheme: 'hex', secrets: [secret] }]),
     };
     APPS.forEach((app, i) => (env[`${app.toUpperCase()}_HTTP_PORT`] = String(ports[i])));
     const run = runStart(env);
     try {
-      await Promise.all(ports.map((port) => waitReady(port, 30_000)));
+      const opsPort = await ingressOpsPort(run.stdout, 30_000);
+      await Promise.all([opsPort, ...ports.slice(1)].map((port) => waitReady(port, 30_000)));
+      // The public port does not serve the ops endpoints.
+      expect((await fetch(`http://127.0.0.1:${ports[0]}/readyz`)).status).toBe(404);
 
       // End to end: a signed webhook into ingress becomes a device row, written by discovery's worker.
       const body = JSON.stringify({ event: 'device.created', device: { id: 'e2e-leaf', name: 'E2E', protocol: 'gnmi', address: '127.10.9.9', port: 57400 } });

@@ -1,22 +1,38 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { SCHEMES } from '@switch-telemetry/webhook-signatures';
+import { SCHEMES, standardSecretProblem, type Scheme } from '@switch-telemetry/webhook-signatures';
 import type { IngressDeps } from '../deps';
 import { ProblemError } from '../problem';
 import type { Api } from '../routes';
 
+// The fields without defaults: a PATCH leaves what it does not send as it
+// is, so defaults belong to creation only.
+const endpointFields = {
+  name: z.string().min(1).max(128),
+  url: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(2_048),
+  scheme: z.enum(SCHEMES),
+  /** Write-only: stored to sign deliveries, never returned. */
+  secret: z.string().min(16).max(512),
+  events: z.array(z.string().regex(/^(\*|[a-z0-9_-]+(\.[a-z0-9_-]+)*(\.\*)?)$/, { message: 'an alert kind, or * ' })).min(1).max(64),
+  enabled: z.boolean(),
+};
+
+/** Why `secret` cannot sign under `scheme` (standard wants a `whsec_` secret; the others any of 16+ characters). */
+const secretProblem = (scheme: Scheme, secret: string) => (scheme === 'standard' ? standardSecretProblem(secret) : undefined);
+
 const endpointInput = z
   .object({
-    name: z.string().min(1).max(128),
-    url: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(2_048),
-    scheme: z.enum(SCHEMES).default('standard'),
-    /** Write-only: stored to sign deliveries, never returned. */
-    secret: z.string().min(16).max(512),
-    events: z.array(z.string().regex(/^(\*|[a-z0-9_-]+(\.[a-z0-9_-]+)*(\.\*)?)$/, { message: 'an alert kind, or * ' })).min(1).max(64).default(['*']),
-    enabled: z.boolean().default(true),
+    ...endpointFields,
+    scheme: endpointFields.scheme.default('standard'),
+    events: endpointFields.events.default(['*']),
+    enabled: endpointFields.enabled.default(true),
   })
-  .strict();
-const endpointPatch = endpointInput.partial().strict();
+  .strict()
+  .superRefine((endpoint, ctx) => {
+    const problem = secretProblem(endpoint.scheme, endpoint.secret);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['secret'], message: problem });
+  });
+const endpointPatch = z.object(endpointFields).partial().strict();
 const endpointOut = z.object({
   id: z.string(),
   name: z.string(),
@@ -102,14 +118,37 @@ export function webhookEndpointRoutes(api: Api, deps: IngressDeps): void {
     body: endpointPatch,
     responses: { 200: { description: 'Updated', schema: endpointOut } },
     handler: async ({ params, body }) => {
-      const { rows } = await pool.query<Row>(
-        `UPDATE webhook_endpoints SET name = COALESCE($2, name), url = COALESCE($3, url), scheme = COALESCE($4, scheme),
-           secret = COALESCE($5, secret), events = COALESCE($6, events), enabled = COALESCE($7, enabled), updated_at = now()
-         WHERE id = $1 RETURNING ${COLUMNS}`,
-        [params.id, body.name ?? null, body.url ?? null, body.scheme ?? null, body.secret ?? null, body.events ?? null, body.enabled ?? null],
-      );
-      if (!rows[0]) throw notFound(params.id);
-      return out(rows[0]);
+      const tx = await pool.connect();
+      let broken: Error | undefined;
+      try {
+        await tx.query('BEGIN');
+        // The scheme and the secret must fit together; a PATCH may send only
+        // one of them, so the other is read (and locked) first.
+        if (body.scheme !== undefined || body.secret !== undefined) {
+          const current = (await tx.query<{ scheme: Scheme; secret: string }>('SELECT scheme, secret FROM webhook_endpoints WHERE id = $1 FOR UPDATE', [params.id])).rows[0];
+          if (!current) throw notFound(params.id);
+          const problem = secretProblem(body.scheme ?? current.scheme, body.secret ?? current.secret);
+          if (problem) {
+            const detail = body.secret === undefined ? `${problem}; send a new secret with the scheme` : problem;
+            throw new ProblemError(400, 'validation', 'Invalid request', `secret: ${detail}`, [{ field: 'secret', problem: detail }]);
+          }
+        }
+        const { rows } = await tx.query<Row>(
+          `UPDATE webhook_endpoints SET name = COALESCE($2, name), url = COALESCE($3, url), scheme = COALESCE($4, scheme),
+             secret = COALESCE($5, secret), events = COALESCE($6, events), enabled = COALESCE($7, enabled), updated_at = now()
+           WHERE id = $1 RETURNING ${COLUMNS}`,
+          [params.id, body.name ?? null, body.url ?? null, body.scheme ?? null, body.secret ?? null, body.events ?? null, body.enabled ?? null],
+        );
+        if (!rows[0]) throw notFound(params.id);
+        await tx.query('COMMIT');
+        return out(rows[0]);
+      } catch (err) {
+        await tx.query('ROLLBACK').catch((rollbackFailed: Error) => (broken = rollbackFailed));
+        throw err;
+      } finally {
+        // A connection that could not roll back is closed, not reused.
+        tx.release(broken);
+      }
     },
   });
 

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,11 +39,23 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
 export class PrivateNatsServer {
   private child: ChildProcess | undefined;
   private readonly storeDir = mkdtempSync(join(tmpdir(), 'st-nats-'));
+  private readonly extraArgs: string[] = [];
 
   private constructor(readonly port: number) {}
 
-  static async start(): Promise<PrivateNatsServer> {
+  /**
+   * Starts a server. `config` is nats-server configuration text (for
+   * settings without a flag, such as `max_payload: 65536`); `args` are
+   * further command-line arguments.
+   */
+  static async start(options: { config?: string; args?: readonly string[] } = {}): Promise<PrivateNatsServer> {
     const server = new PrivateNatsServer(await freePort());
+    if (options.config !== undefined) {
+      const file = join(server.storeDir, 'nats-server.conf');
+      writeFileSync(file, options.config);
+      server.extraArgs.push('-c', file);
+    }
+    server.extraArgs.push(...(options.args ?? []));
     await server.resume();
     return server;
   }
@@ -54,7 +66,8 @@ export class PrivateNatsServer {
 
   /** Starts the server (again) on the same port and store. */
   async resume(): Promise<void> {
-    this.child = spawn(NATS_SERVER_BIN, ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir], {
+    // nats-server lets flags override the file, so the port and store stay ours.
+    this.child = spawn(NATS_SERVER_BIN, [...this.extraArgs, '-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir], {
       stdio: 'ignore',
     });
     await waitForPort(this.port, 10_000);

@@ -1,2 +1,2 @@
-export { describeAppLifecycle } from './describe-app-lifecycle';
+export { describeAppLifecycle, type AppLifecycleOptions } from './describe-app-lifecycle';
 export { spawnApp, type SpawnedApp } from './spawn-app';
