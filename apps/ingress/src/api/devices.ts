@@ -6,7 +6,10 @@ import {
   deviceIdSchema,
   deviceInputSchema,
   devicePatchSchema,
+  securityChanges,
+  type DeviceInput,
 } from '@switch-telemetry/inventory';
+import { requireScope, type Caller } from '../auth';
 import type { IngressDeps } from '../deps';
 import { ProblemError } from '../problem';
 import type { Api } from '../routes';
@@ -25,6 +28,14 @@ const listQuery = z
   })
   .strict();
 const deviceOut = deviceInputSchema.extend({ created_at: z.string(), updated_at: z.string() });
+
+/** The change check of every write: fields that decide where secrets go need the admin scope (403 naming them). */
+function guard(caller: Caller | undefined) {
+  return (current: DeviceInput | undefined, next: DeviceInput): void => {
+    const fields = securityChanges(current, next);
+    if (fields.length > 0) requireScope(caller, 'admin', `changing ${fields.join(', ')} decides where the device's credentials are sent`);
+  };
+}
 
 function notFound(id: string): ProblemError {
   return new ProblemError(404, 'not-found', 'No such device', `no device ${id}`);
@@ -81,13 +92,13 @@ export function deviceRoutes(api: Api, deps: IngressDeps): void {
   api.add({
     method: 'POST',
     url: '/v1/devices',
-    summary: 'Create a device',
+    summary: 'Create a device (with credentials, a client certificate or weakened verification: admin scope)',
     tag: 'devices',
     scope: 'write',
     body: deviceInputSchema,
     responses: { 201: { description: 'Created', schema: deviceOut } },
-    handler: async ({ body, reply }) => {
-      const device = announced(await repo.create(body).catch(conflict));
+    handler: async ({ body, caller, reply }) => {
+      const device = announced(await repo.create(body, { authorize: guard(caller) }).catch(conflict));
       return reply.code(201).header('location', `/v1/devices/${device.id}`).send(device);
     },
   });
@@ -95,14 +106,14 @@ export function deviceRoutes(api: Api, deps: IngressDeps): void {
   api.add({
     method: 'PUT',
     url: '/v1/devices/:id',
-    summary: 'Create or replace a device',
+    summary: 'Create or replace a device (changing protocol, address, port, credentials, tls or host_key: admin scope)',
     tag: 'devices',
     scope: 'write',
     params: idParams,
     body: deviceInputSchema.omit({ id: true }),
     responses: { 200: { description: 'Replaced', schema: deviceOut }, 201: { description: 'Created', schema: deviceOut } },
-    handler: async ({ params, body, reply }) => {
-      const { device, created } = announced(await repo.upsert({ ...body, id: params.id }).catch(conflict));
+    handler: async ({ params, body, caller, reply }) => {
+      const { device, created } = announced(await repo.upsert({ ...body, id: params.id }, undefined, { authorize: guard(caller) }).catch(conflict));
       return reply.code(created ? 201 : 200).send(device);
     },
   });
@@ -110,14 +121,14 @@ export function deviceRoutes(api: Api, deps: IngressDeps): void {
   api.add({
     method: 'PATCH',
     url: '/v1/devices/:id',
-    summary: 'Change some fields of a device',
+    summary: 'Change some fields of a device; the rest stay as they are (protocol, address, port, credentials, tls, host_key: admin scope)',
     tag: 'devices',
     scope: 'write',
     params: idParams,
     body: devicePatchSchema,
     responses: { 200: { description: 'Updated', schema: deviceOut } },
-    handler: async ({ params, body }) => {
-      const device = await repo.update(params.id, body).catch(conflict);
+    handler: async ({ params, body, caller }) => {
+      const device = await repo.update(params.id, body, { authorize: guard(caller) }).catch(conflict);
       if (!device) throw notFound(params.id);
       return announced(device);
     },
