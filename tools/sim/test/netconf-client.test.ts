@@ -102,6 +102,18 @@ describe('NETCONF client against the simulated device', () => {
     expect(got[0]!.updates.some((u) => u.path === 'interface[name=eth1]/in-octets')).toBe(true);
   });
 
+  it('closes promptly while notifications are backed up behind a consumer that stopped reading', async () => {
+    const c = await connect(await device({ notificationMs: 0 }));
+    await c.session.createSubscription({ stream: 'NETCONF' });
+    for await (const _n of c.session.notificationStream()) break;
+    // The device keeps sending; the session buffers, then pauses the transport.
+    await new Promise((r) => setTimeout(r, 300));
+    const started = Date.now();
+    await c.close();
+    // The close-session reply was read (waiting for it out would take the 2 s close timeout).
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
   it.each([
     ['in-use', 'retryable'],
     ['access-denied', 'permanent'],
