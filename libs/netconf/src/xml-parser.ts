@@ -33,7 +33,7 @@ function isSpace(c: number): boolean {
 }
 
 // XML 1.0 §2.3 [4] and [4a], the ASCII part by table: 1 = may start a name, 2 = may only follow.
-// ':' is left out: Namespaces in XML 1.0 §3 allows at most one, checked apart.
+// ':' is left out: a QName (Namespaces in XML 1.0 §4) has at most one, checked apart.
 const NAME_ASCII = new Uint8Array(128);
 for (let c = 0x41; c <= 0x5a; c += 1) NAME_ASCII[c] = 1;
 for (let c = 0x61; c <= 0x7a; c += 1) NAME_ASCII[c] = 1;
@@ -181,7 +181,7 @@ class Reader {
       if (end > i) {
         if (this.open !== undefined) this.pending += text.slice(i, end);
         else {
-          // §2.1 [1], [27]: outside the root element only white space, comments and PIs.
+          // §2.1 [1], §2.8 [27]: outside the root element only white space, comments and PIs.
           for (let p = i; p < end; p += 1) if (!isSpace(text.charCodeAt(p))) fail(this.rootSeen ? 'text after the root element' : 'text before the root element', p);
         }
       }
@@ -213,7 +213,7 @@ class Reader {
     return XML_DECLARATION.lastIndex;
   }
 
-  /** Reads a QName at `at` (§2.3 [5] Name, Namespaces in XML 1.0 §3 QName); returns where it ends. */
+  /** Reads a QName at `at` (§2.3 [5] Name, Namespaces in XML 1.0 §4 QName); returns where it ends. */
   private nameEnd(at: number): number {
     const text = this.text;
     const length = this.length;
@@ -410,7 +410,7 @@ class Reader {
       const valueEnd = text.indexOf(quote === QUOTE ? '"' : "'", p + 1);
       if (valueEnd === -1) fail(`attribute ${quoted(attr)} with an unterminated value`, p);
       let value = text.slice(p + 1, valueEnd);
-      // §3.1 [10] AttValue: no '<', and '&' only in a reference.
+      // §3.1 WFC: No < in Attribute Values; '&' only in a reference (§2.3 [10] AttValue).
       if (value.indexOf('<') !== -1) fail(`'<' in the value of attribute ${quoted(attr)}`, p);
       p = valueEnd + 1;
       this.attributes += 1;
