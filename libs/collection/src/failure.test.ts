@@ -115,6 +115,12 @@ describe('failure descriptions', () => {
     expect(describeFailure(Object.assign(new Error('x'), { code: 'NETCONF_HOST_KEY_UNKNOWN', details: { seen: 'evil text' } }), { address: 'h', port: 830 }).message).not.toContain('evil');
   });
 
+  it('tells XML that is not well-formed from XML past the parser limits', () => {
+    const where = { address: 'h', port: 830 };
+    expect(describeFailure(Object.assign(new Error('<evil>'), { code: 'NETCONF_XML' }), where)).toEqual({ code: 'NETCONF_XML', message: 'the device sent XML that is not well-formed or not allowed' });
+    expect(describeFailure(Object.assign(new Error('<evil>'), { code: 'NETCONF_XML_LIMIT' }), where).message).toMatch(/nested too deep or with too many elements/);
+  });
+
   it('codes are unique', () => {
     expect(() => assertUniqueCodes(CollectionErrorCodes)).not.toThrow();
   });

@@ -55,6 +55,7 @@ const MESSAGES: Record<string, Described> = {
   NETCONF_FRAMING: () => 'the device sent a badly framed NETCONF message',
   NETCONF_MESSAGE_TOO_LARGE: () => 'the device sent a NETCONF message above the size limit',
   NETCONF_XML: () => 'the device sent XML that is not well-formed or not allowed',
+  NETCONF_XML_LIMIT: () => 'the device sent XML nested too deep or with too many elements or attributes',
   NETCONF_PROTOCOL: () => 'the device broke the NETCONF protocol',
   NETCONF_RPC_ERROR: (e) => {
     const tag = typeof e.tag === 'string' && RPC_ERROR_TAGS.has(e.tag) ? ` (${e.tag})` : '';

@@ -7,6 +7,8 @@ export class FramingError extends errorClass(NetconfErrorCodes.FRAMING, PERMANEN
 export class MessageTooLargeError extends errorClass(NetconfErrorCodes.TOO_LARGE, PERMANENT) {}
 /** A message that is not well-formed XML. */
 export class XmlError extends errorClass(NetconfErrorCodes.XML, PERMANENT) {}
+/** A message nested deeper, or holding more elements or attributes, than the parser accepts. */
+export class XmlLimitError extends errorClass(NetconfErrorCodes.XML_LIMIT, PERMANENT) {}
 /** An RPC got no reply within its timeout. */
 export class NetconfTimeoutError extends errorClass(NetconfErrorCodes.TIMEOUT, RETRYABLE) {}
 /** The session ended (by the device, the network or us) with RPCs outstanding. */

@@ -12,6 +12,7 @@ export {
   ProtocolError,
   SessionClosedError,
   XmlError,
+  XmlLimitError,
   classifyRpcErrorTag,
   type RpcErrorDetail,
 } from './errors';
@@ -47,4 +48,15 @@ export {
 } from './messages';
 export { flatten, normalizeNotification, normalizeReply, type NetconfTelemetryMessage } from './normalize';
 export { HELLO_TIMEOUT_MS, IDLE_TIMEOUT_MS, NetconfSession, RPC_TIMEOUT_MS, type Hello, type NetconfNotification, type Reply, type SessionOptions } from './session';
-export { NETCONF_BASE_NS, NOTIFICATION_NS, escapeXml, parseXml, textOf, type XmlNode, type XmlValue } from './xml';
+export {
+  MAX_XML_ATTRIBUTES,
+  MAX_XML_DEPTH,
+  MAX_XML_ELEMENTS,
+  NETCONF_BASE_NS,
+  NOTIFICATION_NS,
+  escapeXml,
+  parseXml,
+  textOf,
+  type XmlNode,
+  type XmlValue,
+} from './xml';

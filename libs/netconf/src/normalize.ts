@@ -14,11 +14,18 @@ export interface NetconfTelemetryMessage {
 }
 
 // YANG list keys by list name (ietf-interfaces keys interfaces by name).
-const LIST_KEYS: Record<string, string> = { interface: 'name', address: 'ip', neighbor: 'ip', stream: 'name' };
+const LIST_KEYS = new Map([
+  ['interface', 'name'],
+  ['address', 'ip'],
+  ['neighbor', 'ip'],
+  ['stream', 'name'],
+]);
+const DECIMAL = /^-?\d{1,20}$/;
 
 function leafValue(text: string): string | number {
   // Counters and gauges arrive as decimal text; keep 64-bit values exact.
-  if (/^-?\d{1,20}$/.test(text)) {
+  const first = text.charCodeAt(0);
+  if (((first >= 0x30 && first <= 0x39) || first === 0x2d) && DECIMAL.test(text)) {
     const n = Number(text);
     return Number.isSafeInteger(n) ? n : text;
   }
@@ -26,11 +33,14 @@ function leafValue(text: string): string | number {
 }
 
 function escapeKey(value: string): string {
+  if (value.indexOf('\\') === -1 && value.indexOf(']') === -1) return value;
   return value.replace(/[\\\]]/g, (c) => `\\${c}`);
 }
 
+type Leaves = Array<{ path: string; value: string | number }>;
+
 /** Flattens an XML subtree into gNMI-style leaf paths (lists keyed by their YANG key). */
-export function flatten(node: XmlValue, path: string, out: Array<{ path: string; value: string | number }>): void {
+export function flatten(node: XmlValue, path: string, out: Leaves): void {
   if (typeof node === 'string') {
     out.push({ path, value: leafValue(node) });
     return;
@@ -39,16 +49,22 @@ export function flatten(node: XmlValue, path: string, out: Array<{ path: string;
     for (const item of node) flatten(item, path, out);
     return;
   }
-  for (const [name, child] of Object.entries(node)) {
-    if (name.startsWith('@') || name === '#text') continue;
-    const entries = Array.isArray(child) ? child : [child];
-    for (const entry of entries) {
-      const keyName = LIST_KEYS[name];
-      const keyValue = keyName && typeof entry === 'object' && !Array.isArray(entry) ? entry[keyName] : undefined;
-      const elem = typeof keyValue === 'string' ? `${name}[${keyName}=${escapeKey(keyValue)}]` : name;
-      flatten(entry, path ? `${path}/${elem}` : elem, out);
-    }
+  // Once per message and per node: no entry arrays, no wrapper arrays.
+  const names = Object.keys(node);
+  for (let i = 0; i < names.length; i += 1) {
+    const name = names[i]!;
+    if (name.charCodeAt(0) === 0x40 || name === '#text') continue; // attributes and mixed text are not leaves
+    const child = node[name]!;
+    const keyName = LIST_KEYS.get(name);
+    if (Array.isArray(child)) for (const entry of child) flattenEntry(name, keyName, entry, path, out);
+    else flattenEntry(name, keyName, child, path, out);
   }
+}
+
+function flattenEntry(name: string, keyName: string | undefined, entry: XmlValue, path: string, out: Leaves): void {
+  const keyValue = keyName !== undefined && typeof entry === 'object' && !Array.isArray(entry) ? entry[keyName] : undefined;
+  const elem = typeof keyValue === 'string' ? `${name}[${keyName}=${escapeKey(keyValue)}]` : name;
+  flatten(entry, path ? `${path}/${elem}` : elem, out);
 }
 
 const nowNs = () => (BigInt(Date.now()) * 1_000_000n).toString();

@@ -87,6 +87,7 @@ export class NetconfSession {
   private notificationWaiter: (() => void) | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private readonly closeListeners: Array<(error: Error) => void> = [];
+  private closing = false;
 
   constructor(
     private readonly stream: Duplex,
@@ -174,9 +175,16 @@ export class NetconfSession {
     }
   }
 
-  /** `<close-session>` (best effort, bounded), then the transport ends. */
+  /**
+   * `<close-session>` (best effort, bounded), then the transport ends.
+   * The reply comes behind whatever the device sent before it, so a
+   * transport paused for a slow consumer is resumed, and notifications that
+   * arrive from then on are dropped rather than buffered.
+   */
   async close(timeoutMs = 2_000): Promise<void> {
     if (this.closedError) return;
+    this.closing = true;
+    if (this.stream.isPaused()) this.stream.resume();
     if (this.peerHello) await this.rpc(CLOSE_SESSION, timeoutMs).catch(() => undefined);
     this.shutdown(new SessionClosedError('the session was closed'));
     this.stream.end();
@@ -250,6 +258,7 @@ export class NetconfSession {
   }
 
   private onNotification(notification: XmlNode, raw: Buffer): void {
+    if (this.closing) return;
     const eventTime = textOf(notification.eventTime) ?? new Date().toISOString();
     const event: XmlNode = {};
     for (const [key, value] of Object.entries(notification)) if (key !== 'eventTime' && !key.startsWith('@')) event[key] = value;

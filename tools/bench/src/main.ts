@@ -8,6 +8,7 @@ import { httpBench } from './http';
 import { ingressBench } from './ingress';
 import { jobsBench } from './jobs';
 import { netconfBench } from './netconf';
+import { netconfParseBench } from './netconf-parse';
 import { pipelineBench } from './pipeline';
 import { scaleBench } from './scale';
 
@@ -18,6 +19,7 @@ const SUITES: Record<string, () => Promise<Record<string, unknown>>> = {
   ingress: ingressBench,
   jobs: jobsBench,
   netconf: netconfBench,
+  'netconf-parse': netconfParseBench,
   pipeline: pipelineBench,
   scale: scaleBench,
 };

@@ -18,9 +18,12 @@ import {
   memoryHostKeyStore,
   normalizeNotification,
   normalizeReply,
+  parseXml,
   type NetconfConnectOptions,
   type NetconfConnection,
+  type XmlNode,
 } from '@switch-telemetry/netconf';
+import { referenceParseXml } from '@switch-telemetry/netconf/testing';
 import { NetconfDevice, type NetconfDeviceOptions } from '../src';
 
 const log = createLogger({ app: 'test', level: 'silent' });
@@ -100,6 +103,43 @@ describe('NETCONF client against the simulated device', () => {
     expect(got[0]).toMatchObject({ source: 'netconf', prefix: '/interface-statistics' });
     expect(Number(got[0]!.ts)).toBeGreaterThan(Date.now() * 1e6 - 10e9);
     expect(got[0]!.updates.some((u) => u.path === 'interface[name=eth1]/in-octets')).toBe(true);
+  });
+
+  it('parses what the device sends as the previous parser did, so the normalised messages are byte-identical', async () => {
+    const c = await connect(await device({ interfaces: 6 }));
+    const replies = [
+      await c.session.get({ subtree: '<interfaces-state xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"/>' }),
+      await c.session.get({ subtree: '<interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"/>' }),
+      await c.session.get(),
+      await c.session.getConfig('running'),
+    ];
+    for (const reply of replies) {
+      const previous = referenceParseXml(reply.raw);
+      expect(JSON.stringify(parseXml(reply.raw))).toBe(JSON.stringify(previous));
+      const data = (previous['rpc-reply'] as XmlNode).data as XmlNode;
+      expect(JSON.stringify(normalizeReply(reply, 'd', 's', '1'))).toBe(JSON.stringify(normalizeReply({ ...reply, data }, 'd', 's', '1')));
+    }
+    await c.session.createSubscription({ stream: 'NETCONF' });
+    let seen = 0;
+    for await (const n of c.session.notificationStream()) {
+      const previous = referenceParseXml(n.raw);
+      expect(JSON.stringify(parseXml(n.raw))).toBe(JSON.stringify(previous));
+      const event = Object.fromEntries(Object.entries(previous.notification as XmlNode).filter(([key]) => key !== 'eventTime' && !key.startsWith('@')));
+      expect(JSON.stringify(normalizeNotification(n, 'd', 's'))).toBe(JSON.stringify(normalizeNotification({ ...n, event }, 'd', 's')));
+      if (++seen === 3) break;
+    }
+  });
+
+  it('closes promptly while notifications are backed up behind a consumer that stopped reading', async () => {
+    const c = await connect(await device({ notificationMs: 0 }));
+    await c.session.createSubscription({ stream: 'NETCONF' });
+    for await (const _n of c.session.notificationStream()) break;
+    // The device keeps sending; the session buffers, then pauses the transport.
+    await new Promise((r) => setTimeout(r, 300));
+    const started = Date.now();
+    await c.close();
+    // The close-session reply was read (waiting for it out would take the 2 s close timeout).
+    expect(Date.now() - started).toBeLessThan(1_000);
   });
 
   it.each([

@@ -14,6 +14,7 @@ import {
   NetconfTimeoutError,
   SessionClosedError,
   XmlError,
+  XmlLimitError,
   connectNetconf,
   fileHostKeyStore,
   normalizeNotification,
@@ -124,7 +125,7 @@ export async function netconfCommand(argv: string[], out: (line: string) => void
     if (err instanceof CliError) throw err;
     if (err instanceof NetconfAuthError || err instanceof HostKeyMismatchError || err instanceof HostKeyUnknownError) throw new CliError(EXIT.AUTH, err.message);
     if (err instanceof NetconfConnectError || err instanceof SessionClosedError || err instanceof NetconfTimeoutError) throw new CliError(EXIT.CONNECTION, err.message);
-    if (err instanceof FramingError || err instanceof XmlError || err instanceof MessageTooLargeError) throw new CliError(EXIT.DATA, err.message);
+    if (err instanceof FramingError || err instanceof XmlError || err instanceof XmlLimitError || err instanceof MessageTooLargeError) throw new CliError(EXIT.DATA, err.message);
     if (err instanceof NetconfConfigError) throw new CliError(EXIT.USAGE, err.message);
     if (err instanceof NetconfRpcError) throw new CliError(EXIT.FAILURE, err.message);
     throw new CliError(EXIT.FAILURE, (err as Error).message);
