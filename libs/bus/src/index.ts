@@ -11,7 +11,7 @@ export {
 export { BusUnavailableError, InvalidSubjectTokenError, PublishError, StreamConflictError } from './errors';
 export { ensureBucket, ensureStream, provisionTopology, type ProvisionOutcome } from './provision';
 export { PUBLISH_TIMEOUT_MS, publishJson, type PubAck, type PublishOptions } from './publish';
-export { JetStreamPublisher } from './publisher';
+export { JetStreamPublisher, type PublishCallback } from './publisher';
 export {
   assertQueueName,
   assertSubjectPath,

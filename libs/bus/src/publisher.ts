@@ -21,14 +21,25 @@ export interface PublishOptions {
   timeoutMs?: number;
 }
 
+/** Called once with the outcome of a publish: an error, or JetStream's acknowledgement. */
+export type PublishCallback = (error: Error | undefined, ack: PubAck | undefined) => void;
+
 interface Pending {
-  resolve: (ack: PubAck) => void;
-  reject: (error: Error) => void;
+  done: PublishCallback;
   deadline: number;
   subject: string;
 }
 
+interface Queued {
+  subject: string;
+  data: Uint8Array;
+  reply: string;
+  headers: EncodedHeaders | undefined;
+  token: string;
+}
+
 const decoder = new TextDecoder();
+const USUAL_ACK = /^\{"stream":"([^"\\]{1,256})",(?:"domain":"[^"\\]*",)?"seq":(\d{1,16})(,"duplicate":true)?\}$/;
 const NO_HEADERS: Record<string, string> = Object.freeze({});
 
 /**
@@ -44,7 +55,7 @@ export class JetStreamPublisher {
   private readonly inbox = createInbox();
   private readonly pending = new Map<string, Pending>();
   private readonly subscription: Subscription;
-  private queued: Array<() => void> = [];
+  private queued: Queued[] = [];
   private next = 0;
   private timer: NodeJS.Timeout | undefined;
 
@@ -53,29 +64,28 @@ export class JetStreamPublisher {
   }
 
   publish(subject: string, data: Uint8Array, options: PublishOptions = {}): Promise<PubAck> {
-    return new Promise<PubAck>((resolve, reject) => {
-      const token = (this.next++).toString(36);
-      this.pending.set(token, { resolve, reject, deadline: Date.now() + (options.timeoutMs ?? PUBLISH_TIMEOUT_MS), subject });
-      this.armTimer();
-      let hdrs: EncodedHeaders | undefined;
-      if (options.msgId !== undefined || options.headers !== undefined) {
-        try {
-          hdrs = new EncodedHeaders(options.headers ?? NO_HEADERS, options.msgId);
-        } catch (err) {
-          this.settle(token, err as Error);
-          return;
-        }
+    return new Promise<PubAck>((resolve, reject) => this.send(subject, data, options, (error, ack) => (error ? reject(error) : resolve(ack!))));
+  }
+
+  /**
+   * publish() without a promise per message, for hot paths: `done` is called
+   * once, with an error or the acknowledgement.
+   */
+  send(subject: string, data: Uint8Array, options: PublishOptions, done: PublishCallback): void {
+    const token = (this.next++).toString(36);
+    this.pending.set(token, { done, deadline: Date.now() + (options.timeoutMs ?? PUBLISH_TIMEOUT_MS), subject });
+    this.armTimer();
+    let headers: EncodedHeaders | undefined;
+    if (options.msgId !== undefined || options.headers !== undefined) {
+      try {
+        headers = new EncodedHeaders(options.headers ?? NO_HEADERS, options.msgId);
+      } catch (err) {
+        this.settle(token, err as Error);
+        return;
       }
-      const reply = `${this.inbox}.${token}`;
-      if (this.queued.length === 0) setImmediate(() => this.flush());
-      this.queued.push(() => {
-        try {
-          this.nc.publish(subject, data, hdrs ? { reply, headers: hdrs } : { reply });
-        } catch (cause) {
-          this.settle(token, new PublishError(`could not publish to ${subject}`, { cause, details: { subject } }));
-        }
-      });
-    });
+    }
+    if (this.queued.length === 0) setImmediate(() => this.flush());
+    this.queued.push({ subject, data, reply: `${this.inbox}.${token}`, headers, token });
   }
 
   /** Rejects everything pending and stops listening. */
@@ -89,7 +99,13 @@ export class JetStreamPublisher {
   private flush(): void {
     const batch = this.queued;
     this.queued = [];
-    for (const send of batch) send();
+    for (const q of batch) {
+      try {
+        this.nc.publish(q.subject, q.data, q.headers ? { reply: q.reply, headers: q.headers } : { reply: q.reply });
+      } catch (cause) {
+        this.settle(q.token, new PublishError(`could not publish to ${q.subject}`, { cause, details: { subject: q.subject } }));
+      }
+    }
   }
 
   private onReply(msg: Msg): void {
@@ -100,9 +116,13 @@ export class JetStreamPublisher {
     if (msg.headers?.hasError || msg.data.length === 0) {
       return this.settle(token, new PublishError(`no stream stored ${entry.subject} (${msg.headers?.code ?? 'empty'} ${msg.headers?.description ?? ''})`.trim(), { details: { subject: entry.subject } }));
     }
+    const text = decoder.decode(msg.data);
+    // The usual answer, read without JSON.parse: {"stream":"S","seq":N} with an optional domain and duplicate flag.
+    const usual = USUAL_ACK.exec(text);
+    if (usual) return this.settle(token, { stream: usual[1]!, seq: Number(usual[2]), duplicate: usual[3] !== undefined });
     let ack: { stream?: string; seq?: number; duplicate?: boolean; error?: { code?: number; description?: string } };
     try {
-      ack = JSON.parse(decoder.decode(msg.data)) as typeof ack;
+      ack = JSON.parse(text) as typeof ack;
     } catch (cause) {
       return this.settle(token, new PublishError(`JetStream answered ${entry.subject} with something that is not JSON`, { cause }));
     }
@@ -116,8 +136,8 @@ export class JetStreamPublisher {
     const entry = this.pending.get(token);
     if (!entry) return;
     this.pending.delete(token);
-    if (outcome instanceof Error) entry.reject(outcome);
-    else entry.resolve(outcome);
+    if (outcome instanceof Error) entry.done(outcome, undefined);
+    else entry.done(undefined, outcome);
   }
 
   private armTimer(): void {

@@ -17,4 +17,4 @@ export { Membership } from './membership';
 export { connectionSpec, ownerOf, planSessions, type RunningSession, type SessionPlan } from './reconcile';
 export { gnmiRunner, memoryTrustedHostKeys, netconfRunner, type Emitted, type ProtocolRunner, type RunContext, type RunnerOptions, type TrustedHostKeys } from './runners';
 export { sessionCleanup, sessionCleanupJob } from './session-cleanup';
-export { TelemetrySink, type DropReason, type Outgoing, type SinkOptions } from './sink';
+export { TelemetrySink, contentId, type DropReason, type Outgoing, type SinkOptions } from './sink';

@@ -13,7 +13,7 @@ export interface Outgoing {
 }
 
 export interface SinkOptions {
-  bus: Pick<Bus, 'publish' | 'isConnected'>;
+  bus: Pick<Bus, 'send' | 'isConnected'>;
   topology: Topology;
   log: Logger;
   /** Publishes awaiting acknowledgement, all devices together. */
@@ -69,6 +69,8 @@ interface Queue {
   waiting: Array<{ message: Outgoing; msgId: string }>;
   /** The device's message headers: one object, so the publisher encodes them once. */
   headers: Record<string, string>;
+  /** Subjects by subscription, built (and checked) once. */
+  subjects: Map<string, string>;
   inFlight: number;
   waiters: Array<() => void>;
 }
@@ -86,12 +88,12 @@ export class TelemetrySink {
   private readonly queues = new Map<string, Queue>();
   /** Devices with messages waiting, in the order they get their next turn. */
   private readonly ready = new Set<string>();
-  /** Devices whose last publish failed: they wait for the retry timer or their next message. */
-  private readonly failed = new Set<string>();
   private inFlight = 0;
   private readonly timer: NodeJS.Timeout;
   accepted = 0;
   published = 0;
+  /** Updates inside the published messages. */
+  publishedUpdates = 0;
   dropped = 0;
 
   constructor(private readonly options: SinkOptions) {
@@ -161,7 +163,7 @@ export class TelemetrySink {
   private queueOf(message: Outgoing): Queue {
     let q = this.queues.get(message.device);
     if (!q) {
-      q = { waiting: [], inFlight: 0, waiters: [], headers: { device: message.device, source: message.source, 'Content-Type': 'application/json' } };
+      q = { waiting: [], inFlight: 0, waiters: [], headers: { device: message.device, source: message.source, 'Content-Type': 'application/json' }, subjects: new Map() };
       this.queues.set(message.device, q);
     }
     return q;
@@ -200,30 +202,31 @@ export class TelemetrySink {
     queue.inFlight += 1;
     const started = Date.now();
     const { message } = item;
-    this.options.bus
-      .publish(this.options.topology.subjects.telemetry(message.device, message.subscription), message.data, {
-        msgId: item.msgId,
-        headers: queue.headers,
-        timeoutMs: this.options.publishTimeoutMs ?? 5_000,
-      })
-      .then(
-        () => {
-          this.published += 1;
-          this.options.onPublished?.(message, Date.now() - started);
-        },
-        (err) => {
-          // Back to the front, in order: the retry (on the next accept or the retry timer) has the same Nats-Msg-Id.
-          queue.waiting.unshift(item);
-          this.failed.add(device);
-          this.options.log.debug({ err, device }, 'publish failed; will retry');
-        },
-      )
-      .finally(() => {
+    let subject = queue.subjects.get(message.subscription);
+    if (subject === undefined) {
+      subject = this.options.topology.subjects.telemetry(message.device, message.subscription);
+      queue.subjects.set(message.subscription, subject);
+    }
+    this.options.bus.send(
+      subject,
+      message.data,
+      { msgId: item.msgId, headers: queue.headers, timeoutMs: this.options.publishTimeoutMs ?? 5_000 },
+      (err) => {
         this.inFlight -= 1;
         queue.inFlight -= 1;
-        // A failed device waits for the retry timer or its next message: no hot loop against a failing server.
-        if (!this.failed.delete(device)) this.pump();
+        if (err) {
+          // Back to the front, in order: the retry (on the next accept or the retry timer) has the same Nats-Msg-Id.
+          // A failed device waits for the retry timer or its next message: no hot loop against a failing server.
+          queue.waiting.unshift(item);
+          this.options.log.debug({ err, device }, 'publish failed; will retry');
+        } else {
+          this.published += 1;
+          this.publishedUpdates += message.updates;
+          this.options.onPublished?.(message, Date.now() - started);
+          this.pump();
+        }
         if (queue.waiting.length < low) for (const w of queue.waiters.splice(0)) w();
-      });
+      },
+    );
   }
 }

@@ -3,14 +3,16 @@ import { readFileSync } from 'node:fs';
 
 const CLK_TCK = 100; // /proc/<pid>/stat ticks per second on Linux
 
-/** CPU seconds (user + system) and resident MiB (now and peak) of a process, from /proc. */
-export function usage(pid: number): { cpu: number; rssMiB: number; peakMiB: number } {
+/** CPU seconds (user + system, and each), and resident MiB (now and peak) of a process, from /proc. */
+export function usage(pid: number): { cpu: number; user: number; system: number; rssMiB: number; peakMiB: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const cpu = (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  const user = Number(fields[11]) / CLK_TCK;
+  const system = Number(fields[12]) / CLK_TCK;
+  const cpu = user + system;
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kib = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
-  return { cpu, rssMiB: kib('VmRSS') / 1024, peakMiB: kib('VmHWM') / 1024 };
+  return { cpu, user, system, rssMiB: kib('VmRSS') / 1024, peakMiB: kib('VmHWM') / 1024 };
 }
 
 /** One sample from a service's /metrics (Prometheus text); `labels` must appear in its label set. NaN when absent. */

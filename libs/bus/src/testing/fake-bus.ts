@@ -9,7 +9,7 @@ export interface SentMessage {
 
 /** A fake of our Bus's publish path, for unit tests of what publishes through it. */
 export interface FakeBus {
-  bus: Pick<Bus, 'publish' | 'isConnected'>;
+  bus: Pick<Bus, 'publish' | 'send' | 'isConnected'>;
   /** Whether the fake is "connected"; a publish while it is not rejects at once. */
   connected: boolean;
   /** Every publish that was accepted, in order. */
@@ -33,6 +33,12 @@ export function fakeBus(options: { connected?: boolean; manualAcks?: boolean } =
         const ack = { stream: 'FAKE', seq: fake.sent.length, duplicate: false } as PubAck;
         if (!options.manualAcks) return Promise.resolve(ack);
         return new Promise((resolve, reject) => acks.push((ok) => (ok ? resolve(ack) : reject(new Error('no acknowledgement')))));
+      },
+      send: (subject, data, publishOptions, done) => {
+        fake.bus.publish(subject, data, publishOptions).then(
+          (ack) => done(undefined, ack),
+          (err: Error) => done(err, undefined),
+        );
       },
     },
     pendingAcks: () => acks.length,
