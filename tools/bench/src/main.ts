@@ -2,6 +2,7 @@
 // baseline in the same run (this machine is shared and noisy) and prints, as
 // its very last line, one JSON object:
 // {"bench":"<suite>","value":N,"unit":"...","baseline":N,"ratio":N,...}
+import { durableServerMain } from './durable-server';
 import { gnmiBench } from './gnmi';
 import { gnmiDecodeBench } from './gnmi-decode';
 import { httpBench } from './http';
@@ -30,6 +31,11 @@ async function main(): Promise<number> {
   // Not a suite: the pipeline suite's baseline, run by it in a process of its own.
   if (suite === 'pipeline-limit') {
     console.log(JSON.stringify(await limitPathMain(process.argv.slice(3))));
+    return 0;
+  }
+  // Not a suite: the ingress suite's durable baseline server, in a process of its own.
+  if (suite === 'ingress-durable') {
+    await durableServerMain(process.argv.slice(3));
     return 0;
   }
   if (!suite || !SUITES[suite]) {
