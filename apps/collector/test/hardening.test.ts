@@ -10,7 +10,7 @@ import { createTestDatabase, type TestDatabase } from '@switch-telemetry/db/test
 import { DeviceRepository, deviceInputSchema } from '@switch-telemetry/inventory';
 import { createLogger } from '@switch-telemetry/logging';
 import { spawnApp, type SpawnedApp } from '@switch-telemetry/service/testing';
-import { GnmiTarget } from '@switch-telemetry/sim';
+import { GnmiTarget, NetconfDevice } from '@switch-telemetry/sim';
 
 // The collector as it runs in production (its own process), fed hostile input:
 // whatever it is sent, it must keep serving the devices it has.
@@ -23,6 +23,7 @@ let bus: Bus;
 let app: SpawnedApp;
 let metricsUrl: string;
 let target: GnmiTarget;
+let refusing: NetconfDevice;
 const listeners: Server[] = [];
 const received: Buffer[] = [];
 const sockets: Socket[] = [];
@@ -65,6 +66,9 @@ beforeAll(async () => {
     await new Promise<void>((r) => listener.listen(0, host, r));
     listeners.push(listener);
   }
+  // Refuses create-subscription while a get is still pending (its answer comes 500 ms later).
+  refusing = new NetconfDevice({ name: 'refusing', host: '127.10.9.70', port: 0, username: 'admin', password: 'pw-gnmi', fault: 'subscription-refused', slowMs: 500 });
+  await refusing.start();
   trustDir = mkdtempSync(join(tmpdir(), 'st-trust-'));
   symlinkSync('/dev/zero', join(trustDir, 'zero'));
 
@@ -79,6 +83,13 @@ beforeAll(async () => {
   await devices.upsert(deviceInputSchema.parse({ id: 'nc-zero', name: 'nc-zero', protocol: 'netconf', address: '127.10.9.67', port: 830, credentials: 'lab', host_key: { known_hosts: 'zero' }, subscriptions: [{ name: 'g', paths: ['<a/>'], mode: 'get' }] }));
   await devices.upsert(deviceInputSchema.parse({ id: 'nc-missing', name: 'nc-missing', protocol: 'netconf', address: '127.10.9.68', port: 830, credentials: 'lab', host_key: { known_hosts: 'missing' }, subscriptions: [{ name: 'g', paths: ['<a/>'], mode: 'get' }] }));
 
+  await devices.upsert(
+    deviceInputSchema.parse({
+      id: 'nc-refusing', name: 'nc-refusing', protocol: 'netconf', address: '127.10.9.70', port: refusing.port, credentials: 'lab',
+      host_key: { fingerprints: [refusing.fingerprint] },
+      subscriptions: [{ name: 'g', paths: ['<interfaces-state xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"/>'], mode: 'get', interval_ms: 200 }, { name: 'n', paths: ['<x/>'], mode: 'notification' }],
+    }),
+  );
   const httpPort = await freePort();
   metricsUrl = `http://127.0.0.1:${httpPort}/metrics`;
   app = spawnApp(MAIN, {
@@ -102,6 +113,7 @@ afterAll(async () => {
   app?.child.kill('SIGTERM');
   await app?.exited;
   await target?.stop();
+  await refusing?.stop();
   for (const s of sockets) s.destroy();
   for (const l of listeners) l.close();
   rmSync(trustDir, { recursive: true, force: true });
@@ -145,6 +157,15 @@ describe('the collector under hostile input', () => {
     await waitUntil(async () => (await sessionOf('nc-zero'))?.state === 'auth_failed' && (await sessionOf('nc-missing'))?.state === 'auth_failed', 10_000, 'both refused');
     expect((await sessionOf('nc-zero'))?.last_error).toMatchObject({ code: 'COLLECTION_CREDENTIALS', message: 'known_hosts file "zero" cannot be read from the trust directory' });
     expect(app.child.exitCode).toBeNull();
+  });
+
+  it('a NETCONF session whose subscription is refused while a get is pending fails alone; the process lives', async () => {
+    // operation-not-supported is permanent: the session parks after its first run.
+    await waitUntil(async () => (await sessionOf('nc-refusing'))?.state === 'backoff', 15_000, 'refused and parked');
+    // The pending get fails after the run ended: that must not be an unhandled rejection.
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(app.child.exitCode).toBeNull();
+    expect((await sessionOf('nc-refusing'))?.last_error).toMatchObject({ code: 'NETCONF_RPC_ERROR' });
   });
 
   it('1,000 random bodies on each subject it follows leave it running and the good device synced', async () => {

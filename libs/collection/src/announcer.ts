@@ -19,6 +19,9 @@ interface Waiting {
 }
 
 const BATCH = 256;
+/** Announcements kept while NATS is down or slow: a fleet of ten thousand reports a few transitions each at start. */
+export const ANNOUNCER_MAX = 100_000;
+const GIVE_UP_LOG_EVERY_MS = 1_000;
 
 /**
  * Session events, alerts and drop counts on their way to JetStream. Unlike
@@ -37,6 +40,8 @@ export class Announcer {
   private seq = 0;
   /** Announcements given up because the buffer was full. */
   lost = 0;
+  private lastGiveUpLog = 0;
+  private givenUpSinceLog = 0;
 
   constructor(private readonly options: AnnouncerOptions) {
     this.timer = setInterval(() => this.kick(), options.retryMs ?? 1_000);
@@ -45,12 +50,18 @@ export class Announcer {
 
   /** Queues one announcement (msgId: stable across retries) and tries to publish it now. */
   announce(msgId: string, subject: string, body: unknown, headers: Record<string, string> = {}): void {
-    const max = this.options.max ?? 10_000;
+    const max = this.options.max ?? ANNOUNCER_MAX;
     if (this.waiting.size >= max && !this.waiting.has(msgId)) {
       const oldest = this.waiting.keys().next().value as string;
       this.waiting.delete(oldest);
       this.lost += 1;
-      this.options.log.warn({ msgId: oldest, max }, 'announcement given up: too many waiting while NATS is down');
+      this.givenUpSinceLog += 1;
+      // One line a second at most, however many are given up.
+      if (Date.now() - this.lastGiveUpLog >= GIVE_UP_LOG_EVERY_MS) {
+        this.options.log.warn({ lastGivenUp: oldest, givenUp: this.givenUpSinceLog, max }, 'announcements given up: too many waiting for NATS');
+        this.lastGiveUpLog = Date.now();
+        this.givenUpSinceLog = 0;
+      }
     }
     this.waiting.set(msgId, { subject, body, headers });
     this.kick();
@@ -106,7 +117,12 @@ export class Announcer {
       this.waiting.set(`${device}:dropped:${at}:${(this.seq += 1)}`, { subject: this.options.droppedSubject, body: { v: 1, device, dropped, at }, headers: { device } });
     }
     while (this.waiting.size > 0) {
-      const batch = [...this.waiting].slice(0, BATCH);
+      // The oldest BATCH, without copying the whole map (it may hold tens of thousands).
+      const batch: Array<[string, Waiting]> = [];
+      for (const entry of this.waiting) {
+        batch.push(entry);
+        if (batch.length === BATCH) break;
+      }
       // One connection keeps the order of what is sent together.
       const results = await Promise.allSettled(batch.map(([msgId, w]) => publishJson(this.options.bus, w.subject, w.body, { msgId, headers: w.headers, timeoutMs: 5_000 })));
       let failed = false;

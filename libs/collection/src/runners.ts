@@ -202,7 +202,15 @@ export function netconfRunner(options: RunnerOptions): ProtocolRunner {
           resolve();
         }),
       );
-      const tasks = polls.map(async (sub) => {
+      // Each task is marked handled at once: if the run ends early (a failed
+      // create-subscription, a closed session), a poll that fails afterwards
+      // must not become an unhandled rejection (it was fatal to the process).
+      const handled = (task: Promise<void>) => {
+        task.catch(() => undefined);
+        return task;
+      };
+      const tasks = polls.map((sub) => handled(poll(sub)));
+      async function poll(sub: (typeof polls)[number]): Promise<void> {
         const filter = filterOf(sub.paths);
         for (let first = true; !ctx.signal.aborted; first = false) {
           const reply = await connection.session.get(filter);
@@ -210,18 +218,20 @@ export function netconfRunner(options: RunnerOptions): ProtocolRunner {
           if (first) oneSynced();
           await Promise.race([new Promise((r) => setTimeout(r, sub.interval_ms ?? 10_000).unref()), aborted, done]);
         }
-      });
+      }
       for (const sub of streams.slice(0, 1)) {
         // RFC 5277 allows one subscription per session.
         const filter = filterOf(sub.paths);
         await connection.session.createSubscription({ stream: (sub.options?.stream as string | undefined) ?? 'NETCONF', ...(filter ? { filter } : {}) });
         oneSynced();
         tasks.push(
-          (async () => {
-            for await (const n of connection.session.notificationStream()) {
-              await ctx.emit(serialised(sub.name, normalizeNetconf(n, device.id, sub.name)));
-            }
-          })(),
+          handled(
+            (async () => {
+              for await (const n of connection.session.notificationStream()) {
+                await ctx.emit(serialised(sub.name, normalizeNetconf(n, device.id, sub.name)));
+              }
+            })(),
+          ),
         );
       }
       if (tasks.length === 0) ctx.state('synced');

@@ -1,19 +1,25 @@
-// `npm run bench -- scale`: one collector (the production bundle) with 1,000
-// simulated gNMI devices (a sample every 10 s each) and 100 NETCONF devices
-// (a get every 10 s and a notification stream). Measures the time until all
-// are synced, steady-state CPU and RSS, then drops every session at once and
-// measures the time until all are back and the peak reconnect rate.
-// Baseline, same run: the time for one process to open the same 1,100
-// connections (bare TCP) back to back — what "all at once" would cost.
+// `npm run bench -- scale`: one collector (the production bundle) with 9,000
+// simulated gNMI devices (two subscriptions each, a sample every 10 s) and
+// 1,000 NETCONF devices (a get every 30 s and a notification stream), the
+// fleet split over several simulator processes. Measures the time until all
+// are synced, steady-state CPU, RSS and memory per device, then drops every
+// session at once and measures the time until all are back and the peak
+// reconnect rate. Baseline, same run: the time for one process to open the
+// same connections (bare TCP) back to back — what "all at once" would cost.
+import type { ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { DeviceRepository, deviceInputSchema, type DeviceInput } from '@switch-telemetry/inventory';
 import { round, until } from './measure';
 import { exited, metric, usage } from './process';
 import { withStack } from './stack';
 
-const GNMI = Number(process.env.BENCH_GNMI ?? 1_000);
-const NETCONF = Number(process.env.BENCH_NETCONF ?? 100);
-const STEADY_MS = 20_000;
+const GNMI = Number(process.env.BENCH_GNMI ?? 9_000);
+const NETCONF = Number(process.env.BENCH_NETCONF ?? 1_000);
+/** Devices per simulator process (a process tops out well below the whole fleet). */
+const GNMI_PER_SIM = 2_250;
+const NETCONF_PER_SIM = 500;
+const INTERFACES = 2;
+const STEADY_MS = 30_000;
 
 interface SimDevice {
   name: string;
@@ -30,7 +36,10 @@ function deviceFor(d: SimDevice): DeviceInput {
       ...common,
       protocol: 'gnmi',
       tls: { plaintext: true },
-      subscriptions: [{ name: 'counters', paths: ['/interfaces/interface[name=*]/state/counters'], mode: 'sample', interval_ms: 10_000 }],
+      subscriptions: [
+        { name: 'counters', paths: ['/interfaces/interface[name=*]/state/counters'], mode: 'sample', interval_ms: 10_000 },
+        { name: 'status', paths: ['/interfaces/interface[name=*]/state/oper-status'], mode: 'sample', interval_ms: 10_000 },
+      ],
     });
   }
   return deviceInputSchema.parse({
@@ -38,7 +47,7 @@ function deviceFor(d: SimDevice): DeviceInput {
     protocol: 'netconf',
     host_key: { fingerprints: [d.host_key] },
     subscriptions: [
-      { name: 'ifstate', paths: ['<interfaces-state xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"/>'], mode: 'get', interval_ms: 10_000 },
+      { name: 'ifstate', paths: ['<interfaces-state xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"/>'], mode: 'get', interval_ms: 30_000 },
       { name: 'events', paths: ['<interface-statistics xmlns="urn:switch-telemetry:sim:interfaces"/>'], mode: 'notification' },
     ],
   });
@@ -63,12 +72,22 @@ export async function scaleBench(): Promise<Record<string, unknown>> {
   const total = GNMI + NETCONF;
   return withStack('scale', async ({ db, sim: startSim, collector: startCollector }) => {
     const fleet: SimDevice[] = [];
-    let droppedSessions = -1;
-    const sim = startSim(['--gnmi', String(GNMI), '--netconf', String(NETCONF), '--port', '0', '--netconf-port', '0', '--interfaces', '4', '--notification-ms', '10000'], (item) => {
-      if (typeof item.dropped === 'number') droppedSessions = item.dropped;
+    const dropped: number[] = [];
+    const sims: ChildProcess[] = [];
+    const onLine = (item: Record<string, unknown>) => {
+      if (typeof item.dropped === 'number') dropped.push(item.dropped);
       else fleet.push(item as unknown as SimDevice);
-    });
-    await Promise.race([until(() => fleet.length === total, 120_000, 'the simulated fleet'), exited(sim, 'the simulator')]);
+    };
+    const common = ['--port', '0', '--netconf-port', '0', '--interfaces', String(INTERFACES), '--notification-ms', '10000'];
+    for (let first = 0; first < GNMI; first += GNMI_PER_SIM) {
+      sims.push(startSim(['--gnmi', String(Math.min(GNMI_PER_SIM, GNMI - first)), '--netconf', '0', '--first', String(first), ...common], onLine));
+    }
+    for (let first = 0; first < NETCONF; first += NETCONF_PER_SIM) {
+      sims.push(startSim(['--gnmi', '0', '--netconf', String(Math.min(NETCONF_PER_SIM, NETCONF - first)), '--first', String(GNMI + first), ...common], onLine));
+    }
+    const simStarted = Date.now();
+    await Promise.race([until(() => fleet.length === total, 600_000, 'the simulated fleet'), ...sims.map((s) => exited(s, 'a simulator'))]);
+    console.error(`fleet of ${total} up in ${round((Date.now() - simStarted) / 1000, 1)} s over ${sims.length} simulator processes`);
     const baselineMs = await bareConnects(fleet);
     const devices = new DeviceRepository(db.pool);
     for (const d of fleet) await devices.upsert(deviceFor(d));
@@ -86,21 +105,25 @@ export async function scaleBench(): Promise<Record<string, unknown>> {
       }
     })();
     const synced = () => samples.at(-1)?.synced ?? 0;
-    await Promise.race([until(() => synced() === total, 180_000, 'every device synced'), died]);
+    await Promise.race([until(() => synced() === total, 300_000, 'every device synced'), died]);
     const allSyncedMs = Date.now() - startedAt;
 
-    // Steady state.
+    // Steady state, and what the simulators spend meanwhile (are they the limit?).
     const before = usage(collector.pid!);
+    const simsBefore = sims.reduce((a, s) => a + usage(s.pid!).cpu, 0);
     await new Promise((r) => setTimeout(r, STEADY_MS));
     const after = usage(collector.pid!);
-    const steady = { cpuPct: (100 * (after.cpu - before.cpu)) / (STEADY_MS / 1000), rssMiB: after.rssMiB };
+    const simsAfter = sims.reduce((a, s) => a + usage(s.pid!).cpu, 0);
+    const steady = { cpuPct: (100 * (after.cpu - before.cpu)) / (STEADY_MS / 1000), rssMiB: after.rssMiB, simCpuPct: (100 * (simsAfter - simsBefore)) / (STEADY_MS / 1000) };
+    const published = await metric(url, 'collector_messages_published_total');
 
     // Every session dropped at once.
     const dropAt = Date.now();
-    sim.kill('SIGUSR1');
-    await until(() => droppedSessions >= 0, 10_000, 'the simulator to drop its sessions');
+    for (const s of sims) s.kill('SIGUSR1');
+    await until(() => dropped.length === sims.length, 30_000, 'the simulators to drop their sessions');
+    const droppedSessions = dropped.reduce((a, b) => a + b, 0);
     await Promise.race([until(() => samples.some((s) => s.at > dropAt && s.synced < total), 30_000, 'the collector to notice'), died]);
-    await Promise.race([until(() => samples.at(-1)!.at > dropAt && synced() === total, 180_000, 'every device back'), died]);
+    await Promise.race([until(() => samples.at(-1)!.at > dropAt && synced() === total, 300_000, 'every device back'), died]);
     const backMs = Date.now() - dropAt;
     sampling = false;
     await sampler;
@@ -125,6 +148,9 @@ export async function scaleBench(): Promise<Record<string, unknown>> {
       netconf: NETCONF,
       steady_cpu_pct: round(steady.cpuPct, 1),
       steady_rss_mib: round(steady.rssMiB),
+      rss_kib_per_device: round((steady.rssMiB * 1024) / total),
+      steady_sim_cpu_pct: round(steady.simCpuPct, 1),
+      messages_at_steady: published,
       peak_rss_mib: round(peakRss),
       sessions_dropped: droppedSessions,
       lowest_synced_after_drop: low,

@@ -10,6 +10,8 @@ export interface FleetOptions {
   notificationMs?: number;
   /** Port on every target's own address (0: a free one each). */
   port: number;
+  /** Number the devices from here (names and addresses), so several processes can share one fleet. */
+  first?: number;
   /** The n-th target listens on 127.10.<n / 250>.<n % 250 + 1>. */
   username?: string;
   password?: string;
@@ -31,15 +33,16 @@ export function deviceAddress(n: number): string {
 /** Starts the simulated NETCONF devices, each on its own loopback address after `offset`. */
 export async function startNetconfFleet(options: FleetOptions, offset: number): Promise<NetconfDevice[]> {
   const devices: NetconfDevice[] = [];
+  const first = options.first ?? 0;
   for (let n = 0; n < (options.netconf ?? 0); n += 1) {
     const device = new NetconfDevice({
-      name: `sim-netconf-${String(n + 1).padStart(3, '0')}`,
-      host: deviceAddress(offset + n),
+      name: `sim-netconf-${String(first + n + 1).padStart(3, '0')}`,
+      host: deviceAddress(first + offset + n),
       port: options.netconfPort ?? 830,
       username: options.username ?? 'netconf',
       password: options.password ?? 'netconf',
       fault: options.netconfFaults?.[n] ?? 'none',
-      seed: offset + n + 1,
+      seed: first + offset + n + 1,
       ...(options.interfaces === undefined ? {} : { interfaces: options.interfaces }),
       ...(options.tickMs === undefined ? {} : { tickMs: options.tickMs }),
       ...(options.notificationMs === undefined || Number.isNaN(options.notificationMs) ? {} : { notificationMs: options.notificationMs }),
@@ -53,15 +56,16 @@ export async function startNetconfFleet(options: FleetOptions, offset: number): 
 /** Starts N simulated gNMI targets, each on its own loopback address. */
 export async function startFleet(options: FleetOptions): Promise<GnmiTarget[]> {
   const targets: GnmiTarget[] = [];
+  const first = options.first ?? 0;
   for (let n = 0; n < options.gnmi; n += 1) {
-    const name = `sim-gnmi-${String(n + 1).padStart(3, '0')}`;
+    const name = `sim-gnmi-${String(first + n + 1).padStart(3, '0')}`;
     const { onLimit } = options;
     const target = new GnmiTarget({
       name,
-      host: deviceAddress(n),
+      host: deviceAddress(first + n),
       port: options.port,
       fault: options.faults?.[n] ?? 'none',
-      seed: n + 1,
+      seed: first + n + 1,
       ...(options.username === undefined ? {} : { username: options.username, password: options.password ?? '' }),
       ...(options.interfaces === undefined ? {} : { interfaces: options.interfaces }),
       ...(options.tickMs === undefined ? {} : { tickMs: options.tickMs }),

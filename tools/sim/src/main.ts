@@ -1,4 +1,4 @@
-// `npm run sim -- --gnmi 100 --netconf 20 [--port 57400] [--netconf-port 830] [--username u --password p] [--interfaces 8] [--fault 3=auth,7=drop] [--limit N]`
+// `npm run sim -- --gnmi 100 --netconf 20 [--first 0] [--port 57400] [--netconf-port 830] [--username u --password p] [--interfaces 8] [--fault 3=auth,7=drop] [--limit N]`
 // Starts the simulated fleet and prints one JSON line per device; stops on SIGTERM/SIGINT.
 // SIGUSR1 drops every session at once and prints {"dropped":n}. With --limit, a firehose stream (sample interval ≤ 1 ms) stops after N notifications per target and prints {"limit_reached":name,"sent":n}.
 import { parseArgs } from 'node:util';
@@ -22,6 +22,8 @@ async function main(): Promise<number> {
         interfaces: { type: 'string', default: '8' },
         fault: { type: 'string', default: '' },
         limit: { type: 'string' },
+        // Number this process's devices from here (names, addresses): several processes share one fleet.
+        first: { type: 'string', default: '0' },
       },
       strict: true,
     }));
@@ -42,6 +44,11 @@ async function main(): Promise<number> {
     console.error('sim: --gnmi 0..10000, --port 0..65535, --interfaces ≥ 1');
     return 64;
   }
+  const first = Number(values.first);
+  if (!Number.isInteger(first) || first < 0 || first > 50_000) {
+    console.error('sim: --first 0..50000');
+    return 64;
+  }
   const limit = values.limit === undefined ? undefined : Number(values.limit);
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
     console.error('sim: --limit ≥ 1');
@@ -58,6 +65,7 @@ async function main(): Promise<number> {
   }
   const targets = await startFleet({
     gnmi,
+    first,
     port,
     interfaces,
     faults,
@@ -68,7 +76,7 @@ async function main(): Promise<number> {
     console.log(JSON.stringify({ name: t.options.name, protocol: 'gnmi', address: t.options.host, port: t.port, fault: t.options.fault }));
   }
   const devices = await startNetconfFleet(
-    { gnmi, port, netconf, netconfPort, interfaces, notificationMs: Number(values['notification-ms']), ...(values.username === undefined ? {} : { username: values.username, password: values.password ?? '' }) },
+    { gnmi, first, port, netconf, netconfPort, interfaces, notificationMs: Number(values['notification-ms']), ...(values.username === undefined ? {} : { username: values.username, password: values.password ?? '' }) },
     gnmi,
   );
   for (const d of devices) {

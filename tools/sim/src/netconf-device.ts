@@ -19,7 +19,7 @@ import {
 } from '@switch-telemetry/netconf';
 import { DeviceModel } from './model';
 
-export type NetconfFault = 'none' | 'bad-framing' | 'slow' | 'disconnect' | 'rpc-error';
+export type NetconfFault = 'none' | 'bad-framing' | 'slow' | 'disconnect' | 'rpc-error' | 'subscription-refused';
 
 export interface NetconfDeviceOptions {
   name: string;
@@ -228,6 +228,17 @@ export class NetconfDevice {
           }
           if (this.options.fault === 'rpc-error') {
             reply(id, `<rpc-error><error-type>application</error-type><error-tag>${this.options.errorTag ?? 'in-use'}</error-tag><error-severity>error</error-severity><error-path>/interfaces</error-path><error-message xml:lang="en">simulated failure</error-message></rpc-error>`);
+            continue;
+          }
+          if (this.options.fault === 'subscription-refused') {
+            // Refuses a notification subscription at once, and answers a get only after slowMs:
+            // a poll is still waiting when the subscription fails.
+            if (rpc['create-subscription'] !== undefined) {
+              reply(id, '<rpc-error><error-type>protocol</error-type><error-tag>operation-not-supported</error-tag><error-severity>error</error-severity></rpc-error>');
+            } else {
+              const xml = `<rpc-reply message-id="${id}" xmlns="${NETCONF_BASE_NS}"><data>${this.stateXml((rpc.get ?? {}) as XmlNode)}</data></rpc-reply>`;
+              setTimeout(() => send(xml), this.options.slowMs ?? 2_000).unref();
+            }
             continue;
           }
           if (rpc.get !== undefined) reply(id, `<data>${this.stateXml(rpc.get as XmlNode)}</data>`);
