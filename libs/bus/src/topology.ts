@@ -28,8 +28,8 @@ export interface TopologyOptions {
   namespace?: string;
   telemetryMaxAgeMs?: number;
   telemetryMaxBytes?: number;
+  /** A collector whose heartbeat is this old is gone; its devices are taken over. */
   collectorHeartbeatTtlMs?: number;
-  deviceLeaseTtlMs?: number;
 }
 
 // Defaults: DESIGN.md (EVENTS 7 days, JOBS duplicate window 5 min); the
@@ -39,8 +39,8 @@ export const TELEMETRY_MAX_BYTES = 1024 ** 3;
 export const EVENTS_MAX_AGE_MS = 7 * DAY_MS;
 export const JOBS_DUPLICATE_WINDOW_MS = 5 * 60_000;
 export const DEFAULT_DUPLICATE_WINDOW_MS = 2 * 60_000; // JetStream's own default
-export const COLLECTOR_HEARTBEAT_TTL_MS = 15_000;
-export const DEVICE_LEASE_TTL_MS = 30_000;
+// A dead collector's devices move within about this long (plus a reconcile and a connect).
+export const COLLECTOR_HEARTBEAT_TTL_MS = 6_000;
 
 // A subject token we build from data (device id, subscription name, source,
 // event): DESIGN.md's slug, never a dot or a wildcard.
@@ -140,7 +140,8 @@ export function createTopology(options: TopologyOptions = {}): Topology {
     },
     buckets: {
       collectors: { name: bucket('collectors'), ttlMs: options.collectorHeartbeatTtlMs ?? COLLECTOR_HEARTBEAT_TTL_MS, history: 1 },
-      deviceLeases: { name: bucket('device-leases'), ttlMs: options.deviceLeaseTtlMs ?? DEVICE_LEASE_TTL_MS, history: 1 },
+      // Leases do not expire: one is as good as its holder's heartbeat in `collectors`.
+      deviceLeases: { name: bucket('device-leases'), ttlMs: 0, history: 1 },
       sessions: { name: bucket('sessions'), ttlMs: 0, history: 1 },
       // SSH host keys learned by trust-on-first-use, per device: kept across restarts and shared by replicas.
       hostKeys: { name: bucket('host-keys'), ttlMs: 0, history: 1 },

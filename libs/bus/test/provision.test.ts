@@ -45,17 +45,17 @@ describe('provisioning against the real JetStream', () => {
     await publishJson(bus, subject, { v: 1 });
     const before = (await bus.jsm.streams.info(topology.streams.telemetry.name)).state.messages;
 
-    const longer = createTopology({ namespace: topology.namespace, telemetryMaxAgeMs: 7_200_000, deviceLeaseTtlMs: 45_000 });
+    const longer = createTopology({ namespace: topology.namespace, telemetryMaxAgeMs: 7_200_000, collectorHeartbeatTtlMs: 45_000 });
     const outcomes = await provisionTopology(bus.jsm, longer, silent);
     expect(outcomes[longer.streams.telemetry.name]).toBe('updated');
-    expect(outcomes[`KV_${longer.buckets.deviceLeases.name}`]).toBe('updated');
+    expect(outcomes[`KV_${longer.buckets.collectors.name}`]).toBe('updated');
     expect(outcomes[longer.streams.events.name]).toBe('unchanged');
 
     const after = await bus.jsm.streams.info(longer.streams.telemetry.name);
     expect(after.config.max_age).toBe(nanos(7_200_000));
     expect(after.state.messages).toBe(before);
-    const leases = await bus.jsm.streams.info(`KV_${longer.buckets.deviceLeases.name}`);
-    expect(leases.config.max_age).toBe(nanos(45_000));
+    const heartbeats = await bus.jsm.streams.info(`KV_${longer.buckets.collectors.name}`);
+    expect(heartbeats.config.max_age).toBe(nanos(45_000));
   });
 
   it('refuses to turn an existing limits stream into a work queue, and leaves it alone', async () => {

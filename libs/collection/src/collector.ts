@@ -53,6 +53,8 @@ export const RESYNC_MS = 300_000;
 const RELOAD_BACKOFF = { baseMs: 1_000, capMs: 30_000, jitter: 0.5 };
 
 const REJECT_LOG_EVERY_MS = 1_000;
+/** Each session's status (with its last update) is written again this often, for the stale-session cleanup (300 s). */
+const STATUS_REFRESH_MS = 60_000;
 
 /** The body of `events.session.restart_requested`. */
 const restartRequestSchema = z.object({ device: deviceIdSchema }).loose();
@@ -83,6 +85,8 @@ export class Collector {
   private resyncTimer: NodeJS.Timeout | undefined;
   private reloading: Promise<void> | undefined;
   private readonly rejectLog = new Map<string, { at: number; suppressed: number }>();
+  private readonly owners = new Map<string, string>();
+  private ownersView = '';
   private statusTimer: NodeJS.Timeout | undefined;
   private reconciling: Promise<void> | undefined;
   private again = false;
@@ -127,6 +131,7 @@ export class Collector {
         registers: [registry],
       }),
       reloads: new Counter({ name: 'collector_inventory_reloads_total', help: 'Full reloads of the inventory, by outcome', labelNames: ['outcome'], registers: [registry] }),
+      ownershipWrites: counterOf(registry, 'collector_ownership_writes_total', 'KV writes for ownership: heartbeats and lease changes (not one per device per period)', () => this.membership.writes),
     };
     this.announcer = new Announcer({ bus: options.bus, log: options.log.child({ component: 'announcer' }), droppedSubject: options.topology.subjects.alert('telemetry_dropped') });
     this.sink = new TelemetrySink({
@@ -180,12 +185,12 @@ export class Collector {
       for await (const s of bus.nc.status()) if (s.type === 'reconnect') this.reload('reconnect');
     })().catch((err) => log.warn({ err }, 'status loop ended'));
     await this.reconcile();
-    const every = this.options.reconcileMs ?? Math.max(Math.floor(this.membership.leaseTtlMs / 3), 200);
+    const every = this.options.reconcileMs ?? this.membership.heartbeatEveryMs;
     this.reconcileTimer = setInterval(() => this.schedule(), every);
     this.reconcileTimer.unref();
     this.resyncTimer = setInterval(() => this.reload('resync'), this.options.resyncMs ?? RESYNC_MS);
     this.resyncTimer.unref();
-    this.statusTimer = setInterval(() => this.refreshStatuses(), this.options.statusRefreshMs ?? 30_000);
+    this.statusTimer = setInterval(() => this.refreshStatuses(), this.options.statusRefreshMs ?? STATUS_REFRESH_MS);
     this.statusTimer.unref();
     log.info({ id: this.membership.id, devices: this.devices.size }, 'collector started');
   }
@@ -297,11 +302,28 @@ export class Collector {
   private async reconcile(): Promise<void> {
     const members = await this.membership.members();
     const me = this.membership.id;
-    const desired: Device[] = [];
-    for (const device of this.devices.values()) {
-      if (!device.enabled || ownerOf(device.id, members) !== me) continue;
-      if (await this.membership.acquire(device.id)) desired.push(device);
+    // Owners by rendezvous hashing, remembered until the members change (ten thousand hashes a round otherwise).
+    const view = members.join('\n');
+    if (view !== this.ownersView || this.owners.size > 2 * this.devices.size + 1_000) {
+      this.owners.clear();
+      this.ownersView = view;
     }
+    const mine: Device[] = [];
+    for (const device of this.devices.values()) {
+      if (!device.enabled) continue;
+      let owner = this.owners.get(device.id);
+      if (owner === undefined) {
+        owner = ownerOf(device.id, members) ?? '';
+        this.owners.set(device.id, owner);
+      }
+      if (owner === me) mine.push(device);
+    }
+    // Not fresh (our heartbeat is late): nothing is held, every session stops until it is.
+    const held = await this.membership.acquire(
+      mine.map((d) => d.id),
+      members,
+    );
+    const desired = mine.filter((d) => held.has(d.id));
     const running = [...this.sessions.entries()].map(([id, s]) => ({ id, spec: s.spec }));
     const plan = planSessions(desired, running);
     for (const id of plan.stop) await this.stopSession(id, true);

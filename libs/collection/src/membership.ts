@@ -1,95 +1,170 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { Kvm, type KV } from '@nats-io/kv';
+import { Kvm, type KV, type KvWatchEntry } from '@nats-io/kv';
+import type { QueuedIterator } from '@nats-io/transport-node';
 import type { Bus, Topology } from '@switch-telemetry/bus';
 import type { Logger } from '@switch-telemetry/logging';
 
+/** CAS writes in flight at once when many devices change hands together (a start, a takeover). */
+const ACQUIRE_CONCURRENCY = 128;
+
+interface Lease {
+  /** The member holding it; null once deleted (kept so an older revision arriving late is not taken for the present). */
+  owner: string | null;
+  revision: number;
+}
+
 /**
- * This collector among the others: a heartbeat in the `collectors` bucket
- * (its TTL drops a dead member), and per-device leases in `device-leases`
- * taken with compare-and-set, so a device is never collected by two.
+ * This collector among the others. Liveness is one heartbeat per member in
+ * the `collectors` bucket (its TTL drops a dead member); ownership is one
+ * lease per device in `device-leases`, written with compare-and-set when a
+ * device changes hands and never renewed: a lease is as good as its holder's
+ * heartbeat. So ten thousand devices cost their member one write per
+ * heartbeat, not one per device, and a dead member's devices are free as soon
+ * as its heartbeat expires.
+ *
+ * No device is collected by two members: a device is taken only with a CAS
+ * write over a lease that is missing, ours, or held by a member whose
+ * heartbeat has expired; and a member whose own heartbeat could not be
+ * renewed for half the TTL (measured from when it sent the last one that was
+ * stored) stops collecting (`fresh` turns false) before anyone can take its
+ * devices at the full TTL.
  */
 export class Membership {
   readonly id = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   private collectors: KV | undefined;
-  private leases: KV | undefined;
-  /** Lease revisions we hold, by device. */
-  private readonly held = new Map<string, number>();
+  private leasesKv: KV | undefined;
+  /** Every lease as the bucket has it (a watch keeps it current), by device. */
+  private readonly leases = new Map<string, Lease>();
+  private watcher: QueuedIterator<KvWatchEntry> | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
+  /** When the last heartbeat that was stored was sent (monotonic ms). */
+  private lastBeatSent = Number.NEGATIVE_INFINITY;
+  /** KV writes made for ownership: heartbeats and lease changes (metrics). */
+  writes = 0;
 
   constructor(
     private readonly bus: Bus,
     private readonly topology: Topology,
     private readonly log: Logger,
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
-  get leaseTtlMs(): number {
-    return this.topology.buckets.deviceLeases.ttlMs;
+  get heartbeatTtlMs(): number {
+    return this.topology.buckets.collectors.ttlMs;
+  }
+
+  /** How often the heartbeat is renewed (and a reconcile is worth running). */
+  get heartbeatEveryMs(): number {
+    return Math.max(Math.floor(this.heartbeatTtlMs / 3), 100);
+  }
+
+  /** True while no other member can have taken this one's devices: its heartbeat is fresh enough. */
+  get fresh(): boolean {
+    return this.now() - this.lastBeatSent < this.heartbeatTtlMs / 2;
   }
 
   async join(): Promise<void> {
     const kvm = new Kvm(this.bus.js);
     this.collectors = await kvm.open(this.topology.buckets.collectors.name);
-    this.leases = await kvm.open(this.topology.buckets.deviceLeases.name);
+    this.leasesKv = await kvm.open(this.topology.buckets.deviceLeases.name);
     await this.beat();
-    const every = Math.max(Math.floor(this.topology.buckets.collectors.ttlMs / 3), 200);
-    this.heartbeat = setInterval(() => void this.beat().catch((err) => this.log.warn({ err }, 'heartbeat failed')), every);
+    this.heartbeat = setInterval(() => void this.beat().catch((err) => this.log.warn({ err }, 'heartbeat failed')), this.heartbeatEveryMs);
     this.heartbeat.unref();
+    this.watcher = await this.leasesKv.watch();
+    const watcher = this.watcher;
+    void (async () => {
+      for await (const entry of watcher) this.apply(entry.key, entry.operation === 'PUT' ? entry.string() : null, entry.revision);
+    })().catch((err) => this.log.warn({ err }, 'lease watch ended'));
   }
 
   private async beat(): Promise<void> {
+    const sent = this.now();
     await this.collectors!.put(this.id, JSON.stringify({ at: new Date().toISOString() }));
+    this.writes += 1;
+    this.lastBeatSent = Math.max(this.lastBeatSent, sent);
   }
 
-  /** Live members (their heartbeat has not expired). */
+  /** A lease as written (by us or seen by the watch); an older revision never replaces a newer one. */
+  private apply(device: string, owner: string | null, revision: number): void {
+    const known = this.leases.get(device);
+    if (known && known.revision >= revision) return;
+    this.leases.set(device, { owner, revision });
+  }
+
+  /** Live members (their heartbeat has not expired); this one only while it is fresh. */
   async members(): Promise<string[]> {
     const ids: string[] = [];
-    for await (const key of await this.collectors!.keys()) ids.push(key);
-    if (!ids.includes(this.id)) ids.push(this.id);
+    for await (const key of await this.collectors!.keys()) if (key !== this.id) ids.push(key);
+    if (this.fresh) ids.push(this.id);
     return ids.sort();
   }
 
+  /** Devices whose lease this member holds. */
   get owned(): string[] {
-    return [...this.held.keys()];
+    const mine: string[] = [];
+    for (const [device, lease] of this.leases) if (lease.owner === this.id) mine.push(device);
+    return mine;
   }
 
-  /** Takes or renews the lease of a device; false when another member holds it. */
-  async acquire(device: string): Promise<boolean> {
-    const kv = this.leases!;
-    const revision = this.held.get(device);
+  /**
+   * Takes the devices this member should run, where it can: those already
+   * ours need no write; free ones and those of dead members are taken with
+   * compare-and-set. Returns the devices held.
+   */
+  async acquire(devices: readonly string[], live: readonly string[]): Promise<Set<string>> {
+    const held = new Set<string>();
+    if (!this.fresh) return held;
+    const alive = new Set(live);
+    const toTake: Array<{ device: string; lease: Lease | undefined }> = [];
+    for (const device of devices) {
+      const lease = this.leases.get(device);
+      if (lease?.owner === this.id) held.add(device);
+      else if (!lease || lease.owner === null || !alive.has(lease.owner)) toTake.push({ device, lease });
+    }
+    for (let i = 0; i < toTake.length; i += ACQUIRE_CONCURRENCY) {
+      await Promise.all(
+        toTake.slice(i, i + ACQUIRE_CONCURRENCY).map(async ({ device, lease }) => {
+          if (await this.take(device, lease)) held.add(device);
+        }),
+      );
+    }
+    return held;
+  }
+
+  private async take(device: string, lease: Lease | undefined): Promise<boolean> {
+    const kv = this.leasesKv!;
     try {
-      const next = revision === undefined ? await kv.create(device, this.id) : await kv.update(device, this.id, revision);
-      this.held.set(device, next);
+      // A key never written is created; a deleted or dead member's lease is replaced at the revision we saw.
+      const revision = lease === undefined ? await kv.create(device, this.id) : await kv.update(device, this.id, lease.revision);
+      this.writes += 1;
+      this.apply(device, this.id, revision);
+      if (lease?.owner) this.log.info({ device, from: lease.owner }, 'device taken over from a member whose heartbeat expired');
       return true;
     } catch {
-      // Someone else's, or ours from before a restart of this process: look.
-      const entry = await kv.get(device).catch(() => null);
-      const free = entry !== null && (entry.operation === 'DEL' || entry.operation === 'PURGE');
-      const oursFromBefore = entry !== null && entry.operation === 'PUT' && entry.string() === this.id;
-      if (entry && (free || oursFromBefore)) {
-        try {
-          this.held.set(device, await kv.update(device, this.id, entry.revision));
-          return true;
-        } catch {
-          /* lost the race */
-        }
-      }
-      this.held.delete(device);
+      // Someone else wrote first (or our view was behind): the watch brings the news; try again next round.
       return false;
     }
   }
 
   /** Gives a device up (handover): deleted only if still ours. */
   async release(device: string): Promise<void> {
-    const revision = this.held.get(device);
-    this.held.delete(device);
-    if (revision === undefined) return;
-    await this.leases!.delete(device, { previousSeq: revision }).catch(() => undefined);
+    const lease = this.leases.get(device);
+    if (lease?.owner !== this.id) return;
+    try {
+      await this.leasesKv!.delete(device, { previousSeq: lease.revision });
+      this.writes += 1;
+      // The delete's own revision is not returned: mark it gone, one past ours, until the watch says more.
+      this.apply(device, null, lease.revision + 1);
+    } catch (err) {
+      this.log.debug({ err, device }, 'lease release failed; it is freed when the heartbeat expires');
+    }
   }
 
   async leave(): Promise<void> {
     clearInterval(this.heartbeat);
     await Promise.all(this.owned.map((d) => this.release(d)));
     await this.collectors?.delete(this.id).catch(() => undefined);
+    this.watcher?.stop();
   }
 }

@@ -22,6 +22,9 @@ export interface SessionPlan {
  * out on purpose: renaming or re-tagging a device must not drop its session.
  */
 export function connectionSpec(device: Device): string {
+  // Device records are replaced, never changed in place: one hash per record, not one per reconcile.
+  const known = specs.get(device);
+  if (known !== undefined) return known;
   const spec = {
     protocol: device.protocol,
     address: device.address,
@@ -31,8 +34,12 @@ export function connectionSpec(device: Device): string {
     hostKey: device.host_key,
     subscriptions: [...device.subscriptions].sort((a, b) => a.name.localeCompare(b.name)),
   };
-  return createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 16);
+  const hash = createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 16);
+  specs.set(device, hash);
+  return hash;
 }
+
+const specs = new WeakMap<Device, string>();
 
 /** Desired devices (enabled, owned here) against running sessions: a pure diff. */
 export function planSessions(desired: readonly Device[], running: readonly RunningSession[]): SessionPlan {

@@ -37,7 +37,7 @@ afterAll(async () => {
 
 const synced = (c: { statuses(): Array<{ device: string; state: string }> }) => c.statuses().filter((s) => s.state === 'synced').map((s) => s.device);
 
-it('two collectors own every device exactly once, and a SIGKILLed one loses its devices to the other within the lease time', async () => {
+it('two collectors own every device exactly once, and a SIGKILLed one loses its devices to the other once its heartbeat expires', async () => {
   const child = spawn(process.execPath, ['--import', 'tsx', resolve(__dirname, 'fixtures', 'child-collector.ts'), natsTestUrl(), env.topology.namespace, env.db.url], {
     cwd: ROOT,
     env: { ...process.env },
@@ -61,15 +61,15 @@ it('two collectors own every device exactly once, and a SIGKILLed one loses its 
     const killedAt = Date.now();
     await waitFor(() => synced(a).length === DEVICES, 15_000, 'the survivor runs every device');
     const takeover = Date.now() - killedAt;
-    // Lease TTL 4 s here (30 s in production): the devices move once the dead lease expires.
-    expect(takeover).toBeLessThan(4_000 + 2_000);
+    // Heartbeat TTL 2 s here (6 s in production): the devices move once the dead member's heartbeat expires.
+    expect(takeover).toBeLessThan(2_000 + 3_000);
     await a.stop();
   } finally {
     child.kill('SIGKILL');
   }
 });
 
-it('hands devices over at once on a graceful stop, well before any lease expires', async () => {
+it('hands devices over at once on a graceful stop, well before any heartbeat expires', async () => {
   const a = await env.collector();
   const b = await env.collector();
   await waitFor(() => synced(a).length + synced(b).length === DEVICES && synced(a).length > 0 && synced(b).length > 0, 20_000, 'shared');
