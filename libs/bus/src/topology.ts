@@ -40,7 +40,7 @@ export const EVENTS_MAX_AGE_MS = 7 * DAY_MS;
 export const JOBS_DUPLICATE_WINDOW_MS = 5 * 60_000;
 export const DEFAULT_DUPLICATE_WINDOW_MS = 2 * 60_000; // JetStream's own default
 // A dead collector's devices move within about this long (plus a reconcile and a connect).
-export const COLLECTOR_HEARTBEAT_TTL_MS = 6_000;
+export const COLLECTOR_HEARTBEAT_TTL_MS = 8_000;
 
 // A subject token we build from data (device id, subscription name, source,
 // event): DESIGN.md's slug, never a dot or a wildcard.

@@ -1,7 +1,7 @@
 import { Kvm, type KV } from '@nats-io/kv';
 import type { Msg, Subscription } from '@nats-io/transport-node';
 import { z } from 'zod';
-import type { Bus, SessionEvent, Topology } from '@switch-telemetry/bus';
+import { kvPut, type Bus, type SessionEvent, type Topology } from '@switch-telemetry/bus';
 import type { Pool } from '@switch-telemetry/db';
 import { backoffDelayMs } from '@switch-telemetry/errors';
 import { DeviceRepository, deviceEventBodySchema, deviceIdSchema, type Device } from '@switch-telemetry/inventory';
@@ -79,7 +79,6 @@ export class Collector {
   private readonly sessions = new Map<string, { session: DeviceSession; spec: string }>();
   private readonly runners: Record<'gnmi' | 'netconf', ProtocolRunner>;
   private readonly policy: SessionPolicy;
-  private sessionsKv: KV | undefined;
   private subscriptions: Subscription[] = [];
   private reconcileTimer: NodeJS.Timeout | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
@@ -99,7 +98,7 @@ export class Collector {
     const runnerOptions: RunnerOptions = { connectTimeoutMs: 5_000, keepaliveMs: 60_000, hostKeys: this.trustedHostKeys(), ...(options.runner ?? {}) };
     this.runners = { gnmi: gnmiRunner(runnerOptions), netconf: netconfRunner(runnerOptions) };
     const registry = options.registry;
-    const sessions = () => [...this.sessions.values()].map((entry) => entry.session.status.state);
+    const sessions = () => [...this.sessions.values()].map((entry) => entry.session.currentState);
     this.metrics = {
       states: new Gauge({
         name: 'collector_sessions',
@@ -107,9 +106,10 @@ export class Collector {
         labelNames: ['state'],
         registers: [registry],
         collect() {
-          const all = sessions();
+          const counts = new Map<SessionState, number>();
+          for (const state of sessions()) counts.set(state, (counts.get(state) ?? 0) + 1);
           // A stopped session has left the map: 'stopped' is never counted.
-          for (const state of SESSION_STATES) if (state !== 'stopped') this.set({ state }, all.filter((s) => s === state).length);
+          for (const state of SESSION_STATES) if (state !== 'stopped') this.set({ state }, counts.get(state) ?? 0);
         },
       }),
       // Counted by the sink per message as plain numbers and read at scrape time: no metric call on the hot path.
@@ -165,7 +165,6 @@ export class Collector {
   async start(): Promise<void> {
     const { bus, topology, log } = this.options;
     await this.membership.join();
-    this.sessionsKv = await new Kvm(bus.js).open(topology.buckets.sessions.name);
     await this.loadDevices();
     this.metrics.reloads.inc({ outcome: 'ok' });
     // Follow the inventory without polling. Each message is handled on its own:
@@ -184,7 +183,9 @@ export class Collector {
     void (async () => {
       for await (const s of bus.nc.status()) if (s.type === 'reconnect') this.reload('reconnect');
     })().catch((err) => log.warn({ err }, 'status loop ended'));
-    await this.reconcile();
+    // The first reconcile runs like every other: a failure (NATS slow to answer ten thousand
+    // lease writes at once) is logged and retried at the next tick, not fatal to the start.
+    this.schedule();
     const every = this.options.reconcileMs ?? this.membership.heartbeatEveryMs;
     this.reconcileTimer = setInterval(() => this.schedule(), every);
     this.reconcileTimer.unref();
@@ -326,7 +327,9 @@ export class Collector {
     const desired = mine.filter((d) => held.has(d.id));
     const running = [...this.sessions.entries()].map(([id, s]) => ({ id, spec: s.spec }));
     const plan = planSessions(desired, running);
-    for (const id of plan.stop) await this.stopSession(id, true);
+    // A member that is not fresh stops its sessions but keeps its leases: no writes while it may be cut off.
+    const release = this.membership.fresh;
+    for (const id of plan.stop) await this.stopSession(id, release);
     for (const device of plan.restart) {
       await this.stopSession(device.id, false);
       this.startSession(device);
@@ -368,7 +371,7 @@ export class Collector {
   private report(status: SessionStatus, previous: SessionState | undefined): void {
     const { topology, log } = this.options;
     if (status.state === 'connecting' && previous !== undefined) this.metrics.restarts.inc();
-    void this.sessionsKv?.put(status.device, JSON.stringify(status)).catch((err) => log.debug({ err }, 'sessions KV write failed'));
+    void kvPut(this.options.bus, topology.buckets.sessions.name, status.device, JSON.stringify(status)).catch((err) => log.debug({ err }, 'sessions KV write failed'));
     const event = EVENT_STATES[status.state];
     // Kept and retried while NATS is down; the msg-id names the transition, so a retry is a duplicate.
     const key = `${status.device}:${status.state}:${status.since}:${status.restarts}`;
@@ -381,7 +384,7 @@ export class Collector {
 
   private refreshStatuses(): void {
     for (const { session } of this.sessions.values()) {
-      void this.sessionsKv?.put(session.device.id, JSON.stringify(session.status)).catch(() => undefined);
+      void kvPut(this.options.bus, this.options.topology.buckets.sessions.name, session.device.id, JSON.stringify(session.status)).catch(() => undefined);
     }
   }
 

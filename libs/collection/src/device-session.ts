@@ -96,6 +96,11 @@ export class DeviceSession {
     private readonly deps: SessionDeps,
   ) {}
 
+  /** The current state (cheap: for metrics over thousands of sessions). */
+  get currentState(): SessionState {
+    return this.state ?? 'connecting';
+  }
+
   get status(): SessionStatus {
     return {
       device: this.device.id,

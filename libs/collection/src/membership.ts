@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { Kvm, type KV, type KvWatchEntry } from '@nats-io/kv';
 import type { QueuedIterator } from '@nats-io/transport-node';
-import type { Bus, Topology } from '@switch-telemetry/bus';
+import { kvDelete, kvPut, type Bus, type Topology } from '@switch-telemetry/bus';
 import type { Logger } from '@switch-telemetry/logging';
 
 /** CAS writes in flight at once when many devices change hands together (a start, a takeover). */
@@ -26,9 +26,10 @@ interface Lease {
  * No device is collected by two members: a device is taken only with a CAS
  * write over a lease that is missing, ours, or held by a member whose
  * heartbeat has expired; and a member whose own heartbeat could not be
- * renewed for half the TTL (measured from when it sent the last one that was
- * stored) stops collecting (`fresh` turns false) before anyone can take its
- * devices at the full TTL.
+ * renewed for 3/4 of the TTL (measured from when it sent the last one that
+ * was stored) stops collecting (`fresh` turns false) before anyone can take
+ * its devices at the full TTL; it keeps its leases meanwhile (no writes while
+ * it may be cut off), and resumes them when its heartbeat is stored again.
  */
 export class Membership {
   readonly id = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
@@ -54,14 +55,21 @@ export class Membership {
     return this.topology.buckets.collectors.ttlMs;
   }
 
-  /** How often the heartbeat is renewed (and a reconcile is worth running). */
+  /** How often the heartbeat is renewed (and a reconcile is worth running): four tries per TTL. */
   get heartbeatEveryMs(): number {
-    return Math.max(Math.floor(this.heartbeatTtlMs / 3), 100);
+    return Math.max(Math.floor(this.heartbeatTtlMs / 4), 100);
   }
 
-  /** True while no other member can have taken this one's devices: its heartbeat is fresh enough. */
+  /**
+   * True while no other member can have taken this one's devices: the last
+   * stored heartbeat was sent less than 3/4 of the TTL ago. Others may take
+   * over only at the full TTL after the server stored it (which is after we
+   * sent it), so the quarter left is the margin; it is wide because under
+   * load (thousands of sessions connecting) a heartbeat's acknowledgement
+   * waits behind everything else this connection publishes.
+   */
   get fresh(): boolean {
-    return this.now() - this.lastBeatSent < this.heartbeatTtlMs / 2;
+    return this.now() - this.lastBeatSent < (this.heartbeatTtlMs * 3) / 4;
   }
 
   async join(): Promise<void> {
@@ -80,7 +88,7 @@ export class Membership {
 
   private async beat(): Promise<void> {
     const sent = this.now();
-    await this.collectors!.put(this.id, JSON.stringify({ at: new Date().toISOString() }));
+    await kvPut(this.bus, this.topology.buckets.collectors.name, this.id, JSON.stringify({ at: new Date().toISOString() }));
     this.writes += 1;
     this.lastBeatSent = Math.max(this.lastBeatSent, sent);
   }
@@ -133,10 +141,10 @@ export class Membership {
   }
 
   private async take(device: string, lease: Lease | undefined): Promise<boolean> {
-    const kv = this.leasesKv!;
     try {
-      // A key never written is created; a deleted or dead member's lease is replaced at the revision we saw.
-      const revision = lease === undefined ? await kv.create(device, this.id) : await kv.update(device, this.id, lease.revision);
+      // Compare-and-set at the revision we saw: 0 for a key never written (it must not exist),
+      // else a deleted lease's marker or a dead member's lease.
+      const revision = await kvPut(this.bus, this.topology.buckets.deviceLeases.name, device, this.id, { expectRevision: lease?.revision ?? 0 });
       this.writes += 1;
       this.apply(device, this.id, revision);
       if (lease?.owner) this.log.info({ device, from: lease.owner }, 'device taken over from a member whose heartbeat expired');
@@ -152,10 +160,9 @@ export class Membership {
     const lease = this.leases.get(device);
     if (lease?.owner !== this.id) return;
     try {
-      await this.leasesKv!.delete(device, { previousSeq: lease.revision });
+      const revision = await kvDelete(this.bus, this.topology.buckets.deviceLeases.name, device, { expectRevision: lease.revision });
       this.writes += 1;
-      // The delete's own revision is not returned: mark it gone, one past ours, until the watch says more.
-      this.apply(device, null, lease.revision + 1);
+      this.apply(device, null, revision);
     } catch (err) {
       this.log.debug({ err, device }, 'lease release failed; it is freed when the heartbeat expires');
     }

@@ -94,21 +94,39 @@ export async function scaleBench(): Promise<Record<string, unknown>> {
 
     const startedAt = Date.now();
     const { child: collector, url, died } = await startCollector({});
-    // The synced count, sampled every 100 ms.
+    // The synced count, sampled every 500 ms (a scrape is not free: the default process metrics
+    // list every open handle and file descriptor); paused while steady state is measured.
     const samples: Array<{ at: number; synced: number }> = [];
     let sampling = true;
+    let paused = false;
     const sampler = (async () => {
       while (sampling) {
-        const synced = await metric(url, 'collector_sessions', 'state="synced"').catch(() => NaN);
-        if (!Number.isNaN(synced)) samples.push({ at: Date.now(), synced });
-        await new Promise((r) => setTimeout(r, 100));
+        if (!paused) {
+          const synced = await metric(url, 'collector_sessions', 'state="synced"').catch(() => NaN);
+          if (!Number.isNaN(synced)) samples.push({ at: Date.now(), synced });
+        }
+        await new Promise((r) => setTimeout(r, 500));
       }
     })();
     const synced = () => samples.at(-1)?.synced ?? 0;
+    // Progress on stderr every 10 s: sessions by state, ownership writes, CPU so far.
+    const progress = setInterval(() => {
+      void (async () => {
+        const states: string[] = [];
+        for (const state of ['connecting', 'up', 'synced', 'backoff', 'stale', 'auth_failed']) {
+          states.push(`${state} ${await metric(url, 'collector_sessions', `state="${state}"`).catch(() => NaN)}`);
+        }
+        const writes = await metric(url, 'collector_ownership_writes_total').catch(() => NaN);
+        console.error(`+${round((Date.now() - startedAt) / 1000)} s: ${states.join(', ')}; ownership writes ${writes}; collector CPU ${round(usage(collector.pid!).cpu, 1)} s`);
+      })();
+    }, 10_000);
+    progress.unref();
     await Promise.race([until(() => synced() === total, 300_000, 'every device synced'), died]);
     const allSyncedMs = Date.now() - startedAt;
 
-    // Steady state, and what the simulators spend meanwhile (are they the limit?).
+    // Steady state, and what the simulators spend meanwhile (are they the limit?); nothing scrapes the collector meanwhile.
+    paused = true;
+    clearInterval(progress);
     const before = usage(collector.pid!);
     const simsBefore = sims.reduce((a, s) => a + usage(s.pid!).cpu, 0);
     await new Promise((r) => setTimeout(r, STEADY_MS));
@@ -116,6 +134,8 @@ export async function scaleBench(): Promise<Record<string, unknown>> {
     const simsAfter = sims.reduce((a, s) => a + usage(s.pid!).cpu, 0);
     const steady = { cpuPct: (100 * (after.cpu - before.cpu)) / (STEADY_MS / 1000), rssMiB: after.rssMiB, simCpuPct: (100 * (simsAfter - simsBefore)) / (STEADY_MS / 1000) };
     const published = await metric(url, 'collector_messages_published_total');
+    const ownershipWrites = await metric(url, 'collector_ownership_writes_total');
+    paused = false;
 
     // Every session dropped at once.
     const dropAt = Date.now();
@@ -126,6 +146,7 @@ export async function scaleBench(): Promise<Record<string, unknown>> {
     await Promise.race([until(() => samples.at(-1)!.at > dropAt && synced() === total, 300_000, 'every device back'), died]);
     const backMs = Date.now() - dropAt;
     sampling = false;
+    clearInterval(progress);
     await sampler;
 
     // Reconnect rate: sessions coming back per second, over sliding one-second windows after the drop.
@@ -151,6 +172,7 @@ export async function scaleBench(): Promise<Record<string, unknown>> {
       rss_kib_per_device: round((steady.rssMiB * 1024) / total),
       steady_sim_cpu_pct: round(steady.simCpuPct, 1),
       messages_at_steady: published,
+      ownership_writes_at_steady: ownershipWrites,
       peak_rss_mib: round(peakRss),
       sessions_dropped: droppedSessions,
       lowest_synced_after_drop: low,
