@@ -16,6 +16,8 @@ export const collectorConfigShape = {
   /** Per device, messages kept while NATS is down; older ones beyond it are dropped and counted. */
   COLLECTOR_BUFFER_PER_DEVICE: integer(2_000, 10, 1_000_000),
   COLLECTOR_MAX_IN_FLIGHT: integer(1_024, 1, 100_000),
+  /** Sessions connecting at once (handshakes), at most; the others wait their turn. */
+  COLLECTOR_MAX_CONNECTING: integer(128, 1, 100_000),
   /** When the stale-session cleanup job runs (cron, UTC). */
   COLLECTOR_CLEANUP_CRON: z.string().min(9).default('* * * * *'),
   /** A full reload of the inventory this often, repairing any missed device event. */

@@ -27,6 +27,7 @@ void runService({
       runner: { connectTimeoutMs: config.COLLECTOR_CONNECT_TIMEOUT_MS },
       sink: { bufferPerDevice: config.COLLECTOR_BUFFER_PER_DEVICE, maxInFlight: config.COLLECTOR_MAX_IN_FLIGHT },
       resyncMs: config.COLLECTOR_RESYNC_MS,
+      maxConnecting: config.COLLECTOR_MAX_CONNECTING,
       secrets: {
         env: process.env,
         ...(config.COLLECTOR_CREDENTIALS_DIR ? { credentialsDir: config.COLLECTOR_CREDENTIALS_DIR } : {}),

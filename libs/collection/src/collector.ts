@@ -8,6 +8,7 @@ import { DeviceRepository, deviceEventBodySchema, deviceIdSchema, type Device } 
 import type { Logger } from '@switch-telemetry/logging';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { Announcer } from './announcer';
+import { ConnectGate } from './connect-gate';
 import type { SecretSources } from './credentials';
 import { DeviceSession, SESSION_POLICY, SESSION_STATES, type SessionPolicy, type SessionState, type SessionStatus } from './device-session';
 import { Membership } from './membership';
@@ -32,7 +33,12 @@ export interface CollectorOptions {
   resyncMs?: number;
   /** Where named credentials and trust files are read; the process environment's DEVICE_CREDENTIALS_* only, by default. */
   secrets?: SecretSources;
+  /** Sessions connecting at once, at most. */
+  maxConnecting?: number;
 }
+
+/** Sessions connecting (TLS, SSH, HTTP/2 handshakes) at once, at most: enough to connect thousands a minute, few enough that a fleet-wide start does not saturate the process. */
+export const MAX_CONNECTING = 128;
 
 /** A counter whose value is read from `value` at scrape time. */
 function counterOf(registry: Registry, name: string, help: string, value: () => number): Counter {
@@ -85,6 +91,7 @@ export class Collector {
   private reloading: Promise<void> | undefined;
   private readonly rejectLog = new Map<string, { at: number; suppressed: number }>();
   private readonly owners = new Map<string, string>();
+  private readonly gate: ConnectGate;
   private ownersView = '';
   private statusTimer: NodeJS.Timeout | undefined;
   private reconciling: Promise<void> | undefined;
@@ -94,6 +101,7 @@ export class Collector {
 
   constructor(private readonly options: CollectorOptions) {
     this.policy = { ...SESSION_POLICY, ...(options.policy ?? {}) };
+    this.gate = new ConnectGate(options.maxConnecting ?? MAX_CONNECTING);
     this.membership = new Membership(options.bus, options.topology, options.log.child({ component: 'membership' }));
     const runnerOptions: RunnerOptions = { connectTimeoutMs: 5_000, keepaliveMs: 60_000, hostKeys: this.trustedHostKeys(), ...(options.runner ?? {}) };
     this.runners = { gnmi: gnmiRunner(runnerOptions), netconf: netconfRunner(runnerOptions) };
@@ -150,6 +158,8 @@ export class Collector {
     const membership = this.membership;
     new Gauge({ name: 'collector_buffer_fill', help: 'Messages waiting for JetStream, all devices', registers: [registry], collect() { this.set(sink.buffered); } });
     new Gauge({ name: 'collector_owned_devices', help: 'Devices leased to this collector', registers: [registry], collect() { this.set(membership.owned.length); } });
+    const gate = this.gate;
+    new Gauge({ name: 'collector_sessions_waiting_to_connect', help: 'Sessions waiting for a connect slot (COLLECTOR_MAX_CONNECTING)', registers: [registry], collect() { this.set(gate.waiting); } });
   }
 
   /** The inventory as this replica knows it (from the database and the events since). */
@@ -345,6 +355,7 @@ export class Collector {
       policy: this.policy,
       log: this.options.log.child({ component: 'session', device: device.id }),
       secrets: this.options.secrets ?? { env: process.env },
+      gate: this.gate,
       emit: (d, emitted) =>
         this.sink.accept({
           device: d.id,

@@ -2,6 +2,7 @@ import { PERMANENT, RETRYABLE, backoffDelayMs, classify, errorClass, withTimeout
 import type { Device } from '@switch-telemetry/inventory';
 import type { Logger } from '@switch-telemetry/logging';
 import { CollectionErrorCodes } from './codes';
+import type { ConnectGate } from './connect-gate';
 import { resolveDeviceSecrets, secretValues, type SecretSources } from './credentials';
 import { describeFailure, loggableError, type SessionFailure } from './failure';
 import type { Emitted, ProtocolRunner } from './runners';
@@ -60,6 +61,8 @@ export interface SessionDeps {
   random?: () => number;
   /** Where named credentials and trust files are read from. */
   secrets: SecretSources;
+  /** Bounds how many sessions connect at once (a slot is held from connecting until up). */
+  gate?: ConnectGate;
 }
 
 function isAuthFailure(error: unknown): boolean {
@@ -197,6 +200,8 @@ export class DeviceSession {
       let upAt: number | undefined;
       let error: unknown;
       let secrets: string[] = [];
+      // A connect slot, held until the device is up or the run ends.
+      const leave = (await this.deps.gate?.enter(signal)) ?? (() => undefined);
       try {
         const resolved = await resolveDeviceSecrets(this.device, this.deps.secrets);
         secrets = secretValues(resolved);
@@ -206,6 +211,7 @@ export class DeviceSession {
           log: this.deps.log,
           signal,
           state: (s) => {
+            leave();
             if (signal.aborted) return;
             if (s === 'up') upAt = Date.now();
             this.setState(s);
@@ -220,6 +226,8 @@ export class DeviceSession {
         if (!signal.aborted) error = new StreamEndedError('the device ended the stream');
       } catch (err) {
         error = err;
+      } finally {
+        leave();
       }
       this.disarmStale();
       if (this.stopped) return;

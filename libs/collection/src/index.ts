@@ -1,5 +1,5 @@
 export { Announcer, type AnnouncerOptions } from './announcer';
-export { Collector, RESYNC_MS, type CollectorOptions } from './collector';
+export { Collector, MAX_CONNECTING, RESYNC_MS, type CollectorOptions } from './collector';
 export { CollectionErrorCodes } from './codes';
 export {
   CREDENTIALS_ENV_PREFIX,
