@@ -24,6 +24,8 @@ export interface BusConnectOptions {
   reconnectWaitMs?: number;
   reconnectJitterMs?: number;
   probeTimeoutMs?: number;
+  /** How long a publish waits for others to share its socket write (see JetStreamPublisher). */
+  publishBatchMs?: number;
   log: Logger;
 }
 
@@ -75,7 +77,7 @@ export async function connectBus(options: BusConnectOptions): Promise<Bus> {
     throw new BusUnavailableError(`NATS does not answer at ${options.servers}`, { cause });
   }
   let connected = true;
-  const publisher = new JetStreamPublisher(nc);
+  const publisher = new JetStreamPublisher(nc, options.publishBatchMs ?? 0);
   log.info({ server: nc.getServer(), name: options.name }, 'nats connected');
 
   void (async () => {

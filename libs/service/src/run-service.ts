@@ -121,6 +121,7 @@ export async function runService<S extends z.ZodRawShape>(
       reconnectWaitMs: config.NATS_RECONNECT_WAIT_MS,
       reconnectJitterMs: config.NATS_RECONNECT_JITTER_MS,
       probeTimeoutMs: config.READINESS_TIMEOUT_MS,
+      publishBatchMs: config.NATS_PUBLISH_BATCH_MS,
       log: log.child({ component: 'bus' }),
     });
   } catch (err) {

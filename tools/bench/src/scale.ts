@@ -127,6 +127,7 @@ export async function scaleBench(): Promise<Record<string, unknown>> {
     // Steady state, and what the simulators spend meanwhile (are they the limit?); nothing scrapes the collector meanwhile.
     paused = true;
     clearInterval(progress);
+    console.error(`steady window from +${Date.now() - startedAt} ms to +${Date.now() - startedAt + STEADY_MS} ms after the collector started`);
     const before = usage(collector.pid!);
     const simsBefore = sims.reduce((a, s) => a + usage(s.pid!).cpu, 0);
     await new Promise((r) => setTimeout(r, STEADY_MS));
