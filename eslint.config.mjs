@@ -1,7 +1,7 @@
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
-// Module boundaries (DESIGN.md, STYLE.md "Dependencies point one way"):
+// Module boundaries (docs/ARCHITECTURE.md): dependencies point one way.
 //   type:app      -> any lib
 //   type:tool     -> any lib, and the simulator (switchctl, bench, dev runner)
 //   type:sim      -> protocol, core       (the simulated fleet: a test fixture)

@@ -4,7 +4,7 @@ export const COLLECTOR_HTTP_PORT = 9101;
 
 /** Variables only the collector reads (COLLECTOR_*). */
 export const collectorConfigShape = {
-  /** No data for this long: the session is stale and restarted (seed: 300 s). */
+  /** No data for this long: the session is stale and restarted (300 s). */
   COLLECTOR_STALE_AFTER_MS: durationMs(300_000),
   /** A permanent failure (credentials, host key) parks the session this long. */
   COLLECTOR_PARK_MS: durationMs(900_000),

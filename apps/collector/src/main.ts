@@ -9,7 +9,7 @@ void runService({
   ownedPrefixes: ['COLLECTOR_'],
   start: async (ctx) => {
     const { config } = ctx;
-    // The seed's SessionCleanup: every replica schedules it, one run per slot.
+    // Stale-session cleanup: every replica schedules it, one run per slot.
     ctx.jobs.work(sessionCleanupJob, async (args, job) => void (await sessionCleanup({ bus: ctx.bus, topology: ctx.topology })(args, job)));
     ctx.jobs.schedule({ name: 'stale-sessions', expression: config.COLLECTOR_CLEANUP_CRON, type: sessionCleanupJob, args: { staleAfterMs: config.COLLECTOR_STALE_AFTER_MS } });
     const collector = new Collector({

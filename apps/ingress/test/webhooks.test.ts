@@ -22,7 +22,7 @@ function post(source: string, body: string, headers: Record<string, string>) {
 const created = (id: string) => JSON.stringify({ event: 'device.created', device: { id, name: id, protocol: 'gnmi', address: '127.10.0.9', port: 57400 } });
 
 describe('POST /v1/webhooks/:source', () => {
-  it('answers 202 for the seed scheme (hex) once the event and the job are in JetStream', async () => {
+  it('answers 202 for the hex scheme once the event and the job are in JetStream', async () => {
     const body = created('leaf-hex');
     const res = await post('nms', body, { 'x-webhook-signature': hex(SECRETS.hex, body) });
     expect(res.status).toBe(202);

@@ -5,7 +5,7 @@ import type { Logger } from '@switch-telemetry/logging';
 import { BusUnavailableError } from './errors';
 import { JetStreamPublisher, type PubAck, type PublishCallback, type PublishOptions } from './publisher';
 
-// Connection defaults (DESIGN.md "Timeouts and retries").
+// Connection defaults (docs/CONTRACTS.md, "Timeouts and retries").
 export const NATS_CONNECT_TIMEOUT_MS = 5_000;
 export const NATS_RECONNECT_WAIT_MS = 2_000;
 export const NATS_RECONNECT_JITTER_MS = 1_000;

@@ -2,7 +2,7 @@ import { ErrorCodes, assertUniqueCodes } from '@switch-telemetry/errors';
 import { BusErrorCodes, InvalidSubjectTokenError, createTopology } from './index';
 
 describe('topology', () => {
-  it('uses the DESIGN.md names without a namespace', () => {
+  it('uses the production names without a namespace', () => {
     const t = createTopology();
     expect(t.streams.telemetry).toMatchObject({ name: 'TELEMETRY', subjects: ['telemetry.>'], retention: 'limits' });
     expect(t.streams.events).toMatchObject({ name: 'EVENTS', subjects: ['events.>'], maxAgeMs: 7 * 86_400_000 });

@@ -23,7 +23,7 @@ export interface TopologyOptions {
   /**
    * Prefixes every stream, bucket and subject (`t1` → stream `t1_EVENTS`,
    * subject `t1.events.>`), so tests, or two stacks, share one NATS server
-   * without touching each other. Empty in production: the DESIGN.md names.
+   * without touching each other. Empty in production: the names of docs/CONTRACTS.md.
    */
   namespace?: string;
   telemetryMaxAgeMs?: number;
@@ -32,7 +32,7 @@ export interface TopologyOptions {
   collectorHeartbeatTtlMs?: number;
 }
 
-// Defaults: DESIGN.md (EVENTS 7 days, JOBS duplicate window 5 min); the
+// Defaults: EVENTS 7 days, JOBS duplicate window 5 min (docs/CONTRACTS.md); the
 // telemetry limits are ours: a day or 1 GiB, whichever comes first.
 export const TELEMETRY_MAX_AGE_MS = DAY_MS;
 export const TELEMETRY_MAX_BYTES = 1024 ** 3;
@@ -43,7 +43,7 @@ export const DEFAULT_DUPLICATE_WINDOW_MS = 2 * 60_000; // JetStream's own defaul
 export const COLLECTOR_HEARTBEAT_TTL_MS = 8_000;
 
 // A subject token we build from data (device id, subscription name, source,
-// event): DESIGN.md's slug, never a dot or a wildcard.
+// event): a slug, never a dot or a wildcard.
 const TOKEN = /^[a-z0-9_-]{1,128}$/;
 
 /** Throws InvalidSubjectTokenError unless `value` is a safe subject token. */
@@ -75,7 +75,7 @@ export function assertQueueName(queue: string): string {
   return queue;
 }
 
-/** Session states (DESIGN.md), and `restart_requested`: a user asks the owning collector to restart a session. */
+/** Session states, and `restart_requested`: a user asks the owning collector to restart a session. */
 export type SessionEvent = 'up' | 'synced' | 'down' | 'stale' | 'backoff' | 'auth_failed' | 'restart_requested';
 export type DeviceEvent = 'upserted' | 'deleted';
 
@@ -100,7 +100,7 @@ export interface Topology {
   };
 }
 
-/** The DESIGN.md topology, optionally under a namespace. */
+/** The topology of docs/CONTRACTS.md, optionally under a namespace. */
 export function createTopology(options: TopologyOptions = {}): Topology {
   const ns = options.namespace ?? '';
   if (ns !== '' && !/^[A-Za-z0-9_]{1,32}$/.test(ns)) {

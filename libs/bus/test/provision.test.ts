@@ -19,7 +19,7 @@ describe('provisioning against the real JetStream', () => {
     await bus.close();
   });
 
-  it('creates every stream and bucket of DESIGN.md, then finds nothing to do', async () => {
+  it('creates every stream and bucket, then finds nothing to do', async () => {
     const first = await provisionTopology(bus.jsm, topology, silent);
     expect(Object.values(first)).toEqual(Array(7).fill('created'));
     const second = await provisionTopology(bus.jsm, topology, silent);

@@ -4,7 +4,7 @@ import { publishJson, type Bus, type Topology } from '@switch-telemetry/bus';
 import { defineJob, type JobContext } from '@switch-telemetry/jobs';
 import type { SessionStatus } from './device-session';
 
-/** The seed's SessionCleanup, on the maintenance queue (1 attempt), across the cluster. */
+/** Stale-session cleanup, on the maintenance queue (1 attempt), across the cluster. */
 export const sessionCleanupJob = defineJob({
   name: 'session-cleanup',
   queue: 'maintenance',

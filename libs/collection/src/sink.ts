@@ -6,7 +6,7 @@ export interface Outgoing {
   device: string;
   subscription: string;
   source: 'gnmi' | 'netconf';
-  /** The DESIGN.md message, serialised. */
+  /** The telemetry message, serialised. */
   data: Uint8Array;
   /** Updates in the message (metrics). */
   updates: number;

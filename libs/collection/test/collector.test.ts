@@ -32,7 +32,7 @@ afterAll(async () => {
 });
 
 describe('collector against simulated devices, NATS and PostgreSQL', () => {
-  it('streams gNMI and NETCONF telemetry into TELEMETRY in the DESIGN.md format', async () => {
+  it('streams gNMI and NETCONF telemetry into TELEMETRY in the telemetry message format', async () => {
     const g = await gnmi();
     const nc = new NetconfDevice({ name: 'n1', host: '127.10.5.200', port: 0, username: 'netconf', password: 'pw-nc', notificationMs: 100 });
     await nc.start();

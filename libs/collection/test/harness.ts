@@ -24,7 +24,7 @@ export interface CollectorEnv {
 }
 
 export async function createCollectorEnv(label: string, natsUrl?: string): Promise<CollectorEnv> {
-  const topology = createTopology({ namespace: uniqueNamespace(label), collectorHeartbeatTtlMs: 2_000 });
+  const topology = createTopology({ namespace: uniqueNamespace(label), collectorHeartbeatTtlMs: 4_000 });
   const db = await createTestDatabase();
   const bus = await withTestBus(`${label}-test`, natsUrl);
   await provisionTopology(bus.jsm, topology, log);

@@ -67,7 +67,7 @@ afterAll(async () => {
 });
 
 it('lets the collector run with its own user, and a consumer read its telemetry but not publish device events or restart requests', async () => {
-  const topology = createTopology({ collectorHeartbeatTtlMs: 2_000 });
+  const topology = createTopology({ collectorHeartbeatTtlMs: 4_000 });
   const collectorBus = await as('COLLECTOR');
   await provisionTopology(collectorBus.jsm, topology, log);
   process.env.DEVICE_CREDENTIALS_PERM_LAB = 'admin:pw-gnmi';

@@ -1,14 +1,14 @@
 /** Exponential backoff with jitter: the one formula every retry in the project uses. */
 export interface BackoffPolicy {
-  /** Delay before the second attempt (the seed: 100 ms for HTTP). */
+  /** Delay before the second attempt (100 ms for HTTP). */
   baseMs: number;
   /** No delay exceeds this (jitter included). */
   capMs: number;
-  /** Extra random share of the delay, 0..1 (the seed: up to 50 %). */
+  /** Extra random share of the delay, 0..1 (HTTP: up to 50 %). */
   jitter: number;
 }
 
-/** The seed's HTTP policy: 100 ms · 2^(attempt−1) + 0–50 % jitter, capped at 10 s. */
+/** Outbound HTTP: 100 ms · 2^(attempt−1) + 0–50 % jitter, capped at 10 s. */
 export const HTTP_BACKOFF: BackoffPolicy = Object.freeze({ baseMs: 100, capMs: 10_000, jitter: 0.5 });
 
 /**

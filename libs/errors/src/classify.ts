@@ -2,7 +2,7 @@ import { PERMANENT, RETRYABLE, UNKNOWN, type Classification } from './classifica
 import { isSwitchTelemetryError } from './switch-telemetry-error';
 
 // Node's socket-level errno codes that mean "the peer or the path is
-// temporarily unavailable": the seed's :timeout and :econnrefused, and their kin.
+// temporarily unavailable": timeouts and refused connections, and their kin.
 const RETRYABLE_ERRNO = new Set([
   'ECONNREFUSED',
   'ECONNRESET',

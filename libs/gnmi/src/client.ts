@@ -7,7 +7,7 @@ import { gnmiService } from './proto';
 import { redact } from './redact';
 import type { CapabilityResponse, GetRequest, GetResponse, Notification, SubscribeRequest, SubscribeResponse, SubscriptionList } from './types';
 
-// Defaults (the seed's where it has them), with units.
+// Defaults, with units.
 export const CONNECT_TIMEOUT_MS = 5_000;
 export const KEEPALIVE_MS = 60_000;
 export const KEEPALIVE_TIMEOUT_MS = 20_000;
@@ -159,7 +159,7 @@ export class GnmiClient {
     return this.credentials.clone();
   }
 
-  /** Resolves once the channel is connected; GnmiConnectError after the connect timeout (seed: 5 s). */
+  /** Resolves once the channel is connected; GnmiConnectError after the connect timeout (5 s). */
   connect(): Promise<void> {
     const timeoutMs = this.options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
     return new Promise((resolve, reject) => {

@@ -2,7 +2,7 @@ import { formatPath } from './path';
 import type { Notification } from './types';
 import { decodeTypedValue, int64, type JsonValue } from './values';
 
-/** The telemetry message of DESIGN.md (version 1). */
+/** The telemetry message (version 1; docs/CONTRACTS.md). */
 export interface TelemetryMessage {
   v: 1;
   device: string;

@@ -37,7 +37,7 @@ describe('decodeTypedValue', () => {
 });
 
 describe('normalizeNotification', () => {
-  it('makes one DESIGN.md message per Notification, deletes kept', () => {
+  it('makes one telemetry message per Notification, deletes kept', () => {
     const msg = normalizeNotification(
       {
         timestamp: '1764201600123456789',

@@ -14,9 +14,9 @@ export interface BreakerState {
 }
 
 export interface BreakerOptions {
-  /** Retryable failures in a row that open the breaker (seed: 5). */
+  /** Retryable failures in a row that open the breaker (5). */
   failureThreshold: number;
-  /** Open → half-open after this (seed: 30 s). */
+  /** Open → half-open after this (30 s). */
   resetTimeoutMs: number;
   /** At most this many breakers are kept; the least recently used closed ones go first. */
   maxBreakers: number;
@@ -54,7 +54,7 @@ function runAction(action: () => Promise<unknown>): Promise<unknown> {
 export type TransitionListener = (origin: string, to: BreakerStateName) => void;
 
 /**
- * One opossum breaker per origin, created on first use, with the seed's rule:
+ * One opossum breaker per origin, created on first use, with this rule:
  * open after N retryable failures in a row, half-open after the reset time,
  * one trial request, closed on success. Errors the caller marks as not
  * counting (4xx answers) count as the server being up.

@@ -17,14 +17,14 @@ import {
 import { AttemptDeadline, DeadlineWatch } from './deadline-watch';
 import { parseRetryAfter } from './retry-after';
 
-// Defaults (the seed's where it has one), named with their units.
-/** The seed's Finch pool: 25 connections × 4 pools per origin. */
+// Defaults, named with their units.
+/** 25 connections × 4 pools per origin. */
 export const CONNECTIONS_PER_ORIGIN = 100;
 export const CONNECT_TIMEOUT_MS = 5_000;
-/** The seed's 5 s receive timeout, for the headers and for each body chunk. */
+/** 5 s receive timeout, for the headers and for each body chunk. */
 export const RECEIVE_TIMEOUT_MS = 5_000;
 export const KEEP_ALIVE_TIMEOUT_MS = 4_000;
-/** The seed's `retries: 3`: four attempts in all. */
+/** Three retries: four attempts in all. */
 export const MAX_ATTEMPTS = 4;
 /** All attempts and waits of one call together. */
 export const DEADLINE_MS = 30_000;
@@ -93,7 +93,7 @@ function positive(name: string, value: number | undefined, fallback: number): nu
 
 /**
  * The one outbound HTTP client of a process: an undici Agent with bounded
- * pools per origin and explicit timeouts, retries with the seed's backoff for
+ * pools per origin and explicit timeouts, retries with the errors lib's backoff for
  * retryable failures only, a circuit breaker per origin, typed errors.
  */
 export class HttpClient {

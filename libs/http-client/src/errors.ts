@@ -5,7 +5,7 @@ import { HttpErrorCodes } from './codes';
 export const BODY_EXCERPT_BYTES = 1_024;
 
 /**
- * The seed's table, extended: 5xx, 408 and 429 may succeed later; every
+ * 5xx, 408 and 429 may succeed later; every
  * other 4xx (and a 3xx we do not follow) will not.
  */
 export function classifyStatus(status: number): Classification {

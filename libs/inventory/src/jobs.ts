@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineJob } from '@switch-telemetry/jobs';
 import { cidrSchema } from './device';
 
-/** An accepted incoming webhook, processed in the discovery app (DESIGN.md). */
+/** An accepted incoming webhook, processed in the discovery app. */
 export const webhookProcessJob = defineJob({
   name: 'webhook-process',
   queue: 'default',
@@ -15,7 +15,7 @@ export const webhookProcessJob = defineJob({
   maxAttempts: 5,
 });
 
-/** Scan one subnet (the seed's DeviceDiscovery: 3 attempts, unique for 5 minutes). */
+/** Scan one subnet (3 attempts, unique per subnet for 5 minutes). */
 export const discoveryScanJob = defineJob({
   name: 'discovery-scan',
   queue: 'discovery',

@@ -19,8 +19,8 @@ export interface JobType<A> {
   readonly backoff: BackoffPolicy;
   /**
    * Enqueueing the same job type with equal arguments again within the JOBS
-   * stream's duplicate window (5 min, DESIGN.md) returns the first job's id
-   * and the job runs once (the seed's `unique: [period: 300]`).
+   * stream's duplicate window (5 min) returns the first job's id
+   * and the job runs once.
    */
   readonly unique: boolean;
 }

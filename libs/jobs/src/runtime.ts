@@ -14,7 +14,7 @@ import { createJobMetrics, type JobMetrics } from './metrics';
 import { DEAD_LETTER_RETRY_MS, QueueRunner, type Handler, type Perform } from './runner';
 import { Scheduler } from './scheduler';
 
-/** DESIGN.md queues and their concurrency (enforced across every replica). */
+/** The queues and their concurrency (enforced across every replica). */
 export const DEFAULT_QUEUES: Readonly<Record<string, number>> = Object.freeze({
   default: 10,
   discovery: 5,
@@ -34,7 +34,7 @@ export interface JobRuntimeOptions {
   pool: Pool;
   log: Logger;
   registry: Registry;
-  /** Concurrency per queue; DESIGN.md's four by default. */
+  /** Concurrency per queue; the four of docs/CONTRACTS.md by default. */
   queues?: Record<string, number>;
   ackWaitMs?: number;
   schedulerMaxPending?: number;
@@ -67,7 +67,7 @@ export interface Enqueued {
 }
 
 /**
- * The job runtime (the role Oban plays in the seed) over the JOBS stream:
+ * The job runtime over the JOBS stream:
  * enqueue with validated arguments, unique jobs, run-at and cron schedules,
  * queues with cluster-wide concurrency, retries with backoff, snooze,
  * discard, dead letters in PostgreSQL, graceful stop.

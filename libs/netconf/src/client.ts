@@ -6,7 +6,7 @@ import { hostKeyVerifier, resolveHostKeyPolicy, type HostKeyPolicy } from './hos
 import { redact, redactedCause } from './redact';
 import { NetconfSession, type Hello, type SessionOptions } from './session';
 
-/** The seed's SSH connect timeout. */
+/** SSH connect timeout. */
 export const SSH_CONNECT_TIMEOUT_MS = 10_000;
 export const SSH_KEEPALIVE_MS = 30_000;
 /** Largest private key file read (an RSA 16384-bit key in PEM is about 12 KiB). */

@@ -1,7 +1,7 @@
 import type { NetconfNotification, Reply } from './session';
 import type { XmlNode, XmlValue } from './xml';
 
-/** The telemetry message of DESIGN.md (the same shape as gNMI's). */
+/** The telemetry message (the same shape as gNMI's; docs/CONTRACTS.md). */
 export interface NetconfTelemetryMessage {
   v: 1;
   device: string;

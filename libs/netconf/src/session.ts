@@ -7,7 +7,7 @@ import { parseXml, textOf, type XmlNode, type XmlValue } from './xml';
 
 export const RPC_TIMEOUT_MS = 30_000;
 export const HELLO_TIMEOUT_MS = 10_000;
-/** The seed's SSH idle time: a session that hears nothing this long is closed. */
+/** SSH idle time: a session that hears nothing this long is closed. */
 export const IDLE_TIMEOUT_MS = 300_000;
 /** Notifications buffered before the transport is paused (the consumer is slow). */
 const NOTIFICATION_HIGH_WATER = 256;

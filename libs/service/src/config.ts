@@ -4,7 +4,7 @@ import { dbConfigShape } from '@switch-telemetry/db';
 import { httpClientConfigShape } from '@switch-telemetry/http-client';
 import { integer } from '@switch-telemetry/config';
 
-/** Variables every app reads, with the app's own default HTTP port (DESIGN.md "Configuration"). */
+/** Variables every app reads, with the app's own default HTTP port. */
 export function serviceConfigShape(defaultHttpPort: number) {
   return {
     LOG_LEVEL: logLevel('info'),
@@ -15,7 +15,7 @@ export function serviceConfigShape(defaultHttpPort: number) {
     READINESS_TIMEOUT_MS: durationMs(1_000),
     /** A job's lease: a replica that stops heart-beating for this long loses the job to another. */
     JOBS_ACK_WAIT_MS: durationMs(30_000),
-    /** Queue concurrency across all replicas (DESIGN.md). */
+    /** Queue concurrency across all replicas. */
     JOBS_CONCURRENCY_DEFAULT: integer(10, 1, 10_000),
     JOBS_CONCURRENCY_DISCOVERY: integer(5, 1, 10_000),
     JOBS_CONCURRENCY_NOTIFICATIONS: integer(10, 1, 10_000),

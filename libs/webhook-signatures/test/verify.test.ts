@@ -19,7 +19,7 @@ const body = Buffer.from('{"event":"device.created","device":{"id":"leaf-01"}}')
 const hexOf = (secret: string, bytes: Buffer) => createHmac('sha256', secret).update(bytes).digest('hex');
 const whsec = `whsec_${randomBytes(24).toString('base64')}`;
 
-describe('hex scheme (the seed)', () => {
+describe('hex scheme', () => {
   it('accepts the lowercase hex HMAC of the exact bytes, with any configured secret', () => {
     const headers = { 'x-webhook-signature': hexOf('second', body) };
     expect(verifySignature({ scheme: 'hex', secrets: ['first', 'second'], headers, body }).deliveryId).toMatch(/^[0-9a-f]{32}$/);

@@ -55,7 +55,7 @@ async function rawRound(address: string): Promise<void> {
   client.close();
 }
 
-/** GnmiClient: decode (proto-loader) and normalise every notification into a DESIGN.md message. */
+/** GnmiClient: decode (proto-loader) and normalise every notification into a telemetry message. */
 async function clientRound(address: string): Promise<void> {
   const client = new GnmiClient({ address, username: 'bench', password: 'bench-pw', tls: false, log });
   const sub = client.subscribe(firehose);

@@ -15,7 +15,7 @@ function prefixLines(stream: NodeJS.ReadableStream, prefix: string, out: NodeJS.
  */
 export function runApps(apps: readonly string[]): Promise<number> {
   const width = Math.max(...apps.map((a) => a.length));
-  // Each app listens on its own default port (DESIGN.md): ingress 8080 (its
+  // Each app listens on its own default port: ingress 8080 (its
   // ops endpoints on OPS_PORT, 9100, which only the ingress reads), collector
   // 9101, discovery 9102, notifier 9103. One HTTP_PORT for all would collide,
   // so <APP>_HTTP_PORT (INGRESS_HTTP_PORT, ...) sets one app's.

@@ -38,7 +38,7 @@ describe('switchctl gnmi', () => {
     expect(JSON.parse(run.stdout)).toMatchObject({ gNMI_version: '0.10.0' });
   });
 
-  it('prints one DESIGN.md telemetry message per notification for get', async () => {
+  it('prints one telemetry message per notification for get', async () => {
     const run = await switchctl(['gnmi', 'get', ...auth(), '--path', '/interfaces/interface[name=*]/state/oper-status', '--encoding', 'proto', '--device', 'leaf-01']);
     expect(run.code).toBe(0);
     const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
