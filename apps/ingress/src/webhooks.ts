@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { assertSubjectPath, publishJson } from '@switch-telemetry/bus';
+import type { WebhookEventBody } from '@switch-telemetry/contracts';
 import { webhookProcessJob } from '@switch-telemetry/inventory';
 import { SignatureInvalidError, SignatureMissingError, TimestampOutOfToleranceError, verifySignature } from '@switch-telemetry/webhook-signatures';
 import type { WebhookSource } from './config';
@@ -92,11 +93,12 @@ export function webhookRoutes(app: FastifyInstance, deps: IngressDeps, options: 
       throw err;
     }
 
-    const payload = jsonBody(request.body);
-    assertCleanStrings(payload, 'body');
-    if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
+    const parsedBody = jsonBody(request.body);
+    assertCleanStrings(parsedBody, 'body');
+    if (parsedBody === null || typeof parsedBody !== 'object' || Array.isArray(parsedBody)) {
       throw new ProblemError(400, 'bad-payload', 'Payload must be a JSON object');
     }
+    const payload = parsedBody as Record<string, unknown>;
     const event = (payload as { event?: unknown }).event;
     if (typeof event !== 'string' || !EVENT.test(event)) {
       throw new ProblemError(400, 'bad-payload', 'Payload needs an event', '`event` must be a dotted name of a-z 0-9 _ - (device.created)');
@@ -117,12 +119,12 @@ export function webhookRoutes(app: FastifyInstance, deps: IngressDeps, options: 
         publishJson(
           deps.bus,
           deps.topology.subjects.webhookEvent(source.name, event),
-          { v: 1, source: source.name, delivery_id: deliveryId, event, received_at: new Date().toISOString(), payload },
+          { v: 1, source: source.name, delivery_id: deliveryId, event, received_at: new Date().toISOString(), payload } satisfies WebhookEventBody,
           { msgId: id, timeoutMs: options.publishTimeoutMs },
         ),
         deps.jobs.enqueue(
           webhookProcessJob,
-          { source: source.name, deliveryId, event, payload: payload as Record<string, unknown> },
+          { source: source.name, deliveryId, event, payload },
           { id, timeoutMs: options.publishTimeoutMs },
         ),
       ]);

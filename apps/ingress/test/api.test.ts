@@ -182,10 +182,12 @@ describe('discovery, sessions, dead jobs', () => {
 
   it('reads sessions from the sessions KV and passes restart requests on', async () => {
     const kv = await new Kvm(ingress.bus.js).open(ingress.topology.buckets.sessions.name);
-    await kv.put('leaf-1', JSON.stringify({ state: 'up', since: '2026-11-27T00:00:00Z', last_error: null, owner: 'collector-0' }));
-    expect((await call('GET', '/v1/sessions', { token: TOKENS.read })).body.sessions).toEqual([
-      { device: 'leaf-1', status: { state: 'up', since: '2026-11-27T00:00:00Z', last_error: null, owner: 'collector-0' } },
-    ]);
+    const status = { device: 'leaf-1', state: 'up', since: '2026-11-27T00:00:00Z', last_update: null, restarts: 0, last_error: null, owner: 'collector-0' };
+    await kv.put('leaf-1', JSON.stringify(status));
+    // An entry that is not a session status (another writer's mistake) is left out, never served as is.
+    await kv.put('leaf-2', JSON.stringify({ state: 'up', secret: 'not a status' }));
+    expect((await call('GET', '/v1/sessions', { token: TOKENS.read })).body.sessions).toEqual([{ device: 'leaf-1', status }]);
+    expect((await call('GET', '/v1/sessions/leaf-2', { token: TOKENS.read })).status).toBe(404);
     expect((await call('GET', '/v1/sessions/leaf-1', { token: TOKENS.read })).body.status.state).toBe('up');
     expect((await call('GET', '/v1/sessions/leaf-9', { token: TOKENS.read })).status).toBe(404);
     const restart = await call('POST', '/v1/sessions/leaf-1/restart');

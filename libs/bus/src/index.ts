@@ -12,6 +12,7 @@ export { BusUnavailableError, InvalidSubjectTokenError, PublishError, StreamConf
 export { ensureBucket, ensureStream, provisionTopology, type ProvisionOutcome } from './provision';
 export { PUBLISH_TIMEOUT_MS, publishJson, type PubAck, type PublishOptions } from './publish';
 export { JetStreamPublisher, type PublishCallback } from './publisher';
+export { openBucket } from './buckets';
 export { kvDelete, kvPut, type KvWriteOptions } from './kv-writes';
 export {
   assertQueueName,

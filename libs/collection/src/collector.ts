@@ -1,10 +1,10 @@
-import { Kvm, type KV } from '@nats-io/kv';
 import type { Msg, Subscription } from '@nats-io/transport-node';
 import { z } from 'zod';
-import { kvPut, type Bus, type SessionEvent, type Topology } from '@switch-telemetry/bus';
+import { kvPut, openBucket, type Bus, type SessionEvent, type Topology } from '@switch-telemetry/bus';
 import type { Pool } from '@switch-telemetry/db';
 import { backoffDelayMs } from '@switch-telemetry/errors';
-import { DeviceRepository, deviceEventBodySchema, deviceIdSchema, type Device } from '@switch-telemetry/inventory';
+import { restartRequestSchema } from '@switch-telemetry/contracts';
+import { DeviceRepository, deviceEventBodySchema, type Device } from '@switch-telemetry/inventory';
 import type { Logger } from '@switch-telemetry/logging';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { Announcer } from './announcer';
@@ -62,8 +62,7 @@ const REJECT_LOG_EVERY_MS = 1_000;
 /** Each session's status (with its last update) is written again this often, for the stale-session cleanup (300 s). */
 const STATUS_REFRESH_MS = 60_000;
 
-/** The body of `events.session.restart_requested`. */
-const restartRequestSchema = z.object({ device: deviceIdSchema }).loose();
+
 
 const ALERT_STATES = new Set<SessionState>(['backoff', 'auth_failed', 'stale']);
 const EVENT_STATES: Partial<Record<SessionState, SessionEvent>> = { up: 'up', synced: 'synced', stale: 'stale', backoff: 'backoff', auth_failed: 'auth_failed' };
@@ -257,8 +256,7 @@ export class Collector {
 
   /** KV-backed trust-on-first-use host keys: a key learned once is pinned for every replica and every restart. */
   private trustedHostKeys(): TrustedHostKeys {
-    let kv: Promise<KV> | undefined;
-    const bucket = () => (kv ??= new Kvm(this.options.bus.js).open(this.options.topology.buckets.hostKeys.name));
+    const bucket = () => openBucket(this.options.bus, this.options.topology.buckets.hostKeys);
     return {
       get: async (device) => {
         const entry = await (await bucket()).get(device);

@@ -1,4 +1,5 @@
 import { PERMANENT, RETRYABLE, backoffDelayMs, classify, errorClass, withTimeout, type BackoffPolicy } from '@switch-telemetry/errors';
+import type { SessionState, SessionStatus } from '@switch-telemetry/contracts';
 import type { Device } from '@switch-telemetry/inventory';
 import type { Logger } from '@switch-telemetry/logging';
 import { CollectionErrorCodes } from './codes';
@@ -13,22 +14,7 @@ export class StreamEndedError extends errorClass(CollectionErrorCodes.STREAM_END
 /** How long stop() waits for a session's runner to end after its abort. */
 const STOP_TIMEOUT_MS = 5_000;
 
-export const SESSION_STATES = ['connecting', 'up', 'synced', 'stale', 'backoff', 'auth_failed', 'stopped'] as const;
-export type SessionState = (typeof SESSION_STATES)[number];
-
-/** What the status KV and the events carry about one session. */
-export interface SessionStatus {
-  device: string;
-  state: SessionState;
-  since: string;
-  last_update: string | null;
-  restarts: number;
-  /** Why the session last failed: a stable code and our own words (never a library's or a device's text). */
-  last_error: SessionFailure | null;
-  owner: string;
-  /** When the next attempt is due (backoff, parked). */
-  retry_at?: string;
-}
+export { SESSION_STATES, type SessionState, type SessionStatus } from '@switch-telemetry/contracts';
 
 export interface SessionPolicy {
   /** Restarts back off exponentially with jitter, up to the cap. */

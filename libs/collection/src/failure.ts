@@ -1,3 +1,4 @@
+import type { SessionFailure } from '@switch-telemetry/contracts';
 import type { Device } from '@switch-telemetry/inventory';
 import { CollectionErrorCodes } from './codes';
 import { CredentialsError } from './credentials';
@@ -9,10 +10,7 @@ import { CredentialsError } from './credentials';
  * text can hold what it was given (grpc-js echoes an invalid metadata value,
  * which was once a password).
  */
-export interface SessionFailure {
-  code: string;
-  message: string;
-}
+export type { SessionFailure } from '@switch-telemetry/contracts';
 
 // RFC 6241 Appendix A: the only rpc-error tags we repeat.
 const RPC_ERROR_TAGS = new Set([

@@ -1,8 +1,8 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { Kvm, type KV, type KvWatchEntry } from '@nats-io/kv';
+import type { KV, KvWatchEntry } from '@nats-io/kv';
 import type { QueuedIterator } from '@nats-io/transport-node';
-import { kvDelete, kvPut, type Bus, type Topology } from '@switch-telemetry/bus';
+import { kvDelete, kvPut, openBucket, type Bus, type Topology } from '@switch-telemetry/bus';
 import type { Logger } from '@switch-telemetry/logging';
 
 /** CAS writes in flight at once when many devices change hands together (a start, a takeover). */
@@ -73,9 +73,8 @@ export class Membership {
   }
 
   async join(): Promise<void> {
-    const kvm = new Kvm(this.bus.js);
-    this.collectors = await kvm.open(this.topology.buckets.collectors.name);
-    this.leasesKv = await kvm.open(this.topology.buckets.deviceLeases.name);
+    this.collectors = await openBucket(this.bus, this.topology.buckets.collectors);
+    this.leasesKv = await openBucket(this.bus, this.topology.buckets.deviceLeases);
     await this.beat();
     this.heartbeat = setInterval(() => void this.beat().catch((err) => this.log.warn({ err }, 'heartbeat failed')), this.heartbeatEveryMs);
     this.heartbeat.unref();

@@ -13,9 +13,9 @@ export {
 } from './client';
 export { GnmiErrorCodes } from './codes';
 export { GnmiConfigError, GnmiConnectError, GnmiRpcError, PathSyntaxError, ValueDecodeError, classifyGrpcStatus, fromGrpcError } from './errors';
-export { normalizeNotification, type TelemetryMessage } from './normalize';
+export { normalizeNotification } from './normalize';
 export { formatPath, joinPath, parsePath } from './path';
 export { LOADER_OPTIONS, PROTO_DIR, gnmiService } from './proto';
 export type * from './types';
-export { decodeTypedValue, int64, type JsonValue } from './values';
+export { decodeTypedValue, int64 } from './values';
 export { messageHead, subscribeResponseToJson, type WireResponse } from './wire-json';

@@ -1,19 +1,7 @@
+import type { TelemetryMessage } from '@switch-telemetry/contracts';
 import { formatPath } from './path';
 import type { Notification } from './types';
-import { decodeTypedValue, int64, type JsonValue } from './values';
-
-/** The telemetry message (version 1; docs/CONTRACTS.md). */
-export interface TelemetryMessage {
-  v: 1;
-  device: string;
-  source: 'gnmi' | 'netconf';
-  subscription: string;
-  /** Nanoseconds since the epoch as the device stamped it: a number when exact, else a decimal string. */
-  ts: number | string;
-  prefix: string;
-  updates: Array<{ path: string; value: JsonValue }>;
-  deletes: string[];
-}
+import { decodeTypedValue, int64 } from './values';
 
 /**
  * One gNMI Notification → one telemetry message. Update and delete paths are

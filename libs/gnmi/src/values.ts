@@ -1,8 +1,7 @@
 import { ValueDecodeError } from './errors';
 import type { TypedValue } from './types';
 
-/** A decoded value as it goes into JSON: 64-bit integers beyond 2^53 as decimal strings, bytes as base64. */
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+import type { JsonValue } from '@switch-telemetry/contracts';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 

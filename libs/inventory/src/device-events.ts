@@ -2,17 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { DeviceEvent, Topology } from '@switch-telemetry/bus';
 import type { PoolClient } from '@switch-telemetry/db';
 import { addToOutbox } from '@switch-telemetry/outbox';
-import { z } from 'zod';
-import { deviceIdSchema, deviceSchema, type Device } from './device';
+import type { DeviceEventBody } from '@switch-telemetry/contracts';
 
-/** The body of `events.device.upserted` / `events.device.deleted`. */
-export type DeviceEventBody = { v: 1; event: 'upserted'; device: Device } | { v: 1; event: 'deleted'; id: string };
-
-/** Validates a device event as received: consumers never act on a body they have not checked. */
-export const deviceEventBodySchema = z.discriminatedUnion('event', [
-  z.object({ v: z.literal(1), event: z.literal('upserted'), device: deviceSchema }),
-  z.object({ v: z.literal(1), event: z.literal('deleted'), id: deviceIdSchema }),
-]);
+export { deviceEventBodySchema, type DeviceEventBody } from '@switch-telemetry/contracts';
 
 /**
  * Writes a device event into the outbox, inside the transaction that makes

@@ -1,8 +1,8 @@
 import type { Topology } from '@switch-telemetry/bus';
 import type { Pool, PoolClient } from '@switch-telemetry/db';
-import type { Device, DeviceInput, DevicePatch, Subscription } from './device';
+import { deviceInputSchema, type Device, type DeviceInput, type DevicePatch, type Subscription } from './device';
 import { recordDeviceEvent, type DeviceEventBody } from './device-events';
-import { DeviceConflictError } from './errors';
+import { DeviceConflictError, InvalidDeviceError } from './errors';
 
 /** Options of one change. */
 export interface ChangeOptions {
@@ -164,7 +164,11 @@ export class DeviceRepository {
       const { rows } = await tx.query<{ id: string }>('SELECT id FROM devices WHERE id = $1 FOR UPDATE', [id]);
       if (!rows[0]) return undefined;
       const current = inputOf((await this.get(id, tx))!);
-      const next = { ...current, ...stripUndefined(patch) } as DeviceInput;
+      const merged = deviceInputSchema.safeParse({ ...current, ...stripUndefined(patch) });
+      if (!merged.success) {
+        throw new InvalidDeviceError(merged.error.issues.map((i) => ({ field: i.path.join('.') || '(device)', problem: i.message })));
+      }
+      const next = merged.data;
       options.authorize?.(current, next);
       return (await this.upsert(next, tx, { ...(options.eventKey ? { eventKey: options.eventKey } : {}) })).device;
     });

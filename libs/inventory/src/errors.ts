@@ -7,3 +7,9 @@ export class InvalidCidrError extends errorClass(InventoryErrorCodes.INVALID_CID
 export class DeviceNotFoundError extends errorClass(InventoryErrorCodes.DEVICE_NOT_FOUND, PERMANENT) {}
 /** Another device already uses that address and port. */
 export class DeviceConflictError extends errorClass(InventoryErrorCodes.DEVICE_CONFLICT, PERMANENT) {}
+/** A change whose result is not a valid device (a PATCH of the protocol that leaves subscriptions of the other protocol's modes). */
+export class InvalidDeviceError extends errorClass(InventoryErrorCodes.INVALID_DEVICE, PERMANENT) {
+  constructor(readonly problems: Array<{ field: string; problem: string }>) {
+    super(problems.map((p) => `${p.field}: ${p.problem}`).join('; '));
+  }
+}

@@ -2,6 +2,7 @@ export { MIN_IPV4_PREFIX, MIN_IPV6_PREFIX, normalizeCidr } from './cidr';
 export { InventoryErrorCodes } from './codes';
 export {
   PROTOCOLS,
+  PROTOCOL_MODES,
   SUBSCRIPTION_MODES,
   MAX_PATHS_PER_SUBSCRIPTION,
   MAX_SUBSCRIPTIONS,
@@ -12,6 +13,7 @@ export {
   deviceInputSchema,
   deviceSchema,
   devicePatchSchema,
+  deviceReplaceSchema,
   hostKeySchema,
   subscriptionSchema,
   tlsSchema,
@@ -23,6 +25,6 @@ export {
 export { deviceEventBodySchema, recordDeviceEvent, type DeviceEventBody } from './device-events';
 export { securityChanges } from './device-security';
 export { DeviceRepository, type ChangeOptions, type DeviceFilter } from './device-repository';
-export { DeviceConflictError, DeviceNotFoundError, InvalidCidrError } from './errors';
+export { DeviceConflictError, DeviceNotFoundError, InvalidCidrError, InvalidDeviceError } from './errors';
 export { discoveryScanJob, webhookProcessJob } from './jobs';
 export { webhookPayloadSchemas, webhookProcessor, type WebhookArgs, type WebhookProcessorDeps } from './webhook-processing';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { discoveryScanArgsSchema, webhookProcessArgsSchema } from '@switch-telemetry/contracts';
 import { defineJob } from '@switch-telemetry/jobs';
 import { cidrSchema } from './device';
 
@@ -6,20 +6,15 @@ import { cidrSchema } from './device';
 export const webhookProcessJob = defineJob({
   name: 'webhook-process',
   queue: 'default',
-  args: z.object({
-    source: z.string(),
-    deliveryId: z.string(),
-    event: z.string(),
-    payload: z.record(z.string(), z.unknown()),
-  }),
+  args: webhookProcessArgsSchema,
   maxAttempts: 5,
 });
 
-/** Scan one subnet (3 attempts, unique per subnet for 5 minutes). */
+/** Scan one subnet (3 attempts, unique per subnet for 5 minutes); the subnet is normalised when enqueued. */
 export const discoveryScanJob = defineJob({
   name: 'discovery-scan',
   queue: 'discovery',
-  args: z.object({ subnet: cidrSchema }),
+  args: discoveryScanArgsSchema.extend({ subnet: cidrSchema }),
   maxAttempts: 3,
   unique: true,
 });

@@ -1,6 +1,6 @@
 import { createTestDatabase, type TestDatabase } from '@switch-telemetry/db/testing';
 import { createTopology } from '@switch-telemetry/bus';
-import { DeviceConflictError, DeviceRepository, deviceInputSchema, devicePatchSchema, type DeviceInput } from '../src';
+import { DeviceConflictError, DeviceRepository, InvalidDeviceError, deviceInputSchema, devicePatchSchema, type DeviceInput } from '../src';
 
 let db: TestDatabase;
 let repo: DeviceRepository;
@@ -100,5 +100,16 @@ describe('changes and their events', () => {
     const after = await repo.update('leaf-41', patch);
     const { created_at: _c, updated_at: _u, ...rest } = after!;
     expect(rest).toEqual({ ...full, name: 'Renamed' });
+  });
+
+  it('checks the result of a PATCH as a whole device: a protocol change that strands gNMI subscriptions is refused and nothing changes', async () => {
+    await repo.create(leaf(42, { subscriptions: [{ name: 'if', paths: ['/interfaces'], mode: 'sample', interval_ms: 1_000 }] }));
+    const refused = repo.update('leaf-42', devicePatchSchema.parse({ protocol: 'netconf', port: 830 }));
+    await expect(refused).rejects.toBeInstanceOf(InvalidDeviceError);
+    await expect(refused).rejects.toMatchObject({ problems: [{ field: 'subscriptions.0.mode', problem: expect.stringContaining('netconf') }] });
+    expect(await repo.get('leaf-42')).toMatchObject({ protocol: 'gnmi', port: 57400 });
+    // With subscriptions the new protocol runs, the same change is taken.
+    const moved = await repo.update('leaf-42', devicePatchSchema.parse({ protocol: 'netconf', port: 830, subscriptions: [{ name: 'if', paths: ['/interfaces'], mode: 'get', interval_ms: 1_000 }] }));
+    expect(moved).toMatchObject({ protocol: 'netconf', subscriptions: [{ mode: 'get' }] });
   });
 });

@@ -13,14 +13,10 @@ import { JOB_MAX_ATTEMPTS, type JobType } from './job-type';
 import { createJobMetrics, type JobMetrics } from './metrics';
 import { DEAD_LETTER_RETRY_MS, QueueRunner, type Handler, type Perform } from './runner';
 import { Scheduler } from './scheduler';
+import { QUEUES } from '@switch-telemetry/contracts';
 
-/** The queues and their concurrency (enforced across every replica). */
-export const DEFAULT_QUEUES: Readonly<Record<string, number>> = Object.freeze({
-  default: 10,
-  discovery: 5,
-  notifications: 10,
-  maintenance: 3,
-});
+/** The queues and their concurrency (enforced across every replica), as the contracts declare them. */
+export const DEFAULT_QUEUES: Readonly<Record<string, number>> = Object.freeze({ ...QUEUES });
 /** A job's lease: without a heartbeat for this long, JetStream gives it to another replica. */
 export const JOB_ACK_WAIT_MS = 30_000;
 /** How many waiting jobs the scheduler consumer may hold; beyond it, new waiting jobs wait for a slot. */

@@ -1,17 +1,9 @@
+import type { TelemetryMessage } from '@switch-telemetry/contracts';
 import type { NetconfNotification, Reply } from './session';
 import type { XmlNode, XmlValue } from './xml';
 
-/** The telemetry message (the same shape as gNMI's; docs/CONTRACTS.md). */
-export interface NetconfTelemetryMessage {
-  v: 1;
-  device: string;
-  source: 'netconf';
-  subscription: string;
-  ts: number | string;
-  prefix: string;
-  updates: Array<{ path: string; value: string | number }>;
-  deletes: string[];
-}
+/** NETCONF's telemetry messages carry text and numbers as values. */
+export type NetconfTelemetryMessage = TelemetryMessage & { source: 'netconf'; updates: Array<{ path: string; value: string | number }> };
 
 // YANG list keys by list name (ietf-interfaces keys interfaces by name).
 const LIST_KEYS = new Map([

@@ -1,4 +1,5 @@
 import { busConfigShape } from '@switch-telemetry/bus';
+import { QUEUES } from '@switch-telemetry/contracts';
 import { durationMs, logLevel, port, z } from '@switch-telemetry/config';
 import { dbConfigShape } from '@switch-telemetry/db';
 import { httpClientConfigShape } from '@switch-telemetry/http-client';
@@ -16,10 +17,10 @@ export function serviceConfigShape(defaultHttpPort: number) {
     /** A job's lease: a replica that stops heart-beating for this long loses the job to another. */
     JOBS_ACK_WAIT_MS: durationMs(30_000),
     /** Queue concurrency across all replicas. */
-    JOBS_CONCURRENCY_DEFAULT: integer(10, 1, 10_000),
-    JOBS_CONCURRENCY_DISCOVERY: integer(5, 1, 10_000),
-    JOBS_CONCURRENCY_NOTIFICATIONS: integer(10, 1, 10_000),
-    JOBS_CONCURRENCY_MAINTENANCE: integer(3, 1, 10_000),
+    JOBS_CONCURRENCY_DEFAULT: integer(QUEUES.default, 1, 10_000),
+    JOBS_CONCURRENCY_DISCOVERY: integer(QUEUES.discovery, 1, 10_000),
+    JOBS_CONCURRENCY_NOTIFICATIONS: integer(QUEUES.notifications, 1, 10_000),
+    JOBS_CONCURRENCY_MAINTENANCE: integer(QUEUES.maintenance, 1, 10_000),
     /** How often the outbox relay looks for unpublished events (it is also kicked after each commit). */
     OUTBOX_POLL_MS: durationMs(1_000),
     ...busConfigShape,

@@ -2,10 +2,13 @@ import { z } from 'zod';
 import {
   DeviceConflictError,
   DeviceRepository,
+  InvalidDeviceError,
   PROTOCOLS,
   deviceIdSchema,
   deviceInputSchema,
   devicePatchSchema,
+  deviceReplaceSchema,
+  deviceSchema,
   securityChanges,
   type DeviceInput,
 } from '@switch-telemetry/inventory';
@@ -27,7 +30,7 @@ const listQuery = z
     q: z.string().min(1).max(128).optional(),
   })
   .strict();
-const deviceOut = deviceInputSchema.extend({ created_at: z.string(), updated_at: z.string() });
+const deviceOut = deviceSchema;
 
 /** The change check of every write: fields that decide where secrets go need the admin scope (403 naming them). */
 function guard(caller: Caller | undefined) {
@@ -43,6 +46,7 @@ function notFound(id: string): ProblemError {
 
 function conflict(err: unknown): never {
   if (err instanceof DeviceConflictError) throw new ProblemError(409, 'conflict', 'Conflict', err.message);
+  if (err instanceof InvalidDeviceError) throw new ProblemError(400, 'validation', 'Invalid request', err.message, err.problems);
   throw err;
 }
 
@@ -110,7 +114,7 @@ export function deviceRoutes(api: Api, deps: IngressDeps): void {
     tag: 'devices',
     scope: 'write',
     params: idParams,
-    body: deviceInputSchema.omit({ id: true }),
+    body: deviceReplaceSchema,
     responses: { 200: { description: 'Replaced', schema: deviceOut }, 201: { description: 'Created', schema: deviceOut } },
     handler: async ({ params, body, caller, reply }) => {
       const { device, created } = announced(await repo.upsert({ ...body, id: params.id }, undefined, { authorize: guard(caller) }).catch(conflict));

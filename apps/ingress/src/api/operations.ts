@@ -1,6 +1,6 @@
-import { Kvm } from '@nats-io/kv';
 import { z } from 'zod';
-import { publishJson } from '@switch-telemetry/bus';
+import { openBucket, publishJson } from '@switch-telemetry/bus';
+import { restartRequest, sessionStatusSchema, type SessionStatus } from '@switch-telemetry/contracts';
 import { cidrSchema, deviceIdSchema, discoveryScanJob } from '@switch-telemetry/inventory';
 import type { IngressDeps } from '../deps';
 import { ProblemError } from '../problem';
@@ -34,8 +34,13 @@ export function operationRoutes(api: Api, deps: IngressDeps): void {
     },
   });
 
-  const sessions = () => new Kvm(deps.bus.js).open(deps.topology.buckets.sessions.name);
-  const sessionOut = z.object({ device: z.string(), status: z.unknown() });
+  const sessions = () => openBucket(deps.bus, deps.topology.buckets.sessions);
+  const sessionOut = z.object({ device: z.string(), status: sessionStatusSchema });
+  // What the bucket holds is checked, never passed on blindly: an entry that is not a status is left out.
+  const statusOf = (value: unknown): SessionStatus | undefined => {
+    const parsed = sessionStatusSchema.safeParse(value);
+    return parsed.success ? parsed.data : undefined;
+  };
 
   api.add({
     method: 'GET',
@@ -47,11 +52,12 @@ export function operationRoutes(api: Api, deps: IngressDeps): void {
     responses: { 200: { description: 'Sessions', schema: z.object({ sessions: z.array(sessionOut) }) } },
     handler: async ({ query }) => {
       const kv = await sessions();
-      const out: Array<{ device: string; status: unknown }> = [];
+      const out: Array<{ device: string; status: SessionStatus }> = [];
       for await (const key of await kv.keys()) {
         if (out.length >= query.limit) break;
         const entry = await kv.get(key);
-        if (entry && entry.operation === 'PUT') out.push({ device: key, status: entry.json() });
+        const status = entry && entry.operation === 'PUT' ? statusOf(entry.json()) : undefined;
+        if (status) out.push({ device: key, status });
       }
       out.sort((a, b) => a.device.localeCompare(b.device));
       return { sessions: out };
@@ -68,8 +74,9 @@ export function operationRoutes(api: Api, deps: IngressDeps): void {
     responses: { 200: { description: 'Session', schema: sessionOut } },
     handler: async ({ params }) => {
       const entry = await (await sessions()).get(params.device);
-      if (!entry || entry.operation !== 'PUT') throw new ProblemError(404, 'not-found', 'No such session', `no session for ${params.device}`);
-      return { device: params.device, status: entry.json() };
+      const status = entry && entry.operation === 'PUT' ? statusOf(entry.json()) : undefined;
+      if (!status) throw new ProblemError(404, 'not-found', 'No such session', `no session for ${params.device}`);
+      return { device: params.device, status };
     },
   });
 
@@ -82,7 +89,7 @@ export function operationRoutes(api: Api, deps: IngressDeps): void {
     params: z.object({ device: deviceIdSchema }),
     responses: { 202: { description: 'Requested', schema: z.object({ status: z.literal('requested'), device: z.string() }) } },
     handler: async ({ params, reply }) => {
-      await publishJson(deps.bus, deps.topology.subjects.sessionEvent('restart_requested'), { v: 1, device: params.device, at: new Date().toISOString() }, {
+      await publishJson(deps.bus, deps.topology.subjects.sessionEvent('restart_requested'), restartRequest(params.device, 'api'), {
         headers: { device: params.device },
       });
       return reply.code(202).send({ status: 'requested', device: params.device });

@@ -1,0 +1,142 @@
+import { z } from 'zod';
+import { FILE_NAME } from '@switch-telemetry/config';
+import { deviceIdSchema, subscriptionNameSchema } from './telemetry-message';
+
+export const PROTOCOLS = ['gnmi', 'netconf'] as const;
+export const SUBSCRIPTION_MODES = ['sample', 'on_change', 'target_defined', 'poll', 'get', 'notification'] as const;
+
+/**
+ * The modes each protocol's sessions run: gNMI STREAM subscriptions (SAMPLE,
+ * ON_CHANGE, TARGET_DEFINED); NETCONF `get` polled at the interval (`poll` is
+ * the same) and one RFC 5277 notification stream (one per session).
+ */
+export const PROTOCOL_MODES: Record<(typeof PROTOCOLS)[number], readonly (typeof SUBSCRIPTION_MODES)[number][]> = {
+  gnmi: ['sample', 'on_change', 'target_defined'],
+  netconf: ['get', 'poll', 'notification'],
+};
+
+/** Limits on what one device record may carry (a record is read by every collector replica). */
+export const MAX_TAGS = 64;
+export const MAX_SUBSCRIPTIONS = 64;
+export const MAX_PATHS_PER_SUBSCRIPTION = 256;
+
+/**
+ * A credential's name. The secret itself is defined by the operator outside
+ * the API (a file in the collector's credentials directory, or a
+ * DEVICE_CREDENTIALS_<NAME> variable); the API only ever names it.
+ */
+export const credentialNameSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, {
+  message: 'must name a credential the operator defined: 1-64 of a-z 0-9 _ -, starting with a letter or digit',
+});
+
+/** A file the operator put in the collector's trust directory (a CA bundle, a known_hosts file). */
+const trustFileSchema = z
+  .string()
+  .regex(FILE_NAME, { message: "must name a file in the collector's trust directory: 1-128 of A-Z a-z 0-9 . _ -, no path" })
+  .refine((name) => !name.includes('..'), { message: 'must not contain ..' });
+
+export const subscriptionSchema = z
+  .object({
+    name: subscriptionNameSchema,
+    paths: z.array(z.string().min(1).max(2_048)).min(1).max(MAX_PATHS_PER_SUBSCRIPTION),
+    mode: z.enum(SUBSCRIPTION_MODES),
+    interval_ms: z.number().int().min(1).max(86_400_000).optional(),
+    options: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
+
+const hostSchema = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[A-Za-z0-9.:_-]+$/, { message: 'must be a host name or an IP address' });
+
+export const tlsSchema = z
+  .object({
+    /** A CA bundle (PEM) in the collector's trust directory; the system roots when absent. */
+    ca: trustFileSchema.optional(),
+    server_name: z.string().min(1).max(255).optional(),
+    /** A credential holding `certificate` and `private_key` (PEM) for mutual TLS. */
+    client_cert: credentialNameSchema.optional(),
+    /** Only when explicitly asked; logged as a warning by the collector. */
+    insecure_skip_verify: z.boolean().optional(),
+    /** No TLS at all (lab devices, the simulator): explicit, never a fallback. */
+    plaintext: z.boolean().optional(),
+  })
+  .strict();
+
+export const hostKeySchema = z
+  .object({
+    fingerprints: z.array(z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, { message: 'must be SHA256:<base64> as OpenSSH prints it' })).max(16).optional(),
+    /** An OpenSSH known_hosts file in the collector's trust directory. */
+    known_hosts: trustFileSchema.optional(),
+    trust_on_first_use: z.boolean().optional(),
+  })
+  .strict();
+
+const tagsSchema = z
+  .record(z.string().min(1).max(64), z.string().max(256))
+  .refine((tags) => Object.keys(tags).length <= MAX_TAGS, { message: `at most ${MAX_TAGS} tags` });
+
+// The fields without defaults: a PATCH must change only what it is sent, so
+// its schema is built from these (zod applies a default even inside .partial()).
+const deviceFields = z
+  .object({
+    id: deviceIdSchema,
+    name: z.string().min(1).max(256),
+    protocol: z.enum(PROTOCOLS),
+    address: hostSchema,
+    port: z.number().int().min(1).max(65_535),
+    /** The name of the credentials to use (never the secret itself); null for none. */
+    credentials: credentialNameSchema.nullable(),
+    tls: tlsSchema,
+    host_key: hostKeySchema,
+    tags: tagsSchema,
+    enabled: z.boolean(),
+    subscriptions: z
+      .array(subscriptionSchema)
+      .max(MAX_SUBSCRIPTIONS)
+      .refine((subs) => new Set(subs.map((s) => s.name)).size === subs.length, { message: 'subscription names must be unique' }),
+  })
+  .strict();
+
+/** Subscriptions the device's protocol can run: anything else would be accepted and never collected. */
+function checkModes(device: { protocol: (typeof PROTOCOLS)[number]; subscriptions: Array<{ mode: (typeof SUBSCRIPTION_MODES)[number] }> }, ctx: z.RefinementCtx): void {
+  const allowed = PROTOCOL_MODES[device.protocol];
+  device.subscriptions.forEach((sub, i) => {
+    if (!allowed.includes(sub.mode)) {
+      ctx.addIssue({ code: 'custom', path: ['subscriptions', i, 'mode'], message: `a ${device.protocol} device runs ${allowed.join(', ')}, not ${sub.mode}` });
+    }
+  });
+  if (device.protocol === 'netconf' && device.subscriptions.filter((s) => s.mode === 'notification').length > 1) {
+    ctx.addIssue({ code: 'custom', path: ['subscriptions'], message: 'a NETCONF session has one notification stream (RFC 5277): at most one notification subscription' });
+  }
+}
+
+const deviceInputBase = deviceFields
+  .extend({
+    credentials: deviceFields.shape.credentials.default(null),
+    tls: deviceFields.shape.tls.default({}),
+    host_key: deviceFields.shape.host_key.default({}),
+    tags: deviceFields.shape.tags.default({}),
+    enabled: deviceFields.shape.enabled.default(true),
+    subscriptions: deviceFields.shape.subscriptions.default([]),
+  })
+  .strict();
+
+/** What a user or an NMS sends to create or replace a device; absent fields take their defaults. */
+export const deviceInputSchema = deviceInputBase.superRefine(checkModes);
+
+/** What PUT /v1/devices/:id takes: a whole device, its id from the path. */
+export const deviceReplaceSchema = deviceInputBase.omit({ id: true }).superRefine(checkModes);
+
+/** A partial update: any field but the id; a field not sent is left as it is (the result is checked as a whole device). */
+export const devicePatchSchema = deviceFields.omit({ id: true }).partial().strict();
+
+export type DeviceInput = z.infer<typeof deviceInputSchema>;
+export type DevicePatch = z.infer<typeof devicePatchSchema>;
+export type Subscription = z.infer<typeof subscriptionSchema>;
+
+/** A stored device, as the API answers it and device events carry it. */
+export const deviceSchema = deviceInputBase.extend({ created_at: z.string(), updated_at: z.string() }).superRefine(checkModes);
+export type Device = DeviceInput & { created_at: string; updated_at: string };

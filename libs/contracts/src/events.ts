@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { deviceSchema } from './device';
+import { sessionStatusSchema } from './session';
+import { deviceIdSchema } from './telemetry-message';
+
+/** `events.device.upserted` and `events.device.deleted`: a device record changed (API, webhook, discovery). */
+export const deviceEventBodySchema = z.discriminatedUnion('event', [
+  z.object({ v: z.literal(1), event: z.literal('upserted'), device: deviceSchema }).loose(),
+  z.object({ v: z.literal(1), event: z.literal('deleted'), id: deviceIdSchema }).loose(),
+]);
+export type DeviceEventBody = z.infer<typeof deviceEventBodySchema>;
+
+/** `events.session.<state>` and `events.alert.session_down`: a session's status when it changed. */
+export const sessionEventBodySchema = sessionStatusSchema.extend({ v: z.literal(1) });
+export type SessionEventBody = z.infer<typeof sessionEventBodySchema>;
+
+/** `events.alert.telemetry_dropped`: messages of a device dropped in one round (its buffer overflowed while NATS was down, or a message was larger than NATS accepts). */
+export const telemetryDroppedBodySchema = z.object({ v: z.literal(1), device: deviceIdSchema, dropped: z.number().int().positive(), at: z.string() }).loose();
+export type TelemetryDroppedBody = z.infer<typeof telemetryDroppedBodySchema>;
+
+/** `events.session.restart_requested`: a user (or the stale-session cleanup) asks the owning collector to restart a session. */
+export const restartRequestSchema = z
+  .object({ v: z.literal(1), device: deviceIdSchema, at: z.string().optional(), reason: z.string().max(64).optional() })
+  .loose();
+export type RestartRequest = z.infer<typeof restartRequestSchema>;
+
+/** The one way a restart request is written (the API and the stale-session cleanup both send them). */
+export function restartRequest(device: string, reason?: string): RestartRequest {
+  return { v: 1, device, at: new Date().toISOString(), ...(reason === undefined ? {} : { reason }) };
+}
+
+/** `events.webhook.<source>.<event>`: an accepted incoming webhook, as stored before its 202. */
+export const webhookEventBodySchema = z
+  .object({
+    v: z.literal(1),
+    source: z.string(),
+    delivery_id: z.string(),
+    event: z.string(),
+    received_at: z.string(),
+    payload: z.record(z.string(), z.unknown()),
+  })
+  .loose();
+export type WebhookEventBody = z.infer<typeof webhookEventBodySchema>;
+
+/** The alert kinds published on `events.alert.<kind>`, and their bodies. */
+export const ALERT_KINDS = ['session_down', 'telemetry_dropped'] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
