@@ -5,6 +5,7 @@ import { build } from 'esbuild';
 import { cpSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
+import { copyMigrations } from './migrations.mjs';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const outfile = resolve(root, 'dist', 'tools', 'bench', 'main.js');
@@ -20,7 +21,7 @@ await build({
   logLevel: 'warning',
 });
 // The migrations travel with the bundle (the db lib looks beside it).
-cpSync(resolve(root, 'libs', 'db', 'migrations'), resolve(root, 'dist', 'tools', 'bench', 'migrations'), { recursive: true });
+copyMigrations(root, resolve(root, 'dist', 'tools', 'bench', 'migrations'));
 // gnmi-decode compares proto-loader with protobufjs static code made from the same proto.
 spawnSync(resolve(root, 'node_modules', '.bin', 'pbjs'), ['-t', 'static-module', '-w', 'commonjs', '--keep-case', '-p', resolve(root, 'libs', 'gnmi', 'proto'),
   '-o', resolve(root, 'dist', 'tools', 'bench', 'gnmi-static.js'), resolve(root, 'libs', 'gnmi', 'proto', 'gnmi.proto')], { stdio: 'inherit' });

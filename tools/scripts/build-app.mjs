@@ -4,6 +4,7 @@
 import { build } from 'esbuild';
 import { cpSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
+import { copyMigrations } from './migrations.mjs';
 
 const appDir = process.cwd();
 const app = basename(appDir);
@@ -23,7 +24,7 @@ await build({
   logLevel: 'warning',
 });
 // The migrations travel with the bundle (the db lib looks beside it).
-cpSync(resolve(appDir, '..', '..', 'libs', 'db', 'migrations'), resolve(outfile, '..', 'migrations'), { recursive: true });
+copyMigrations(resolve(appDir, '..', '..'), resolve(outfile, '..', 'migrations'));
 // So does gnmi.proto (the gnmi lib loads it beside the bundle).
 cpSync(resolve(appDir, '..', '..', 'libs', 'gnmi', 'proto'), resolve(outfile, '..', 'proto'), { recursive: true });
 console.log(`built ${outfile}`);

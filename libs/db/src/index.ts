@@ -3,7 +3,7 @@ export { dbConfigShape } from './config';
 export { withDefaultUser } from './connection-string';
 export { databaseName, ensureDatabase, maintenanceUrl } from './create-database';
 export { DbUnavailableError, MigrationChangedError, MigrationFailedError } from './errors';
-export { MIGRATIONS_DIR, migrate, readMigrations, type Migration } from './migrate';
+export { migrate, migrationDirs, readMigrations, type Migration } from './migrate';
 export {
   DB_CONNECT_TIMEOUT_MS,
   DB_IDLE_TIMEOUT_MS,

@@ -1,8 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { createLogger } from '@switch-telemetry/logging';
-import { MigrationChangedError, MigrationFailedError, migrate, readMigrations } from '../src';
+import { MigrationChangedError, MigrationFailedError, migrate, migrationDirs, readMigrations } from '../src';
 import { createTestDatabase, type TestDatabase } from '../src/testing';
 
 const log = createLogger({ app: 'test', level: 'silent' });
@@ -43,8 +43,22 @@ describe('migrations against the real PostgreSQL', () => {
     expect(subs.rows[0].n).toBe(0);
   });
 
+  it('takes the migrations of every project, each table beside the lib that owns it', () => {
+    const names = readMigrations().map((m) => m.name);
+    expect(names).toEqual([...names].sort());
+    expect(names).toEqual(expect.arrayContaining(['0001_devices', '0002_dead_jobs', '0004_outbox']));
+    expect(migrationDirs().map((d) => relative(resolve(__dirname, '..', '..', '..'), d)).sort()).toEqual(
+      expect.arrayContaining(['libs/inventory/migrations', 'libs/jobs/migrations', 'libs/outbox/migrations']),
+    );
+  });
+
+  it('accepts a database that recorded 0001_devices before its comment was edited', async () => {
+    await db.pool.query(`UPDATE schema_migrations SET checksum = '94f9086e99687878b0101ee3b329e5601eddbb6b4aa17e5063c6517be8c0b5a7' WHERE name = '0001_devices'`);
+    expect(await migrate(db.pool, log)).toEqual([]);
+  });
+
   it('refuses to run when an applied migration was edited', async () => {
-    const edited = readMigrations().map((m, i) => (i === 0 ? { ...m, checksum: 'edited' } : m));
+    const edited = readMigrations().map((m, i) => (i === 0 ? { ...m, checksum: 'edited', accepted: [] } : m));
     await expect(migrate(db.pool, log, edited)).rejects.toBeInstanceOf(MigrationChangedError);
   });
 
@@ -57,5 +71,53 @@ describe('migrations against the real PostgreSQL', () => {
     expect(table.rows[0].t).toBeNull();
     const recorded = await db.pool.query(`SELECT 1 FROM schema_migrations WHERE name = '9001_half'`);
     expect(recorded.rowCount).toBe(0);
+  });
+});
+
+describe('migrations split or re-commented after they ran', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase({ migrated: false });
+  });
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  const folder = (files: Record<string, string>) => {
+    const dir = mkdtempSync(join(tmpdir(), 'st-mig-'));
+    for (const [name, sql] of Object.entries(files)) writeFileSync(join(dir, name), sql);
+    return dir;
+  };
+
+  it('records the parts of a split migration as applied where the whole one ran, and runs them where it did not', async () => {
+    const before = folder({ '0001_both.sql': '-- two tables\nCREATE TABLE mig_a (id int);\nCREATE TABLE mig_b (id int);\n' });
+    expect(await migrate(db.pool, log, readMigrations(before))).toEqual(['0001_both']);
+    const after = [
+      folder({ '0001_a.sql': '-- migrate:applied-as 0001_both\nCREATE TABLE mig_a (id int);\n' }),
+      folder({ '0001_b.sql': '-- migrate:applied-as 0001_both\nCREATE TABLE mig_b (id int);\n' }),
+    ];
+    // Running them again would fail (the tables exist): they are recorded, not run.
+    expect(await migrate(db.pool, log, readMigrations(after))).toEqual([]);
+    const rows = await db.pool.query(`SELECT name FROM schema_migrations WHERE name LIKE '0001_%' ORDER BY name`);
+    expect(rows.rows.map((r) => r.name)).toEqual(['0001_a', '0001_b', '0001_both']);
+
+    const fresh = await createTestDatabase({ migrated: false });
+    try {
+      expect(await migrate(fresh.pool, log, readMigrations(after))).toEqual(['0001_a', '0001_b']);
+      expect((await fresh.pool.query(`SELECT to_regclass('mig_b') AS t`)).rows[0].t).toBe('mig_b');
+    } finally {
+      await fresh.drop();
+    }
+  });
+
+  it('takes an edited comment as the same migration, and an edited statement as a change', async () => {
+    expect(await migrate(db.pool, log, readMigrations(folder({ '0002_c.sql': '-- first words\nCREATE TABLE mig_c (id int);\n' })))).toEqual(['0002_c']);
+    expect(await migrate(db.pool, log, readMigrations(folder({ '0002_c.sql': '-- other words\n\nCREATE TABLE mig_c (id int);\n' })))).toEqual([]);
+    await expect(migrate(db.pool, log, readMigrations(folder({ '0002_c.sql': 'CREATE TABLE mig_c (id bigint);\n' })))).rejects.toBeInstanceOf(MigrationChangedError);
+  });
+
+  it('refuses one migration name in two folders', () => {
+    const sql = { '0003_d.sql': 'SELECT 1;' };
+    expect(() => readMigrations([folder(sql), folder(sql)])).toThrow(/0003_d.sql is in two places/);
   });
 });

@@ -1,4 +1,5 @@
--- Device inventory (DESIGN.md: discovery writes; ingress REST writes for users).
+-- Device inventory (owned by libs/inventory: the webhook worker and discovery write
+-- it, ingress REST writes it for users, collectors read it).
 -- Credentials are referenced (credentials_ref names a secret), never stored.
 CREATE TABLE devices (
   id              text PRIMARY KEY CHECK (id ~ '^[a-z0-9_-]{1,128}$'),

@@ -1,3 +1,4 @@
+-- migrate:applied-as 0004_named_credentials_and_outbox
 -- Devices name their credentials and trust files; the API no longer accepts
 -- free references (env:NAME, file:/path), which let a caller make the
 -- collector read any variable or file and send it to any address.
@@ -15,16 +16,3 @@ ALTER TABLE devices ADD CONSTRAINT devices_credentials_name CHECK (credentials I
 -- Paths are gone: ca_file, client_cert_ref and known_hosts_file cannot be mapped to names safely.
 UPDATE devices SET tls = tls - 'ca_file' - 'client_cert_ref' WHERE tls ?| ARRAY['ca_file', 'client_cert_ref'];
 UPDATE devices SET host_key = host_key - 'known_hosts_file' WHERE host_key ? 'known_hosts_file';
-
--- Transactional outbox: an event is written in the same transaction as the
--- change it announces, and a relay publishes it to JetStream (with msg_id as
--- Nats-Msg-Id) and deletes it once acknowledged. A change that committed is
--- therefore announced even when NATS was down at the time.
-CREATE TABLE outbox (
-  id         bigserial PRIMARY KEY,
-  subject    text NOT NULL,
-  msg_id     text NOT NULL,
-  headers    jsonb NOT NULL DEFAULT '{}'::jsonb,
-  payload    bytea NOT NULL,
-  created_at timestamptz NOT NULL DEFAULT now()
-);

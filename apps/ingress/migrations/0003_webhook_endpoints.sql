@@ -1,14 +1,4 @@
--- Incoming webhook deliveries already processed (the webhook-process worker
--- in discovery): a sender's repeat of a delivery, even hours later, is
--- acknowledged again by ingress but processed once.
-CREATE TABLE webhook_deliveries (
-  source       text NOT NULL,
-  delivery_id  text NOT NULL,
-  event        text NOT NULL,
-  processed_at timestamptz NOT NULL DEFAULT now(),
-  PRIMARY KEY (source, delivery_id)
-);
-
+-- migrate:applied-as 0003_webhooks
 -- Outgoing alert webhooks (the notifier delivers; ingress REST manages them).
 -- The secret signs deliveries; the API accepts it and never returns it.
 CREATE TABLE webhook_endpoints (
