@@ -1,3 +1,4 @@
+import type { AlertKind, DeviceEvent, SessionEvent } from '@switch-telemetry/contracts';
 import { InvalidSubjectTokenError } from './errors';
 
 const DAY_MS = 86_400_000;
@@ -75,9 +76,8 @@ export function assertQueueName(queue: string): string {
   return queue;
 }
 
-/** Session states, and `restart_requested`: a user asks the owning collector to restart a session. */
-export type SessionEvent = 'up' | 'synced' | 'down' | 'stale' | 'backoff' | 'auth_failed' | 'restart_requested';
-export type DeviceEvent = 'upserted' | 'deleted';
+// The event names belong to the domain's contracts; the bus only builds subjects from them.
+export type { AlertKind, DeviceEvent, SessionEvent } from '@switch-telemetry/contracts';
 
 /** Names of every stream, bucket and subject, built once from the options. */
 export interface Topology {
@@ -88,7 +88,7 @@ export interface Topology {
     telemetry(device: string, subscription: string): string;
     deviceEvent(event: DeviceEvent): string;
     sessionEvent(event: SessionEvent): string;
-    alert(kind: string): string;
+    alert(kind: AlertKind): string;
     webhookEvent(source: string, event: string): string;
     job(queue: string, worker: string): string;
     /** Every job of one queue: the queue consumer's filter. */

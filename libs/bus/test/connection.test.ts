@@ -51,11 +51,11 @@ describe('connectBus', () => {
       await server.stop();
       await eventually(() => !bus.isConnected(), 5_000);
       const started = Date.now();
-      await expect(publishJson(bus, topology.subjects.alert('test'), { n: 1 }, { timeoutMs: 300 })).rejects.toBeInstanceOf(PublishError);
+      await expect(publishJson(bus, topology.subjects.alert('session_down'), { n: 1 }, { timeoutMs: 300 })).rejects.toBeInstanceOf(PublishError);
       expect(Date.now() - started).toBeLessThan(1_000);
       await server.resume();
       await eventually(() => bus.isConnected(), 5_000);
-      await expect(publishJson(bus, topology.subjects.alert('test'), { n: 2 })).resolves.toMatchObject({ duplicate: false });
+      await expect(publishJson(bus, topology.subjects.alert('session_down'), { n: 2 })).resolves.toMatchObject({ duplicate: false });
     } finally {
       await bus.close();
       await server.dispose();

@@ -3,6 +3,18 @@ import { deviceSchema } from './device';
 import { sessionStatusSchema } from './session';
 import { deviceIdSchema } from './telemetry-message';
 
+/** `events.device.<event>`: a device record was created or changed, or deleted. */
+export const DEVICE_EVENTS = ['upserted', 'deleted'] as const;
+export type DeviceEvent = (typeof DEVICE_EVENTS)[number];
+
+/**
+ * `events.session.<event>`: the session states a collector announces when a
+ * session enters them, and `restart_requested` (a user, or the stale-session
+ * cleanup, asks the owning collector to restart a session).
+ */
+export const SESSION_EVENTS = ['up', 'synced', 'stale', 'backoff', 'auth_failed', 'restart_requested'] as const;
+export type SessionEvent = (typeof SESSION_EVENTS)[number];
+
 /** `events.device.upserted` and `events.device.deleted`: a device record changed (API, webhook, discovery). */
 export const deviceEventBodySchema = z.discriminatedUnion('event', [
   z.object({ v: z.literal(1), event: z.literal('upserted'), device: deviceSchema }).loose(),

@@ -20,6 +20,8 @@ export {
 } from './device';
 export {
   ALERT_KINDS,
+  DEVICE_EVENTS,
+  SESSION_EVENTS,
   deviceEventBodySchema,
   restartRequest,
   restartRequestSchema,
@@ -27,6 +29,8 @@ export {
   telemetryDroppedBodySchema,
   webhookEventBodySchema,
   type AlertKind,
+  type DeviceEvent,
+  type SessionEvent,
   type DeviceEventBody,
   type RestartRequest,
   type SessionEventBody,
