@@ -36,14 +36,15 @@ export interface ServerOptions {
  * document. The ops endpoints are served on a port of their own.
  */
 export function buildServer(deps: IngressDeps, options: ServerOptions): FastifyInstance {
-  const webhookLimit = webhookBodyLimit(options.bodyLimitBytes, deps.bus.nc.info?.max_payload);
-  deps.log.info(
-    { configuredBytes: options.bodyLimitBytes, natsMaxPayloadBytes: deps.bus.nc.info?.max_payload, webhookBodyLimitBytes: webhookLimit },
-    'webhook body limit',
-  );
+  // Every body becomes a NATS message (a webhook's event and job, a REST
+  // change's device event through the outbox): none may be larger than the
+  // server takes, or it would be refused on every retry (an outbox row
+  // that can never be published blocks the rows behind it).
+  const bodyLimit = webhookBodyLimit(options.bodyLimitBytes, deps.bus.nc.info?.max_payload);
+  deps.log.info({ configuredBytes: options.bodyLimitBytes, natsMaxPayloadBytes: deps.bus.nc.info?.max_payload, bodyLimitBytes: bodyLimit }, 'body limit');
   const app = Fastify({
     logger: false,
-    bodyLimit: options.bodyLimitBytes,
+    bodyLimit,
     http: { headersTimeout: HEADERS_TIMEOUT_MS, connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS },
     requestTimeout: REQUEST_TIMEOUT_MS,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
@@ -83,7 +84,7 @@ export function buildServer(deps: IngressDeps, options: ServerOptions): FastifyI
       return sendProblem(reply, problem(error.status, error.slug, error.title, error.detail, error.errors), error.headers);
     }
     if ((error as FastifyError).code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      const limit = request.routeOptions.bodyLimit ?? options.bodyLimitBytes;
+      const limit = request.routeOptions.bodyLimit ?? bodyLimit;
       return sendProblem(reply, problem(413, 'too-large', 'Body too large', `bodies here may be at most ${limit} bytes`));
     }
     const status = (error as FastifyError).statusCode;
@@ -101,7 +102,7 @@ export function buildServer(deps: IngressDeps, options: ServerOptions): FastifyI
     sources: options.sources,
     publishTimeoutMs: options.publishTimeoutMs,
     retryAfterS: options.retryAfterS,
-    bodyLimitBytes: webhookLimit,
+    bodyLimitBytes: bodyLimit,
   });
 
   const api = new Api();

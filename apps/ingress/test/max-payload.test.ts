@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { PrivateNatsServer } from '@switch-telemetry/bus/testing';
 import { MaxPayloadTooSmallError, WEBHOOK_ENVELOPE_RESERVE_BYTES, webhookBodyLimit } from '../src/webhooks';
-import { SECRETS, startIngress, type Ingress } from './harness';
+import { SECRETS, TOKENS, startIngress, type Ingress } from './harness';
 
 // A server that takes less than the configured body limit once the envelope
 // is added: what a 1 MiB body meets on NATS's default 1 MiB max_payload.
@@ -69,5 +69,21 @@ describe('webhookBodyLimit', () => {
 
   it('refuses to start when max_payload leaves no room for a body', () => {
     expect(() => webhookBodyLimit(65_536, WEBHOOK_ENVELOPE_RESERVE_BYTES)).toThrow(MaxPayloadTooSmallError);
+  });
+});
+
+describe('REST bodies against NATS max_payload', () => {
+  const limit = MAX_PAYLOAD_BYTES - WEBHOOK_ENVELOPE_RESERVE_BYTES;
+  const post = (body: string) =>
+    fetch(`${ingress.url}/v1/devices`, { method: 'POST', body, headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKENS.admin}` } });
+
+  it('answers 413 to a device body the outbox could never publish, and reads one within the limit', async () => {
+    const big = (bytes: number) => `{"id":"big","pad":"${'y'.repeat(bytes - 21)}"}`;
+    expect(big(limit + 1).length).toBe(limit + 1);
+    const refused = await post(big(limit + 1));
+    expect(refused.status).toBe(413);
+    expect(await refused.json()).toMatchObject({ type: '/problems/too-large', detail: expect.stringContaining(String(limit)) });
+    // Within the limit the body is read, and judged on what it says.
+    expect((await post(big(limit))).status).toBe(400);
   });
 });
