@@ -137,6 +137,26 @@ export type DeviceInput = z.infer<typeof deviceInputSchema>;
 export type DevicePatch = z.infer<typeof devicePatchSchema>;
 export type Subscription = z.infer<typeof subscriptionSchema>;
 
-/** A stored device, as the API answers it and device events carry it. */
+/** A stored device, as the API answers it. */
 export const deviceSchema = deviceInputBase.extend({ created_at: z.string(), updated_at: z.string() }).superRefine(checkModes);
 export type Device = DeviceInput & { created_at: string; updated_at: string };
+
+/**
+ * A stored device as device events carry it: the same fields, but loose at
+ * every level, so a field added to the record within version 1 of the event
+ * does not make consumers (the collector among them) refuse the event.
+ */
+export const deviceRecordSchema = deviceInputBase
+  .extend({
+    tls: tlsSchema.loose().default({}),
+    host_key: hostKeySchema.loose().default({}),
+    subscriptions: z
+      .array(subscriptionSchema.loose())
+      .max(MAX_SUBSCRIPTIONS)
+      .refine((subs) => new Set(subs.map((s) => s.name)).size === subs.length, { message: 'subscription names must be unique' })
+      .default([]),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .loose()
+  .superRefine(checkModes);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { deviceSchema } from './device';
+import { deviceRecordSchema } from './device';
 import { sessionStatusSchema } from './session';
 import { deviceIdSchema } from './telemetry-message';
 
@@ -17,7 +17,7 @@ export type SessionEvent = (typeof SESSION_EVENTS)[number];
 
 /** `events.device.upserted` and `events.device.deleted`: a device record changed (API, webhook, discovery). */
 export const deviceEventBodySchema = z.discriminatedUnion('event', [
-  z.object({ v: z.literal(1), event: z.literal('upserted'), device: deviceSchema }).loose(),
+  z.object({ v: z.literal(1), event: z.literal('upserted'), device: deviceRecordSchema }).loose(),
   z.object({ v: z.literal(1), event: z.literal('deleted'), id: deviceIdSchema }).loose(),
 ]);
 export type DeviceEventBody = z.infer<typeof deviceEventBodySchema>;

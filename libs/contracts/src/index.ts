@@ -8,6 +8,7 @@ export {
   credentialNameSchema,
   deviceInputSchema,
   devicePatchSchema,
+  deviceRecordSchema,
   deviceReplaceSchema,
   deviceSchema,
   hostKeySchema,
