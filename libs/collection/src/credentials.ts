@@ -1,6 +1,6 @@
 import { readNamedFile } from '@switch-telemetry/config';
 import { PERMANENT, errorClass } from '@switch-telemetry/errors';
-import type { Device } from '@switch-telemetry/inventory';
+import type { Device } from '@switch-telemetry/contracts';
 import { CollectionErrorCodes } from './codes';
 
 /** A device's credentials, resolved from their name at session start. */

@@ -1,4 +1,4 @@
-import { deviceInputSchema, type Device } from '@switch-telemetry/inventory';
+import { deviceInputSchema, type Device } from '@switch-telemetry/contracts';
 import { createLogger } from '@switch-telemetry/logging';
 import { DeviceSession, type SessionStatus } from './device-session';
 import type { ProtocolRunner } from './runners';

@@ -1,6 +1,5 @@
 import { PERMANENT, RETRYABLE, backoffDelayMs, classify, errorClass, withTimeout, type BackoffPolicy } from '@switch-telemetry/errors';
-import type { SessionState, SessionStatus } from '@switch-telemetry/contracts';
-import type { Device } from '@switch-telemetry/inventory';
+import type { Device, SessionState, SessionStatus } from '@switch-telemetry/contracts';
 import type { Logger } from '@switch-telemetry/logging';
 import { CollectionErrorCodes } from './codes';
 import type { ConnectGate } from './connect-gate';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { assertUniqueCodes } from '@switch-telemetry/errors';
-import { deviceInputSchema, type Device } from '@switch-telemetry/inventory';
+import { deviceInputSchema, type Device } from '@switch-telemetry/contracts';
 import type { Logger } from '@switch-telemetry/logging';
 import { CollectionErrorCodes } from './codes';
 import { CredentialsError, parseCredentials, resolveCredentials, resolveDeviceSecrets } from './credentials';

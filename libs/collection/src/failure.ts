@@ -1,5 +1,4 @@
-import type { SessionFailure } from '@switch-telemetry/contracts';
-import type { Device } from '@switch-telemetry/inventory';
+import type { Device, SessionFailure } from '@switch-telemetry/contracts';
 import { CollectionErrorCodes } from './codes';
 import { CredentialsError } from './credentials';
 

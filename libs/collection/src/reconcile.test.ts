@@ -1,4 +1,4 @@
-import { deviceInputSchema, type Device } from '@switch-telemetry/inventory';
+import { deviceInputSchema, type Device } from '@switch-telemetry/contracts';
 import { connectionSpec, ownerOf, planSessions } from './reconcile';
 
 const device = (id: string, extra: Partial<Device> = {}): Device => ({

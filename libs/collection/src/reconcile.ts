@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Device } from '@switch-telemetry/inventory';
+import type { Device } from '@switch-telemetry/contracts';
 
 /** What a running session was started from. */
 export interface RunningSession {

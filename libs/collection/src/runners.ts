@@ -1,4 +1,4 @@
-import type { Device } from '@switch-telemetry/inventory';
+import type { Device } from '@switch-telemetry/contracts';
 import type { Logger } from '@switch-telemetry/logging';
 import { GnmiClient, messageHead, parsePath, subscribeResponseToJson, type Encoding, type SubscriptionMode } from '@switch-telemetry/gnmi';
 import {

@@ -2,7 +2,8 @@ import { Registry } from 'prom-client';
 import { createTopology, provisionTopology, type Bus, type Topology } from '@switch-telemetry/bus';
 import { deleteNamespace, uniqueNamespace, withTestBus } from '@switch-telemetry/bus/testing';
 import { createTestDatabase, type TestDatabase } from '@switch-telemetry/db/testing';
-import { DeviceRepository, deviceInputSchema, type DeviceInput } from '@switch-telemetry/inventory';
+import { DeviceRepository } from '@switch-telemetry/inventory';
+import { deviceInputSchema, type DeviceInput } from '@switch-telemetry/contracts';
 import { createLogger } from '@switch-telemetry/logging';
 import { Collector, type CollectorOptions } from '../src';
 

@@ -4,8 +4,6 @@ import type { PoolClient } from '@switch-telemetry/db';
 import { addToOutbox } from '@switch-telemetry/outbox';
 import type { DeviceEventBody } from '@switch-telemetry/contracts';
 
-export { deviceEventBodySchema, type DeviceEventBody } from '@switch-telemetry/contracts';
-
 /**
  * Writes a device event into the outbox, inside the transaction that makes
  * the change: it is published (by the outbox relay) exactly when the change

@@ -1,7 +1,7 @@
 import type { Topology } from '@switch-telemetry/bus';
 import type { Pool, PoolClient } from '@switch-telemetry/db';
-import { deviceInputSchema, type Device, type DeviceInput, type DevicePatch, type Subscription } from './device';
-import { recordDeviceEvent, type DeviceEventBody } from './device-events';
+import { deviceInputSchema, type Device, type DeviceEventBody, type DeviceInput, type DevicePatch, type Subscription } from '@switch-telemetry/contracts';
+import { recordDeviceEvent } from './device-events';
 import { DeviceConflictError, InvalidDeviceError } from './errors';
 
 /** Options of one change. */

@@ -1,4 +1,4 @@
-import { deviceInputSchema, type DeviceInput } from './device';
+import { deviceInputSchema, type DeviceInput } from '@switch-telemetry/contracts';
 import { securityChanges } from './device-security';
 
 const base: DeviceInput = deviceInputSchema.parse({ id: 'leaf-1', name: 'Leaf 1', protocol: 'gnmi', address: '10.0.0.1', port: 57400, credentials: 'core' });

@@ -1,4 +1,4 @@
-import type { DeviceInput } from './device';
+import type { DeviceInput } from '@switch-telemetry/contracts';
 
 /**
  * The fields that decide where a device's secrets go and which peer is

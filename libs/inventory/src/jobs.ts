@@ -1,6 +1,6 @@
 import { discoveryScanArgsSchema, webhookProcessArgsSchema } from '@switch-telemetry/contracts';
 import { defineJob } from '@switch-telemetry/jobs';
-import { cidrSchema } from './device';
+import { cidrSchema } from './cidr-schema';
 
 /** An accepted incoming webhook, processed in the discovery app. */
 export const webhookProcessJob = defineJob({

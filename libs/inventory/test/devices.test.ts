@@ -1,6 +1,7 @@
 import { createTestDatabase, type TestDatabase } from '@switch-telemetry/db/testing';
 import { createTopology } from '@switch-telemetry/bus';
-import { DeviceConflictError, DeviceRepository, InvalidDeviceError, deviceInputSchema, devicePatchSchema, type DeviceInput } from '../src';
+import { DeviceConflictError, DeviceRepository, InvalidDeviceError } from '../src';
+import { deviceInputSchema, devicePatchSchema, type DeviceInput } from '@switch-telemetry/contracts';
 
 let db: TestDatabase;
 let repo: DeviceRepository;

@@ -8,7 +8,8 @@
 // same connections (bare TCP) back to back — what "all at once" would cost.
 import type { ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
-import { DeviceRepository, deviceInputSchema, type DeviceInput } from '@switch-telemetry/inventory';
+import { DeviceRepository } from '@switch-telemetry/inventory';
+import { deviceInputSchema, type DeviceInput } from '@switch-telemetry/contracts';
 import { round, until } from './measure';
 import { exited, metric, usage } from './process';
 import { withStack } from './stack';

@@ -1,17 +1,6 @@
 import { z } from 'zod';
-import {
-  DeviceConflictError,
-  DeviceRepository,
-  InvalidDeviceError,
-  PROTOCOLS,
-  deviceIdSchema,
-  deviceInputSchema,
-  devicePatchSchema,
-  deviceReplaceSchema,
-  deviceSchema,
-  securityChanges,
-  type DeviceInput,
-} from '@switch-telemetry/inventory';
+import { DeviceConflictError, DeviceRepository, InvalidDeviceError, securityChanges } from '@switch-telemetry/inventory';
+import { PROTOCOLS, deviceIdSchema, deviceInputSchema, devicePatchSchema, deviceReplaceSchema, deviceSchema, type DeviceInput } from '@switch-telemetry/contracts';
 import { requireScope, type Caller } from '../auth';
 import type { IngressDeps } from '../deps';
 import { ProblemError } from '../problem';

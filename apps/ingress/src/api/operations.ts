@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { openBucket, publishJson } from '@switch-telemetry/bus';
-import { restartRequest, sessionStatusSchema, type SessionStatus } from '@switch-telemetry/contracts';
-import { cidrSchema, deviceIdSchema, discoveryScanJob } from '@switch-telemetry/inventory';
+import { deviceIdSchema, restartRequest, sessionStatusSchema, type SessionStatus } from '@switch-telemetry/contracts';
+import { cidrSchema, discoveryScanJob } from '@switch-telemetry/inventory';
 import type { IngressDeps } from '../deps';
 import { ProblemError } from '../problem';
 import type { Api } from '../routes';
