@@ -19,6 +19,7 @@ import {
   fileHostKeyStore,
   normalizeNotification,
   normalizeReply,
+  parseXml,
   type Filter,
   type HostKeyPolicy,
 } from '@switch-telemetry/netconf';
@@ -79,6 +80,7 @@ export async function netconfCommand(argv: string[], out: (line: string) => void
     throw new CliError(EXIT.USAGE, 'say how to trust the host key: --host-key, --known-hosts or --accept-new');
   }
   if (o.filter && o.xpath) throw new CliError(EXIT.USAGE, '--filter and --xpath exclude each other');
+  if (o.filter) checkSubtreeFilter(o.filter);
   if (!['running', 'candidate', 'startup'].includes(o.source)) throw new CliError(EXIT.USAGE, '--source must be running, candidate or startup');
   const timeoutMs = parseDuration(o.timeout);
   if (!timeoutMs) throw new CliError(EXIT.USAGE, '--timeout takes a duration like 500ms, 10s, 1m');
@@ -131,5 +133,19 @@ export async function netconfCommand(argv: string[], out: (line: string) => void
     throw new CliError(EXIT.FAILURE, (err as Error).message);
   } finally {
     await connection?.close().catch(() => undefined);
+  }
+}
+
+/**
+ * A subtree filter goes inside the RPC as it is: XML that is not well-formed
+ * would make the device drop the session, so it is a usage error here,
+ * before connecting. The filter may hold several elements (a fragment).
+ */
+export function checkSubtreeFilter(filter: string): void {
+  try {
+    parseXml(`<filter>${filter}</filter>`);
+  } catch (err) {
+    if (!(err instanceof XmlError || err instanceof XmlLimitError)) throw err;
+    throw new CliError(EXIT.USAGE, `--filter is not well-formed XML: ${err.message}`);
   }
 }

@@ -108,6 +108,19 @@ describe('switchctl netconf', () => {
     expect((await switchctl(['netconf', 'hello', ...base()])).code).toBe(64);
   });
 
+  it('refuses a --filter that is not well-formed XML with 64 before connecting', async () => {
+    // Nothing listens on this address: a connection attempt would be a 69, not a 64.
+    const args = ['netconf', 'get', '--address', '127.10.7.10:1', '--username', 'u', '--password', 'p', '--host-key', nc.fingerprint];
+    for (const filter of ['<interfaces-state xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces">', '<a></b>', '<a b="1" b="2"/>', '&undeclared;']) {
+      const run = await switchctl([...args, '--filter', filter]);
+      expect({ filter, code: run.code }).toEqual({ filter, code: 64 });
+      expect(run.stderr).toContain('--filter is not well-formed XML');
+    }
+    // Several elements are a valid subtree filter.
+    const fragment = await switchctl([...args, '--timeout', '1s', '--filter', '<a xmlns="urn:x"/><b xmlns="urn:x"/>']);
+    expect(fragment.code).toBe(69);
+  });
+
   it('exits 77 on refused credentials and 69 when nothing answers', async () => {
     const auth = await switchctl(['netconf', 'hello', '--address', `${nc.options.host}:${nc.port}`, '--username', 'netconf', '--password', 'wrong', '--host-key', nc.fingerprint]);
     expect(auth.code).toBe(77);
