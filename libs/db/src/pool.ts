@@ -45,6 +45,10 @@ export function createPool(options: DbPoolOptions): Pool {
   if (options.password !== undefined) config.password = options.password;
   const pool = new Pool(config);
   pool.on('error', (err) => options.log.warn({ err }, 'idle postgres client failed; it was removed from the pool'));
+  // A client checked out and between queries (a transaction waiting on NATS)
+  // has no listener of the pool's: a reset socket would be an uncaught
+  // exception. Its next query fails instead, and it is not reused.
+  pool.on('connect', (client) => client.on('error', (err) => options.log.warn({ err }, 'postgres connection failed while checked out')));
   return pool;
 }
 
