@@ -7,6 +7,8 @@ void runService({
   defaultHttpPort: COLLECTOR_HTTP_PORT,
   configShape: collectorConfigShape,
   ownedPrefixes: ['COLLECTOR_'],
+  // Sessions keep streaming while PostgreSQL is down; the inventory is re-read when it is back.
+  servesWithoutPostgres: true,
   start: async (ctx) => {
     const { config } = ctx;
     // Stale-session cleanup: every replica schedules it, one run per slot.

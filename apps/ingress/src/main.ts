@@ -9,6 +9,8 @@ void runService({
   defaultHttpPort: INGRESS_HTTP_PORT,
   configShape: ingressConfigShape,
   relayOutbox: true,
+  // Webhooks need only JetStream: a database outage must not take the ingress out of its Service.
+  servesWithoutPostgres: true,
   ownedPrefixes: ['INGRESS_'],
   http: async (ctx, ops) => {
     const server = buildServer(

@@ -7,6 +7,8 @@ export interface Problem {
   status: number;
   detail?: string;
   errors?: Array<{ field: string; problem: string }>;
+  /** On a 500: the id the error was logged with. */
+  correlation_id?: string;
 }
 
 /** An error a route throws to answer with a problem document. */

@@ -1,5 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { Counter, Histogram, type Registry } from 'prom-client';
+import { BusUnavailableError, PublishError } from '@switch-telemetry/bus';
+import { isDbUnavailable } from '@switch-telemetry/db';
 import { deviceRoutes } from './api/devices';
 import { operationRoutes } from './api/operations';
 import { webhookEndpointRoutes } from './api/webhook-endpoints';
@@ -91,8 +94,18 @@ export function buildServer(deps: IngressDeps, options: ServerOptions): FastifyI
     if (typeof status === 'number' && status >= 400 && status < 500) {
       return sendProblem(reply, problem(status, (error as FastifyError).code?.toLowerCase() ?? 'bad-request', error.message.slice(0, 200)));
     }
-    deps.log.error({ err: error, route: request.routeOptions.url, method: request.method }, 'request failed');
-    return sendProblem(reply, problem(500, 'internal', 'Internal error'));
+    // A dependency that is down is not our bug: 503 naming it, and when to try again.
+    const dependency = unavailableDependency(error);
+    if (dependency) {
+      deps.log.warn({ err: error, route: request.routeOptions.url, method: request.method, dependency }, 'dependency unavailable; answering 503');
+      return sendProblem(reply, problem(503, 'dependency-unavailable', `${dependency} is unavailable`, `${dependency} does not answer now; try again later`), {
+        'retry-after': String(options.retryAfterS),
+      });
+    }
+    // Our own bug: logged with an id the caller gets too, so the two can be matched.
+    const correlationId = randomUUID();
+    deps.log.error({ err: error, route: request.routeOptions.url, method: request.method, correlation_id: correlationId }, 'request failed');
+    return sendProblem(reply, { ...problem(500, 'internal', 'Internal error', `quote correlation id ${correlationId} when reporting this`), correlation_id: correlationId });
   });
   app.setNotFoundHandler((request, reply) =>
     sendProblem(reply, problem(404, 'not-found', 'Not found', `${request.method} ${request.url.split('?')[0]?.slice(0, 200)}`)),
@@ -113,4 +126,17 @@ export function buildServer(deps: IngressDeps, options: ServerOptions): FastifyI
   const document = api.openapi({ title: 'SwitchTelemetry API', version: options.version });
   app.get('/v1/openapi.json', async () => document);
   return app;
+}
+
+/** The dependency an error says is down (PostgreSQL, NATS), or undefined for any other error. */
+export function unavailableDependency(error: unknown): 'PostgreSQL' | 'NATS' | undefined {
+  if (isDbUnavailable(error)) return 'PostgreSQL';
+  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof BusUnavailableError || e instanceof PublishError) return 'NATS';
+    const code = (e as { code?: unknown }).code;
+    // nats.js: no responders, a request that timed out, a connection closed or draining.
+    if (code === '503' || code === 'TIMEOUT' || code === 'CONNECTION_CLOSED' || code === 'CONNECTION_DRAINING') return 'NATS';
+    if (e instanceof Error && /^(TimeoutError|NoRespondersError|ClosedConnectionError|DrainingConnectionError|RequestError)$/.test(e.name)) return 'NATS';
+  }
+  return undefined;
 }

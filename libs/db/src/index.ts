@@ -2,7 +2,7 @@ export { DbErrorCodes } from './codes';
 export { dbConfigShape } from './config';
 export { withDefaultUser } from './connection-string';
 export { databaseName, ensureDatabase, maintenanceUrl } from './create-database';
-export { DbUnavailableError, MigrationChangedError, MigrationFailedError } from './errors';
+export { DbUnavailableError, MigrationChangedError, MigrationFailedError, isDbUnavailable } from './errors';
 export { migrate, migrationDirs, readMigrations, type Migration } from './migrate';
 export {
   DB_CONNECT_TIMEOUT_MS,

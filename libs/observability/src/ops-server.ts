@@ -16,6 +16,13 @@ export interface OpsServerOptions {
   port: number;
   registry: Registry;
   checks: Record<string, ReadinessCheck>;
+  /**
+   * The checks readiness depends on (default: all). The others are still
+   * run, reported in the body and in `dependency_up`, and make the answer
+   * `degraded`, but leave it 200: the process can still do the job its
+   * Service routes to it.
+   */
+  required?: string[];
   log: Logger;
   readinessTimeoutMs?: number;
 }
@@ -62,7 +69,11 @@ export interface OpsEndpoints {
 
 const json = (status: number, body: unknown): OpsAnswer => ({ status, contentType: 'application/json', body: JSON.stringify(body) });
 
-/** `/healthz` (the process is alive), `/readyz` (every dependency answered in time), `/metrics` (Prometheus text). */
+/**
+ * `/healthz` (the process is alive: never asks another system), `/readyz`
+ * (200 when every required dependency answered in time; the body lists each
+ * dependency's state), `/metrics` (Prometheus text).
+ */
 export function createOpsEndpoints(options: Omit<OpsServerOptions, 'host' | 'port'>): OpsEndpoints {
   const timeoutMs = options.readinessTimeoutMs ?? READINESS_TIMEOUT_MS;
   let stopping = false;
@@ -83,8 +94,10 @@ export function createOpsEndpoints(options: Omit<OpsServerOptions, 'host' | 'por
       checks[name] = result.ok ? 'ok' : result.error;
       up.set({ dependency: name }, result.ok ? 1 : 0);
     });
-    const ready = results.every((r) => r.ok);
-    return json(ready ? 200 : 503, { status: ready ? 'ready' : 'unavailable', checks });
+    const required = options.required ?? names;
+    const ready = results.every((r, i) => r.ok || !required.includes(names[i]!));
+    const status = !ready ? 'unavailable' : results.every((r) => r.ok) ? 'ready' : 'degraded';
+    return json(ready ? 200 : 503, { status, checks, required });
   }
 
   return {

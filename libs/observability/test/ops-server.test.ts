@@ -34,11 +34,11 @@ describe('ops server', () => {
   it('answers /readyz 200 when every check passes and 503 naming the failing one', async () => {
     let res = await fetch(`${base()}/readyz`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: 'ready', checks: { nats: 'ok', db: 'ok' } });
+    expect(await res.json()).toEqual({ status: 'ready', checks: { nats: 'ok', db: 'ok' }, required: ['nats', 'db'] });
     natsUp = false;
     res = await fetch(`${base()}/readyz`);
     expect(res.status).toBe(503);
-    expect(await res.json()).toEqual({ status: 'unavailable', checks: { nats: 'BUS_UNAVAILABLE: NATS connection is down', db: 'ok' } });
+    expect(await res.json()).toEqual({ status: 'unavailable', checks: { nats: 'BUS_UNAVAILABLE: NATS connection is down', db: 'ok' }, required: ['nats', 'db'] });
     natsUp = true;
   });
 
@@ -78,7 +78,47 @@ describe('ops server readiness timeout', () => {
     try {
       const res = await fetch(`http://127.0.0.1:${server.port}/readyz`);
       expect(res.status).toBe(503);
-      expect(await res.json()).toEqual({ status: 'unavailable', checks: { db: 'ST_TIMEOUT: db readiness check timed out after 100 ms' } });
+      expect(await res.json()).toEqual({ status: 'unavailable', checks: { db: 'ST_TIMEOUT: db readiness check timed out after 100 ms' }, required: ['db'] });
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('readiness that gates only on what the service needs to serve', () => {
+  it('stays 200 "degraded" while a dependency it can serve without is down, and reports it', async () => {
+    const registry = createMetricsRegistry('degraded-test');
+    let dbUp = false;
+    let natsUp = true;
+    const server = await startOpsServer({
+      host: '127.0.0.1',
+      port: 0,
+      registry,
+      log,
+      required: ['nats'],
+      checks: {
+        nats: async () => {
+          if (!natsUp) throw new Error('down');
+        },
+        postgres: async () => {
+          if (!dbUp) throw Object.assign(new Error('PostgreSQL does not answer'), { code: 'DB_UNAVAILABLE' });
+        },
+      },
+    });
+    const readyz = async () => {
+      const res = await fetch(`http://127.0.0.1:${server.port}/readyz`);
+      return { status: res.status, body: (await res.json()) as { status: string } };
+    };
+    try {
+      expect(await readyz()).toEqual({
+        status: 200,
+        body: { status: 'degraded', checks: { nats: 'ok', postgres: 'DB_UNAVAILABLE: PostgreSQL does not answer' }, required: ['nats'] },
+      });
+      expect(await registry.metrics()).toContain('dependency_up{dependency="postgres",app="degraded-test"} 0');
+      dbUp = true;
+      expect((await readyz()).body.status).toBe('ready');
+      natsUp = false;
+      expect(await readyz()).toMatchObject({ status: 503, body: { status: 'unavailable' } });
     } finally {
       await server.close();
     }

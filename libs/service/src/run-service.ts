@@ -51,6 +51,13 @@ export interface ServiceSpec<S extends z.ZodRawShape> {
    * outbox. Others leave it to them, and need no right to publish those subjects.
    */
   relayOutbox?: boolean;
+  /**
+   * The app still does the job its Service routes to it while PostgreSQL is
+   * down (the ingress takes webhooks into JetStream; the collector keeps
+   * streaming): it starts without it, and its readiness depends on NATS
+   * alone (PostgreSQL is still reported in /readyz and `dependency_up`).
+   */
+  servesWithoutPostgres?: boolean;
   start?: (ctx: ServiceContext<ServiceConfig & z.infer<z.ZodObject<S>>>) => Promise<AppHandle | void>;
   /**
    * Serve HTTP yourself on HTTP_HOST:HTTP_PORT, and serve `ops` (/healthz,
@@ -141,7 +148,10 @@ export async function runService<S extends z.ZodRawShape>(
       idleTimeoutMs: config.DB_IDLE_TIMEOUT_MS,
       log: log.child({ component: 'db' }),
     });
-    await probeDb(pool, config.DB_CONNECT_TIMEOUT_MS);
+    await probeDb(pool, config.DB_CONNECT_TIMEOUT_MS).catch((err: unknown) => {
+      if (!spec.servesWithoutPostgres) throw err;
+      log.warn({ err }, 'PostgreSQL does not answer; starting without it (what needs it answers 503 until it is back)');
+    });
   } catch (err) {
     log.fatal({ err }, 'start-up failed; exiting');
     await bus.close();
@@ -172,6 +182,7 @@ export async function runService<S extends z.ZodRawShape>(
     log: log.child({ component: 'ops' }),
     readinessTimeoutMs: config.READINESS_TIMEOUT_MS,
     checks: { nats: () => bus.probe(), postgres: () => probeDb(pool, config.READINESS_TIMEOUT_MS) },
+    ...(spec.servesWithoutPostgres ? { required: ['nats'] } : {}),
   });
   let server: HttpHandle;
   try {
