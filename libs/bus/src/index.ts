@@ -15,6 +15,7 @@ export { JetStreamPublisher, type PublishCallback } from './publisher';
 export { openBucket } from './buckets';
 export { kvDelete, kvPut, type KvWriteOptions } from './kv-writes';
 export {
+  COLLECTOR_HEARTBEAT_TTL_MS,
   assertQueueName,
   assertSubjectPath,
   assertSubjectToken,

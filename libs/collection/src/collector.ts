@@ -174,8 +174,15 @@ export class Collector {
   async start(): Promise<void> {
     const { bus, topology, log } = this.options;
     await this.membership.join();
-    await this.loadDevices();
-    this.metrics.reloads.inc({ outcome: 'ok' });
+    // PostgreSQL down at start: the inventory is loaded in the background, retried until it answers.
+    await this.loadDevices().then(
+      () => this.metrics.reloads.inc({ outcome: 'ok' }),
+      (err: unknown) => {
+        this.metrics.reloads.inc({ outcome: 'failed' });
+        log.warn({ err }, 'inventory not loaded at start; retrying in the background');
+        this.reload('start');
+      },
+    );
     // Follow the inventory without polling. Each message is handled on its own:
     // one that does not parse or validate is counted and ignored, never fatal.
     this.follow(topology.subjects.deviceEvent('upserted').replace(/upserted$/, '*'), 'events.device.*', (m) => {
@@ -288,9 +295,19 @@ export class Collector {
     }
     this.devices.clear();
     for (const [id, d] of all) this.devices.set(id, d);
+    this.inventoryLoaded = true;
   }
 
   /** Runs a reconcile soon (one at a time; a request while one runs runs another after it). */
+  /**
+   * Sessions of the first round after start wait a random part of the
+   * spread (a whole fleet starting at once); later ones (a new device, a
+   * replica's devices taken over, a handover) start at once, paced only by
+   * the connect gate: a takeover is an outage for those devices.
+   */
+  private firstRound = true;
+  private inventoryLoaded = false;
+
   schedule(): void {
     if (this.stopping) return;
     if (this.reconciling) {
@@ -340,13 +357,15 @@ export class Collector {
     for (const id of plan.stop) await this.stopSession(id, release);
     for (const device of plan.restart) {
       await this.stopSession(device.id, false);
-      this.startSession(device);
+      this.startSession(device, false);
     }
-    for (const device of plan.start) this.startSession(device);
+    for (const device of plan.start) this.startSession(device, this.firstRound);
+    // The first round is the first one that knew the inventory and could hold leases.
+    if (this.inventoryLoaded && this.membership.fresh) this.firstRound = false;
     for (const device of plan.update) this.sessions.get(device.id)!.session.device = device;
   }
 
-  private startSession(device: Device): void {
+  private startSession(device: Device, spread: boolean): void {
     const session = new DeviceSession(device, {
       runner: this.runners[device.protocol],
       owner: this.membership.id,
@@ -365,7 +384,7 @@ export class Collector {
       report: (status, previous) => this.report(status, previous),
     });
     this.sessions.set(device.id, { session, spec: connectionSpec(device) });
-    session.start();
+    session.start({ spread });
   }
 
   private async stopSession(id: string, release: boolean): Promise<void> {

@@ -24,8 +24,11 @@ export interface CollectorEnv {
   dispose(): Promise<void>;
 }
 
-export async function createCollectorEnv(label: string, natsUrl?: string): Promise<CollectorEnv> {
-  const topology = createTopology({ namespace: uniqueNamespace(label), collectorHeartbeatTtlMs: 4_000 });
+/** Heartbeat TTL of the tests (production: 8 s), unless a test asks for the production timings. */
+export const TEST_HEARTBEAT_TTL_MS = 4_000;
+
+export async function createCollectorEnv(label: string, natsUrl?: string, options: { heartbeatTtlMs?: number } = {}): Promise<CollectorEnv> {
+  const topology = createTopology({ namespace: uniqueNamespace(label), collectorHeartbeatTtlMs: options.heartbeatTtlMs ?? TEST_HEARTBEAT_TTL_MS });
   const db = await createTestDatabase();
   const bus = await withTestBus(`${label}-test`, natsUrl);
   await provisionTopology(bus.jsm, topology, log);

@@ -95,6 +95,14 @@ export class GnmiTarget {
     for (const t of this.timers) t.unref();
   }
 
+  /** Subscribe streams open now. */
+  get openStreams(): number {
+    return this.calls.size;
+  }
+
+  /** The most Subscribe streams ever open at once (two clients collecting one device shows as 2). */
+  peakOpenStreams = 0;
+
   /** Ends every open Subscribe with UNAVAILABLE (a link flap, a supervisor restart); keeps listening. Returns how many. */
   drop(): number {
     const calls = [...this.calls];
@@ -172,6 +180,7 @@ export class GnmiTarget {
   private subscribe(call: ServerDuplexStream<SubscribeRequest, SubscribeResponse>): void {
     const cleanups: Array<() => void> = [];
     this.calls.add(call);
+    this.peakOpenStreams = Math.max(this.peakOpenStreams, this.calls.size);
     const end = () => {
       this.calls.delete(call);
       cleanups.splice(0).forEach((c) => c());
