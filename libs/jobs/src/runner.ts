@@ -1,5 +1,6 @@
 import type { Consumer, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import type { Bus, Topology } from '@switch-telemetry/bus';
+import { isDbUnavailable } from '@switch-telemetry/db';
 import { PERMANENT, UNKNOWN, backoffDelayMs, classify, requestedDelayMs, type BackoffPolicy } from '@switch-telemetry/errors';
 import type { Logger } from '@switch-telemetry/logging';
 import { undecodableDeadJob, type DeadLetterStore, type DeadOutcome } from './dead-letters';
@@ -11,6 +12,9 @@ import type { JobType } from './job-type';
 import type { JobMetrics } from './metrics';
 
 /** What `perform` may return besides nothing (done). */
+/** The longest a job waits between tries while a dependency it needs (PostgreSQL) is down. */
+export const DEPENDENCY_WAIT_CAP_MS = 30_000;
+
 export type JobResult = { snoozeMs: number } | { discard: string };
 
 /** Run again after `seconds`, without using up an attempt. */
@@ -232,6 +236,15 @@ export class QueueRunner {
         return this.deadLetter(msg, base, 'discarded', outcome.reason, withError(errors, record), attempt);
       }
       case 'error': {
+        if (isDbUnavailable(outcome.error)) {
+          // PostgreSQL is down: the job is not at fault, and an outage longer than its
+          // retries must not send it to the dead letters. It waits (kept in JetStream)
+          // without using up an attempt, backing off to DEPENDENCY_WAIT_CAP_MS.
+          this.deps.metrics.jobs.inc({ ...labels, outcome: 'snoozed' });
+          const delay = Math.min(DEPENDENCY_WAIT_CAP_MS, backoffDelayMs(handler.type.backoff, envelope.snoozes + 1, this.deps.random));
+          this.deps.log.warn({ job: id, worker: handler.type.name, delayMs: delay }, 'PostgreSQL unavailable; the job waits without using an attempt');
+          return this.reschedule(msg, { ...base, attempt: attemptsMade, errors, snoozes: envelope.snoozes + 1 }, delay);
+        }
         const classification = classify(outcome.error);
         const all = withError(errors, errorRecordOf(outcome.error, attempt, classification, now));
         const message = (outcome.error as Error)?.message ?? String(outcome.error);

@@ -124,6 +124,26 @@ describe('job runtime against the real NATS and PostgreSQL', () => {
     expect(await runtime.deadLetters.get(id)).toBeUndefined();
   });
 
+  it('waits out a PostgreSQL outage longer than its attempts without using them, then runs', async () => {
+    const queue = nextQueue();
+    const type = defineJob({ name: 'needs-db', queue, args: z.object({}), maxAttempts: 2, backoff: fast });
+    const seen: number[] = [];
+    const runtime = await env.runtime({ queues: { [queue]: 1 } });
+    let finished = false;
+    await started(
+      runtime.work(type, async (_a, ctx) => {
+        seen.push(ctx.attempt);
+        // What pg throws while the database is away.
+        if (seen.length < 5) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+        finished = true;
+      }),
+    );
+    const { id } = await runtime.enqueue(type, {});
+    await waitUntil(() => finished, 10_000, 'the run after the outage');
+    expect(seen).toEqual([1, 1, 1, 1, 1]);
+    expect(await runtime.deadLetters.get(id)).toBeUndefined();
+  });
+
   it('runs a unique job enqueued 5 times once, and every enqueue gets its id', async () => {
     const queue = nextQueue();
     const type = defineJob({ name: 'scan', queue, args: z.object({ subnet: z.string(), ports: z.array(z.number()) }), unique: true });
