@@ -1,63 +1,17 @@
 import { createHmac } from 'node:crypto';
-import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { resolve } from 'node:path';
 import { createTopology } from '@switch-telemetry/bus';
 import { PrivateNatsServer, uniqueNamespace, withTestBus } from '@switch-telemetry/bus/testing';
-import { createTestDatabase, type TestDatabase } from '@switch-telemetry/db/testing';
+import { PostgresOutage, createTestDatabase, type TestDatabase } from '@switch-telemetry/db/testing';
 import { spawnApp, type SpawnedApp } from '@switch-telemetry/service/testing';
 
 // The ingress as operators run it (its own process), with PostgreSQL and NATS
 // each failing under it: what it answers, whether Kubernetes should route to
-// it (/readyz), and that it recovers by itself. PostgreSQL's outage is a
-// proxy the test cuts (every connection reset, new ones closed at once), as a
-// database that went away looks from the app.
+// it (/readyz), and that it recovers by itself.
 
 const SECRET = 'degraded-webhook-secret-0123456789';
 const TOKEN = 'degraded-admin-token-0123456789abcdef';
 const MAIN = resolve(__dirname, '..', 'src', 'main.ts');
-
-/** A TCP relay to PostgreSQL that can be cut and restored. */
-class PostgresOutage {
-  private readonly sockets = new Set<Socket>();
-  private cut = false;
-  private constructor(private readonly server: Server) {}
-
-  static async start(target: { host: string; port: number }): Promise<PostgresOutage> {
-    const server = createServer((client) => {
-      if (outage.cut) return void client.destroy();
-      const upstream = connect(target.port, target.host);
-      for (const s of [client, upstream]) {
-        outage.sockets.add(s);
-        s.on('close', () => outage.sockets.delete(s));
-        s.on('error', () => undefined);
-      }
-      client.pipe(upstream).pipe(client);
-      client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
-    });
-    const outage = new PostgresOutage(server);
-    await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
-    return outage;
-  }
-
-  get port(): number {
-    return (this.server.address() as AddressInfo).port;
-  }
-
-  down(): void {
-    this.cut = true;
-    for (const s of this.sockets) s.destroy();
-  }
-
-  up(): void {
-    this.cut = false;
-  }
-
-  close(): Promise<void> {
-    this.down();
-    return new Promise((res) => this.server.close(() => res()));
-  }
-}
 
 /** The port an app logged on a line with this message. */
 async function loggedPort(app: SpawnedApp, msg: string, timeoutMs = 20_000): Promise<number> {
@@ -95,16 +49,13 @@ const namespace = uniqueNamespace('degr');
 beforeAll(async () => {
   db = await createTestDatabase();
   nats = await PrivateNatsServer.start();
-  const url = new URL(db.url);
-  pg = await PostgresOutage.start({ host: url.hostname, port: Number(url.port || 5432) });
-  url.hostname = '127.0.0.1';
-  url.port = String(pg.port);
+  pg = await PostgresOutage.start(db.url);
   // PostgreSQL is down before the ingress starts: it must start and serve webhooks anyway.
   pg.down();
   ingress = spawnApp(MAIN, {
     NATS_URL: nats.url,
     NATS_NAMESPACE: namespace,
-    DATABASE_URL: url.toString(),
+    DATABASE_URL: pg.url,
     DB_CONNECT_TIMEOUT_MS: '1000',
     HTTP_HOST: '127.0.0.1',
     HTTP_PORT: '0',

@@ -1,1 +1,2 @@
 export { createTestDatabase, postgresTestUrl, type TestDatabase } from './database';
+export { PostgresOutage } from './outage';
