@@ -45,7 +45,7 @@ const readyz = async () => {
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  pg = await PostgresOutage.start(db.url);
+  pg = await PostgresOutage.forDatabase(db.url);
   bus = await withTestBus('collector-degraded');
   await provisionTopology(bus.jsm, topology, createLogger({ app: 'test', level: 'silent' }));
   for (let i = 0; i < 2; i += 1) {

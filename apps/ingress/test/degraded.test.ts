@@ -49,7 +49,7 @@ const namespace = uniqueNamespace('degr');
 beforeAll(async () => {
   db = await createTestDatabase();
   nats = await PrivateNatsServer.start();
-  pg = await PostgresOutage.start(db.url);
+  pg = await PostgresOutage.forDatabase(db.url);
   // PostgreSQL is down before the ingress starts: it must start and serve webhooks anyway.
   pg.down();
   ingress = spawnApp(MAIN, {

@@ -86,6 +86,8 @@ export class Collector {
   private readonly policy: SessionPolicy;
   private subscriptions: Subscription[] = [];
   private reconcileTimer: NodeJS.Timeout | undefined;
+  private fenceTimer: NodeJS.Timeout | undefined;
+  private fencing: Promise<void> | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
   private reloading: Promise<void> | undefined;
   private readonly rejectLog = new Map<string, { at: number; suppressed: number }>();
@@ -205,6 +207,9 @@ export class Collector {
     const every = this.options.reconcileMs ?? this.membership.heartbeatEveryMs;
     this.reconcileTimer = setInterval(() => this.schedule(), every);
     this.reconcileTimer.unref();
+    // The fence does not wait for a reconcile (which cannot run without NATS): checked often, on its own.
+    this.fenceTimer = setInterval(() => this.fence(), Math.max(Math.floor(this.membership.heartbeatTtlMs / 16), 50));
+    this.fenceTimer.unref();
     this.resyncTimer = setInterval(() => this.reload('resync'), this.options.resyncMs ?? RESYNC_MS);
     this.resyncTimer.unref();
     this.statusTimer = setInterval(() => this.refreshStatuses(), this.options.statusRefreshMs ?? STATUS_REFRESH_MS);
@@ -387,6 +392,22 @@ export class Collector {
     session.start({ spread });
   }
 
+  /**
+   * A member whose heartbeat is late (cut off from NATS, or too slow to
+   * store it) stops every session at 3/4 of the TTL, before any other member
+   * may take its devices at the TTL: a device is never collected twice. It
+   * keeps its leases (no writes while it may be cut off) and starts again at
+   * the first reconcile after its heartbeat is stored.
+   */
+  private fence(): void {
+    if (this.membership.fresh || this.sessions.size === 0 || this.fencing || this.stopping) return;
+    this.options.log.warn({ sessions: this.sessions.size }, 'heartbeat not stored in time; stopping every session until it is');
+    this.fencing = Promise.all([...this.sessions.keys()].map((id) => this.stopSession(id, false)))
+      .then(() => undefined)
+      .catch((err) => this.options.log.error({ err }, 'fencing failed'))
+      .finally(() => (this.fencing = undefined));
+  }
+
   private async stopSession(id: string, release: boolean): Promise<void> {
     const entry = this.sessions.get(id);
     if (!entry) return;
@@ -420,6 +441,7 @@ export class Collector {
   async stop(flushMs = 5_000): Promise<void> {
     this.stopping = true;
     clearInterval(this.reconcileTimer);
+    clearInterval(this.fenceTimer);
     clearInterval(this.statusTimer);
     clearInterval(this.resyncTimer);
     await this.reconciling;

@@ -148,8 +148,9 @@ export class Membership {
       this.apply(device, this.id, revision);
       if (lease?.owner) this.log.info({ device, from: lease.owner }, 'device taken over from a member whose heartbeat expired');
       return true;
-    } catch {
+    } catch (err) {
       // Someone else wrote first (or our view was behind): the watch brings the news; try again next round.
+      this.log.debug({ err, device }, 'lease not taken; next round tries again');
       return false;
     }
   }

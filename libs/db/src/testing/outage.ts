@@ -1,61 +1,26 @@
-import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer } from 'node:net';
+import { TcpOutage } from '@switch-telemetry/bus/testing';
 
-/**
- * A PostgreSQL outage on demand: a TCP relay to the test database that the
- * test cuts (every open connection reset, new ones closed at once) and
- * restores, as a database that went away and came back looks from an app.
- * Point the app at `url`.
- */
-export class PostgresOutage {
-  private readonly sockets = new Set<Socket>();
-  private cut = false;
-  private constructor(
-    private readonly server: Server,
-    private readonly target: URL,
-  ) {}
+/** A PostgreSQL outage on demand (a TcpOutage to the test database): point the app at `url`. */
+export class PostgresOutage extends TcpOutage {
+  private readonly databaseUrl: URL;
 
-  static async start(databaseUrl: string): Promise<PostgresOutage> {
-    const target = new URL(databaseUrl);
-    const server = createServer((client) => {
-      if (outage.cut) return void client.destroy();
-      const upstream = connect(Number(target.port || 5432), target.hostname);
-      for (const s of [client, upstream]) {
-        outage.sockets.add(s);
-        s.on('close', () => outage.sockets.delete(s));
-        s.on('error', () => undefined);
-      }
-      client.pipe(upstream).pipe(client);
-      client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
-    });
-    const outage = new PostgresOutage(server, target);
-    await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
-    return outage;
+  private constructor(databaseUrl: URL) {
+    super(createServer(), { host: databaseUrl.hostname, port: Number(databaseUrl.port || 5432) });
+    this.databaseUrl = databaseUrl;
   }
 
-  get port(): number {
-    return (this.server.address() as AddressInfo).port;
+  static async forDatabase(databaseUrl: string): Promise<PostgresOutage> {
+    const outage = new PostgresOutage(new URL(databaseUrl));
+    await outage.listen();
+    return outage;
   }
 
   /** The test database's URL, through the relay. */
   get url(): string {
-    const url = new URL(this.target);
+    const url = new URL(this.databaseUrl);
     url.hostname = '127.0.0.1';
     url.port = String(this.port);
     return url.toString();
-  }
-
-  down(): void {
-    this.cut = true;
-    for (const s of this.sockets) s.destroy();
-  }
-
-  up(): void {
-    this.cut = false;
-  }
-
-  close(): Promise<void> {
-    this.down();
-    return new Promise((res) => this.server.close(() => res()));
   }
 }
