@@ -2,7 +2,7 @@
 // remember what we launched, a check of /proc/<pid>/cmdline before we ever
 // signal a pid, a lock against two concurrent steps, detached launches.
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** sysexits EX_UNAVAILABLE: a service is missing or does not answer. */
@@ -151,6 +151,13 @@ export function spawnDetached(
       resolvePid(child.pid!);
     });
   });
+}
+
+const LOG_KEEP_BYTES = 10 * 1024 * 1024;
+
+/** Moves a log over 10 MiB to <log>.1 (replacing the one before), so that logs appended at each start stay bounded. */
+export function rotateLog(file: string): void {
+  if (fileSize(file) > LOG_KEEP_BYTES) renameSync(file, `${file}.1`);
 }
 
 /** The size of a file (0 when missing): where the lines of a new start begin in an appended log. */

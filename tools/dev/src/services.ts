@@ -30,6 +30,7 @@ import {
   processState,
   readPidFile,
   removePidFile,
+  rotateLog,
   sleep,
   spawnDetached,
   stopLaunched,
@@ -284,6 +285,7 @@ async function upNats(dataDir: string, target: LocalTarget, log: (line: string) 
   mkdirSync(store, { recursive: true });
   const argv = [bin, '-a', target.host, '-p', String(target.port), '-js', '-sd', store];
   const began = Date.now();
+  rotateLog(logFile);
   const logFrom = fileSize(logFile);
   const pid = await spawnDetached([], argv, logFile);
   writePidFile(dataDir, 'nats', { pid, match: argv, address: target.address });
@@ -331,6 +333,7 @@ async function upPostgres(dataDir: string, target: LocalTarget & { role: string 
   const argv = postgresArgv(bin, pgdata, target.host, target.port);
   const runner = postgresRunner();
   const startedAt = Date.now();
+  rotateLog(logFile);
   const logFrom = fileSize(logFile);
   const pid = await spawnDetached(runner.prefix, argv, logFile, runner.uid === undefined ? {} : { uid: runner.uid, gid: runner.gid! });
   writePidFile(dataDir, 'postgres', { pid, match: argv, address: target.address });

@@ -13,11 +13,14 @@ import {
   DEFAULT_NATS_URL,
   DEFAULT_TEST_DATABASE_URL,
   ServicesError,
+  formatStatus,
   loopbackHost,
   natsTarget,
   postgresTarget,
   probeNats,
   servicesConfig,
+  servicesStatus,
+  servicesStop,
   servicesUp,
   type ServicesConfig,
 } from '../src/services';
@@ -160,7 +163,7 @@ describe('services step: NATS and PostgreSQL in an empty data dir', () => {
   });
 
   afterAll(async () => {
-    await runServices(['stop'], env); // after a failure halfway
+    await servicesStop(dataDir, () => undefined); // after a failure halfway
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -200,20 +203,21 @@ describe('services step: NATS and PostgreSQL in an empty data dir', () => {
     expect(report).toEqual({ started: [], running: ['nats', 'postgres'], external: [] });
   });
 
-  it('reports what it started', async () => {
-    const run = await runServices(['status'], env);
-    expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(new RegExp(`NATS: running, pid \\d+, 127\\.0\\.0\\.1:${NATS_PORT} \\(started by us`));
-    expect(run.stdout).toMatch(new RegExp(`PostgreSQL: running, pid \\d+, 127\\.0\\.0\\.1:${PG_PORT} \\(started by us`));
+  it('reports what it started', () => {
+    const lines = formatStatus(dataDir, servicesStatus(dataDir));
+    expect(lines).toEqual([
+      expect.stringMatching(new RegExp(`^services: NATS: running, pid \\d+, 127\\.0\\.0\\.1:${NATS_PORT} \\(started by us`)),
+      expect.stringMatching(new RegExp(`^services: PostgreSQL: running, pid \\d+, 127\\.0\\.0\\.1:${PG_PORT} \\(started by us`)),
+    ]);
   });
 
   it('starts PostgreSQL again after it was killed with -9 (its stale postmaster.pid)', async () => {
     const { pid } = JSON.parse(readFileSync(join(dataDir, 'run', 'postgres.json'), 'utf8')) as { pid: number };
     process.kill(pid, 'SIGKILL');
-    const run = await runServices(['up', 'start'], env);
-    expect(run.stderr).toContain(`services: started PostgreSQL 15.`);
-    expect(run.stderr).not.toContain('started NATS');
-    expect(run.code).toBe(0);
+    const lines: string[] = [];
+    const report = await servicesUp(servicesConfig('start', env), (l) => lines.push(l));
+    expect(report.started).toEqual(['postgres']);
+    expect(lines[0]).toMatch(/^services: started PostgreSQL 15\./);
     expect((await probePostgres('127.0.0.1', PG_PORT, 'root')).state).toBe('up');
   }, 60_000);
 
@@ -227,7 +231,6 @@ describe('services step: NATS and PostgreSQL in an empty data dir', () => {
     expect((await probeNats(...hostPort(natsTestUrl(), 4222))).state).toBe('jetstream');
     expect((await probePostgres(...hostPort(postgresTestUrl(), 5432), 'root')).state).toBe('up');
 
-    const again = await runServices(['status'], env);
-    expect(again.stdout).toBe(`services: nothing started by us (data in ${dataDir})\n`);
+    expect(formatStatus(dataDir, servicesStatus(dataDir))).toEqual([`services: nothing started by us (data in ${dataDir})`]);
   }, 60_000);
 });
