@@ -22,7 +22,7 @@ export const depConstraints = [
 ];
 
 export default [
-  { ignores: ['**/node_modules/**', '**/dist/**', '**/.nx/**', '**/*.cjs', '**/*.mjs'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', '**/.nx/**', '.data/**', '**/*.cjs', '**/*.mjs'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],

@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
 # A real NETCONF server for the integration tests: Debian's netconfd
 # (yuma123) behind sshd, on 127.0.0.1:8830. Idempotent; installs the
-# packages when missing (needs root and Debian's repositories).
+# packages when missing (needs root and Debian's repositories). `npm test`
+# runs it (tools/dev/src/services.ts) when netconfd does not answer.
 #   bash tools/netconfd/start.sh
 set -euo pipefail
 DIR=${NETCONFD_DIR:-/tmp/st-netconfd}
 PORT=${NETCONFD_PORT:-8830}
 USER_NAME=netconf-test
+# One sshd per network namespace (a test run inside `unshare -n` needs its own
+# port), so its pid file is named after the namespace. netconfd itself is
+# reached through the Unix socket /tmp/ncxserver.sock from any namespace.
+SSHD_PID=$DIR/sshd-net$(stat -Lc %i /proc/self/ns/net).pid
+
+answers() { timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT" 2>/dev/null; }
 
 if ! command -v netconfd >/dev/null || ! command -v /usr/sbin/sshd >/dev/null || [ ! -e /usr/lib/x86_64-linux-gnu/yuma/libietf-interfaces.so ]; then
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq netconfd netconfd-module-ietf-interfaces openssh-server >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq netconfd netconfd-module-ietf-interfaces openssh-server >/dev/null
 fi
 
 id "$USER_NAME" >/dev/null 2>&1 || useradd -m -s /bin/sh "$USER_NAME"
@@ -34,7 +41,6 @@ cat > "$DIR/sshd_config" <<CFG
 Port $PORT
 ListenAddress 127.0.0.1
 HostKey $DIR/host_ed25519
-PidFile $DIR/sshd.pid
 PasswordAuthentication no
 KbdInteractiveAuthentication no
 PubkeyAuthentication yes
@@ -50,12 +56,12 @@ if ! pgrep -x netconfd >/dev/null; then
   setsid netconfd --port="$PORT" --module=ietf-interfaces --no-startup --target=running \
     --superuser="$USER_NAME" --log="$DIR/netconfd.log" --log-level=info </dev/null >/dev/null 2>&1 &
 fi
-if ! { [ -f "$DIR/sshd.pid" ] && kill -0 "$(cat "$DIR/sshd.pid")" 2>/dev/null; }; then
-  /usr/sbin/sshd -f "$DIR/sshd_config" -E "$DIR/sshd.log"
+if ! answers && ! { [ -f "$SSHD_PID" ] && kill -0 "$(cat "$SSHD_PID")" 2>/dev/null; }; then
+  /usr/sbin/sshd -f "$DIR/sshd_config" -o PidFile="$SSHD_PID" -E "$DIR/sshd.log"
 fi
 
 for _ in $(seq 1 50); do
-  if pgrep -x netconfd >/dev/null && [ -S /tmp/ncxserver.sock ] && timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT" 2>/dev/null; then
+  if pgrep -x netconfd >/dev/null && [ -S /tmp/ncxserver.sock ] && answers; then
     echo "netconfd: ready on 127.0.0.1:$PORT (user $USER_NAME, key $DIR/client_ed25519)"
     exit 0
   fi

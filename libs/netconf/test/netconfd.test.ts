@@ -2,10 +2,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createLogger } from '@switch-telemetry/logging';
 import { HostKeyMismatchError, connectNetconf, fingerprintOf, normalizeReply, type NetconfConnection } from '../src';
 
-// A real NETCONF server: Debian's netconfd behind sshd (tools/netconfd/start.sh, run by .ci/run).
+// A real NETCONF server: Debian's netconfd behind sshd (tools/netconfd/start.sh, which npm test runs first).
 const DIR = process.env.NETCONFD_DIR ?? '/tmp/st-netconfd';
 const PORT = Number(process.env.NETCONFD_PORT ?? 8830);
-const HOW = 'start it with: bash tools/netconfd/start.sh';
+const HOW = 'npm test starts it before the tests (as root); alone: bash tools/netconfd/start.sh';
 const log = createLogger({ app: 'test', level: 'silent' });
 
 function hostFingerprint(): string {

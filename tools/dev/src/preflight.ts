@@ -3,14 +3,17 @@ import { loadConfig, logLevel, z, type Env } from '@switch-telemetry/config';
 import { ConfigError, EXIT_CONFIG } from '@switch-telemetry/config';
 import { createPool, dbConfigShape, ensureDatabase, migrate } from '@switch-telemetry/db';
 import { createLogger, redactUrl, type Logger } from '@switch-telemetry/logging';
+import { EXIT_UNAVAILABLE } from './services-process';
 
 /** What `npm start` and `npm run migrate` read: the database and NATS settings every app shares. */
 export const stackConfigSchema = z.object({ ...busConfigShape, ...dbConfigShape, LOG_LEVEL: logLevel('info') });
 export type StackConfig = z.infer<typeof stackConfigSchema>;
 
-export const START_NATS =
-  'start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server -- -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server';
-export const START_POSTGRES = 'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start';
+// npm start runs the services step first (prestart: services-main.ts up
+// start), which starts NATS and PostgreSQL when their URLs are on this
+// machine; so what is left to fix here is a server elsewhere, or a step skipped.
+export const START_NATS = 'npm run services:up starts it when NATS_URL is on this machine; otherwise start the server NATS_URL names';
+export const START_POSTGRES = 'npm run services:up starts it when DATABASE_URL is on this machine; otherwise start the server DATABASE_URL names';
 
 /** A dependency that does not answer, with the one line that fixes it. */
 export class PreflightError extends Error {
@@ -55,9 +58,6 @@ export async function checkPostgres(config: StackConfig): Promise<boolean> {
     throw new PreflightError(`PostgreSQL refused us at ${redactUrl(config.DATABASE_URL)}: ${(err as Error).message}`, 'check DATABASE_URL and the role\'s rights');
   }
 }
-
-/** sysexits EX_UNAVAILABLE: a dependency does not answer. */
-export const EXIT_UNAVAILABLE = 69;
 
 /**
  * The steps before any app may start: valid config, NATS answers (when

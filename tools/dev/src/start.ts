@@ -1,6 +1,8 @@
-// `npm start`: the whole stack on this machine. Checks NATS and PostgreSQL
-// (one line saying how to start whichever does not answer), creates and
-// migrates the database, then runs the four apps with their output prefixed.
+// `npm start`: the whole stack on this machine. Its prestart step
+// (services-main.ts up start) has brought up NATS and PostgreSQL when their
+// URLs are on this machine; this checks that both answer (one line saying
+// what to do about one that does not), creates and migrates the database,
+// then runs the four apps with their output prefixed.
 import { prepareStack } from './preflight';
 import { runApps } from './supervise';
 

@@ -57,7 +57,7 @@ describe('npm start', () => {
     const run = runStart({ NATS_URL: `nats://127.0.0.1:${port}`, NATS_CONNECT_TIMEOUT_MS: '500', DATABASE_URL: databaseUrl('postgres') });
     expect(await run.exited).toBe(69);
     expect(run.stderr().trim()).toBe(
-      `NATS with JetStream does not answer at nats://127.0.0.1:${port}. Fix: start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server -- -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server`,
+      `NATS with JetStream does not answer at nats://127.0.0.1:${port}. Fix: npm run services:up starts it when NATS_URL is on this machine; otherwise start the server NATS_URL names`,
     );
   });
 
@@ -66,7 +66,7 @@ describe('npm start', () => {
     const run = runStart({ NATS_URL: natsTestUrl(), DATABASE_URL: `postgres://127.0.0.1:${port}/st`, DB_CONNECT_TIMEOUT_MS: '500' });
     expect(await run.exited).toBe(69);
     expect(run.stderr()).toContain('PostgreSQL does not answer at postgres://127.0.0.1:');
-    expect(run.stderr()).toContain('Fix: pg_ctlcluster --skip-systemctl-redirect');
+    expect(run.stderr()).toContain('Fix: npm run services:up starts it when DATABASE_URL is on this machine');
   });
 
   it('creates and migrates the database, runs all four apps, carries a signed webhook through to a device, and stops them all with 0 on SIGTERM', async () => {

@@ -13,8 +13,7 @@ export function uniqueNamespace(label = 't'): string {
   return `${label}_${randomBytes(4).toString('hex')}`;
 }
 
-const HOW_TO_START =
-  'start it with: start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server -- -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server';
+const HOW_TO_START = 'npm test starts it before the tests; alone: npm run services:up';
 
 /** Connects to the test NATS, or fails with a message that says how to start it. */
 export async function withTestBus(name: string, url = natsTestUrl()): Promise<Bus> {

@@ -18,7 +18,7 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-const HOW_TO_START = "start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start";
+const HOW_TO_START = 'npm test starts it before the tests; alone: npm run services:up';
 
 /** A fresh database of its own for one test file, migrated unless `migrated: false`. */
 export async function createTestDatabase(options: { migrated?: boolean } = {}): Promise<TestDatabase> {
