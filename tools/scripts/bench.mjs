@@ -23,8 +23,22 @@ await build({
 // The migrations travel with the bundle (the db lib looks beside it).
 copyMigrations(root, resolve(root, 'dist', 'tools', 'bench', 'migrations'));
 // gnmi-decode compares proto-loader with protobufjs static code made from the same proto.
-spawnSync(resolve(root, 'node_modules', '.bin', 'pbjs'), ['-t', 'static-module', '-w', 'commonjs', '--keep-case', '-p', resolve(root, 'libs', 'gnmi', 'proto'),
-  '-o', resolve(root, 'dist', 'tools', 'bench', 'gnmi-static.js'), resolve(root, 'libs', 'gnmi', 'proto', 'gnmi.proto')], { stdio: 'inherit' });
+spawnSync(
+  resolve(root, 'node_modules', '.bin', 'pbjs'),
+  [
+    '-t',
+    'static-module',
+    '-w',
+    'commonjs',
+    '--keep-case',
+    '-p',
+    resolve(root, 'libs', 'gnmi', 'proto'),
+    '-o',
+    resolve(root, 'dist', 'tools', 'bench', 'gnmi-static.js'),
+    resolve(root, 'libs', 'gnmi', 'proto', 'gnmi.proto'),
+  ],
+  { stdio: 'inherit' },
+);
 cpSync(resolve(root, 'libs', 'gnmi', 'proto'), resolve(root, 'dist', 'tools', 'bench', 'proto'), { recursive: true });
 // Suites that run an app run its production bundle.
 for (const app of ['ingress', 'collector']) {

@@ -13,7 +13,12 @@ void runService({
     const { config } = ctx;
     // Stale-session cleanup: every replica schedules it, one run per slot.
     ctx.jobs.work(sessionCleanupJob, async (args, job) => void (await sessionCleanup({ bus: ctx.bus, topology: ctx.topology })(args, job)));
-    ctx.jobs.schedule({ name: 'stale-sessions', expression: config.COLLECTOR_CLEANUP_CRON, type: sessionCleanupJob, args: { staleAfterMs: config.COLLECTOR_STALE_AFTER_MS } });
+    ctx.jobs.schedule({
+      name: 'stale-sessions',
+      expression: config.COLLECTOR_CLEANUP_CRON,
+      type: sessionCleanupJob,
+      args: { staleAfterMs: config.COLLECTOR_STALE_AFTER_MS },
+    });
     const collector = new Collector({
       bus: ctx.bus,
       topology: ctx.topology,

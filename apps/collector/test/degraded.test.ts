@@ -22,17 +22,29 @@ let ops: string;
 const targets: GnmiTarget[] = [];
 const subscriptions = [{ name: 'if', paths: ['/interfaces'], mode: 'sample' as const, interval_ms: 200 }];
 const record = (id: string, t: GnmiTarget) =>
-  deviceInputSchema.parse({ id, name: id, protocol: 'gnmi', address: t.options.host, port: t.port, credentials: 'lab', tls: { plaintext: true }, subscriptions });
+  deviceInputSchema.parse({
+    id,
+    name: id,
+    protocol: 'gnmi',
+    address: t.options.host,
+    port: t.port,
+    credentials: 'lab',
+    tls: { plaintext: true },
+    subscriptions,
+  });
 
 async function stored(device: string): Promise<number> {
-  const info = await bus.jsm.streams.info(topology.streams.telemetry.name, { subjects_filter: `${topology.namespace}.telemetry.${device}.>` });
+  const info = await bus.jsm.streams.info(topology.streams.telemetry.name, {
+    subjects_filter: `${topology.namespace}.telemetry.${device}.>`,
+  });
   return Object.values(info.state.subjects ?? {}).reduce((a, b) => a + b, 0);
 }
 
 async function until(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check().catch(() => false))) {
-    if (app.child.exitCode !== null) throw new Error(`the collector exited (${app.child.exitCode}) waiting for ${what}:\n${app.output().slice(-3_000)}`);
+    if (app.child.exitCode !== null)
+      throw new Error(`the collector exited (${app.child.exitCode}) waiting for ${what}:\n${app.output().slice(-3_000)}`);
     if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -49,7 +61,15 @@ beforeAll(async () => {
   bus = await withTestBus('collector-degraded');
   await provisionTopology(bus.jsm, topology, createLogger({ app: 'test', level: 'silent' }));
   for (let i = 0; i < 2; i += 1) {
-    const t = new GnmiTarget({ name: `d${i}`, host: `127.10.6.${i + 1}`, port: 0, username: 'admin', password: 'pw', interfaces: 1, tickMs: 100 });
+    const t = new GnmiTarget({
+      name: `d${i}`,
+      host: `127.10.6.${i + 1}`,
+      port: 0,
+      username: 'admin',
+      password: 'pw',
+      interfaces: 1,
+      tickMs: 100,
+    });
     await t.start();
     targets.push(t);
   }
@@ -100,7 +120,11 @@ describe('the collector when PostgreSQL is down', () => {
     await until('deg-a still streaming', async () => (await stored('deg-a')) >= before + 5);
     // A device added while the database is away arrives as an event with its whole record.
     const now = new Date().toISOString();
-    await publishJson(bus, topology.subjects.deviceEvent('upserted'), { v: 1, event: 'upserted', device: { ...record('deg-b', targets[1]!), created_at: now, updated_at: now } });
+    await publishJson(bus, topology.subjects.deviceEvent('upserted'), {
+      v: 1,
+      event: 'upserted',
+      device: { ...record('deg-b', targets[1]!), created_at: now, updated_at: now },
+    });
     await until('deg-b streaming', async () => (await stored('deg-b')) > 0);
     expect((await readyz()).status).toBe(200);
     pg.up();

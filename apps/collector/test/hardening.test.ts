@@ -40,7 +40,8 @@ async function metric(name: string, labels = ''): Promise<number> {
 async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check().catch(() => false))) {
-    if (app.child.exitCode !== null) throw new Error(`the collector exited (${app.child.exitCode}) waiting for ${what}:\n${app.output().slice(-3_000)}`);
+    if (app.child.exitCode !== null)
+      throw new Error(`the collector exited (${app.child.exitCode}) waiting for ${what}:\n${app.output().slice(-3_000)}`);
     if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -68,27 +69,93 @@ beforeAll(async () => {
     listeners.push(listener);
   }
   // Refuses create-subscription while a get is still pending (its answer comes 500 ms later).
-  refusing = new NetconfDevice({ name: 'refusing', host: '127.10.9.70', port: 0, username: 'admin', password: 'pw-gnmi', fault: 'subscription-refused', slowMs: 500 });
+  refusing = new NetconfDevice({
+    name: 'refusing',
+    host: '127.10.9.70',
+    port: 0,
+    username: 'admin',
+    password: 'pw-gnmi',
+    fault: 'subscription-refused',
+    slowMs: 500,
+  });
   await refusing.start();
   trustDir = mkdtempSync(join(tmpdir(), 'st-trust-'));
   symlinkSync('/dev/zero', join(trustDir, 'zero'));
 
   const devices = new DeviceRepository(db.pool);
   const subs = [{ name: 'if', paths: ['/interfaces/interface[name=*]/state/counters'], mode: 'sample' as const, interval_ms: 200 }];
-  await devices.upsert(deviceInputSchema.parse({ id: 'good', name: 'good', protocol: 'gnmi', address: '127.10.9.1', port: target.port, credentials: 'lab', tls: { plaintext: true }, subscriptions: subs }));
+  await devices.upsert(
+    deviceInputSchema.parse({
+      id: 'good',
+      name: 'good',
+      protocol: 'gnmi',
+      address: '127.10.9.1',
+      port: target.port,
+      credentials: 'lab',
+      tls: { plaintext: true },
+      subscriptions: subs,
+    }),
+  );
   // Each names something of the collector's own: a variable that is no credential.
-  for (const [n, [id, credentials]] of ([['steal-db', 'database_password'], ['steal-probe', 'secret_probe'], ['steal-nats', 'nats_token']] as const).entries()) {
+  for (const [n, [id, credentials]] of (
+    [
+      ['steal-db', 'database_password'],
+      ['steal-probe', 'secret_probe'],
+      ['steal-nats', 'nats_token'],
+    ] as const
+  ).entries()) {
     const { address, port } = listeners[n]!.address() as { address: string; port: number };
-    await devices.upsert(deviceInputSchema.parse({ id, name: id, protocol: 'gnmi', address, port, credentials, tls: { plaintext: true }, subscriptions: subs }));
+    await devices.upsert(
+      deviceInputSchema.parse({
+        id,
+        name: id,
+        protocol: 'gnmi',
+        address,
+        port,
+        credentials,
+        tls: { plaintext: true },
+        subscriptions: subs,
+      }),
+    );
   }
-  await devices.upsert(deviceInputSchema.parse({ id: 'nc-zero', name: 'nc-zero', protocol: 'netconf', address: '127.10.9.67', port: 830, credentials: 'lab', host_key: { known_hosts: 'zero' }, subscriptions: [{ name: 'g', paths: ['<a/>'], mode: 'get' }] }));
-  await devices.upsert(deviceInputSchema.parse({ id: 'nc-missing', name: 'nc-missing', protocol: 'netconf', address: '127.10.9.68', port: 830, credentials: 'lab', host_key: { known_hosts: 'missing' }, subscriptions: [{ name: 'g', paths: ['<a/>'], mode: 'get' }] }));
+  await devices.upsert(
+    deviceInputSchema.parse({
+      id: 'nc-zero',
+      name: 'nc-zero',
+      protocol: 'netconf',
+      address: '127.10.9.67',
+      port: 830,
+      credentials: 'lab',
+      host_key: { known_hosts: 'zero' },
+      subscriptions: [{ name: 'g', paths: ['<a/>'], mode: 'get' }],
+    }),
+  );
+  await devices.upsert(
+    deviceInputSchema.parse({
+      id: 'nc-missing',
+      name: 'nc-missing',
+      protocol: 'netconf',
+      address: '127.10.9.68',
+      port: 830,
+      credentials: 'lab',
+      host_key: { known_hosts: 'missing' },
+      subscriptions: [{ name: 'g', paths: ['<a/>'], mode: 'get' }],
+    }),
+  );
 
   await devices.upsert(
     deviceInputSchema.parse({
-      id: 'nc-refusing', name: 'nc-refusing', protocol: 'netconf', address: '127.10.9.70', port: refusing.port, credentials: 'lab',
+      id: 'nc-refusing',
+      name: 'nc-refusing',
+      protocol: 'netconf',
+      address: '127.10.9.70',
+      port: refusing.port,
+      credentials: 'lab',
       host_key: { fingerprints: [refusing.fingerprint] },
-      subscriptions: [{ name: 'g', paths: ['<interfaces-state xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"/>'], mode: 'get', interval_ms: 200 }, { name: 'n', paths: ['<x/>'], mode: 'notification' }],
+      subscriptions: [
+        { name: 'g', paths: ['<interfaces-state xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"/>'], mode: 'get', interval_ms: 200 },
+        { name: 'n', paths: ['<x/>'], mode: 'notification' },
+      ],
     }),
   );
   const httpPort = await freePort();
@@ -137,7 +204,8 @@ function randomBody(i: number): Uint8Array {
     () => JSON.stringify({ device: 12 }),
     () => JSON.stringify({ device: 'x'.repeat(10_000) }),
     () => '['.repeat(5_000),
-    () => JSON.stringify({ v: 1, event: 'upserted', device: { ...Object.fromEntries(Array.from({ length: 50 }, (_, k) => [`k${k}`, k])) } }),
+    () =>
+      JSON.stringify({ v: 1, event: 'upserted', device: { ...Object.fromEntries(Array.from({ length: 50 }, (_, k) => [`k${k}`, k])) } }),
   ];
   const body = shapes[i % shapes.length]!();
   return typeof body === 'string' ? new TextEncoder().encode(body) : (body as Uint8Array);
@@ -155,8 +223,15 @@ describe('the collector under hostile input', () => {
   });
 
   it('a NETCONF device whose known_hosts is /dev/zero or missing fails alone, with a code; the process lives', async () => {
-    await waitUntil(async () => (await sessionOf('nc-zero'))?.state === 'auth_failed' && (await sessionOf('nc-missing'))?.state === 'auth_failed', 10_000, 'both refused');
-    expect((await sessionOf('nc-zero'))?.last_error).toMatchObject({ code: 'COLLECTION_CREDENTIALS', message: 'known_hosts file "zero" cannot be read from the trust directory' });
+    await waitUntil(
+      async () => (await sessionOf('nc-zero'))?.state === 'auth_failed' && (await sessionOf('nc-missing'))?.state === 'auth_failed',
+      10_000,
+      'both refused',
+    );
+    expect((await sessionOf('nc-zero'))?.last_error).toMatchObject({
+      code: 'COLLECTION_CREDENTIALS',
+      message: 'known_hosts file "zero" cannot be read from the trust directory',
+    });
     expect(app.child.exitCode).toBeNull();
   });
 
@@ -170,13 +245,25 @@ describe('the collector under hostile input', () => {
   });
 
   it('1,000 random bodies on each subject it follows leave it running and the good device synced', async () => {
-    const subjects = [topology.subjects.deviceEvent('upserted'), topology.subjects.deviceEvent('deleted'), topology.subjects.sessionEvent('restart_requested')];
+    const subjects = [
+      topology.subjects.deviceEvent('upserted'),
+      topology.subjects.deviceEvent('deleted'),
+      topology.subjects.sessionEvent('restart_requested'),
+    ];
     for (const subject of subjects) {
       for (let i = 0; i < 1_000; i += 1) bus.nc.publish(subject, randomBody(i));
       await bus.nc.flush();
     }
-    await waitUntil(async () => (await metric('collector_bus_messages_rejected_total', 'subject="events.device.*"')) >= 2_000, 15_000, 'device events rejected');
-    await waitUntil(async () => (await metric('collector_bus_messages_rejected_total', 'subject="events.session.restart_requested"')) >= 900, 15_000, 'restart requests rejected');
+    await waitUntil(
+      async () => (await metric('collector_bus_messages_rejected_total', 'subject="events.device.*"')) >= 2_000,
+      15_000,
+      'device events rejected',
+    );
+    await waitUntil(
+      async () => (await metric('collector_bus_messages_rejected_total', 'subject="events.session.restart_requested"')) >= 900,
+      15_000,
+      'restart requests rejected',
+    );
     expect(app.child.exitCode).toBeNull();
     expect((await fetch(metricsUrl.replace('/metrics', '/healthz'))).status).toBe(200);
     // The good device was never replaced by a hostile record and still streams.

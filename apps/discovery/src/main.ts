@@ -10,6 +10,9 @@ void runService({
   ownedPrefixes: ['DISCOVERY_'],
   start: async (ctx) => {
     // The default queue's webhook processing runs here, beside the inventory it writes.
-    ctx.jobs.work(webhookProcessJob, webhookProcessor({ pool: ctx.pool, topology: ctx.topology, jobs: ctx.jobs, onChange: () => ctx.outbox.kick() }));
+    ctx.jobs.work(
+      webhookProcessJob,
+      webhookProcessor({ pool: ctx.pool, topology: ctx.topology, jobs: ctx.jobs, onChange: () => ctx.outbox.kick() }),
+    );
   },
 });

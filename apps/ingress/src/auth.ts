@@ -23,7 +23,12 @@ export function scopeIncludes(held: Scope, needed: Scope): boolean {
 export function requireScope(caller: Caller | undefined, needed: Scope, why: string): void {
   if (!caller) throw unauthenticated('send Authorization: Bearer <token>');
   if (!scopeIncludes(caller.scope, needed)) {
-    throw new ProblemError(403, 'forbidden', 'Forbidden', `this needs a token with the ${needed} scope (this one has ${caller.scope}): ${why}`);
+    throw new ProblemError(
+      403,
+      'forbidden',
+      'Forbidden',
+      `this needs a token with the ${needed} scope (this one has ${caller.scope}): ${why}`,
+    );
   }
 }
 

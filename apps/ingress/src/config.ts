@@ -13,7 +13,10 @@ const webhookSourceSchema = z
     name: z.string().regex(/^[a-z0-9_-]{1,64}$/, { message: 'name must be 1-64 of a-z 0-9 _ -' }),
     scheme: z.enum(SCHEMES),
     /** Several for rotation; any one may sign. */
-    secrets: z.array(z.string().min(16, { message: 'each secret must be at least 16 characters' })).min(1).max(8),
+    secrets: z
+      .array(z.string().min(16, { message: 'each secret must be at least 16 characters' }))
+      .min(1)
+      .max(8),
   })
   .strict()
   .superRefine((source, ctx) => {
@@ -40,7 +43,9 @@ export type ApiToken = z.infer<typeof apiTokenSchema>;
 /** Variables only the ingress reads (INGRESS_*, OPS_PORT); secrets usually as *_FILE. */
 export const ingressConfigShape = {
   INGRESS_WEBHOOK_SOURCES: jsonOf(
-    z.array(webhookSourceSchema).refine((list) => new Set(list.map((s) => s.name)).size === list.length, { message: 'source names must be unique' }),
+    z
+      .array(webhookSourceSchema)
+      .refine((list) => new Set(list.map((s) => s.name)).size === list.length, { message: 'source names must be unique' }),
   ).default([]),
   INGRESS_API_TOKENS: jsonOf(z.array(apiTokenSchema)).default([]),
   /** Largest accepted request body (webhooks and API); webhooks also stay below what NATS takes. */

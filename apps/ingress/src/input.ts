@@ -95,7 +95,8 @@ function find(value: unknown): Found | undefined {
     return undefined;
   }
   for (const key of Object.keys(value)) {
-    if (FORBIDDEN.test(key) || !(key as WellFormed).isWellFormed()) return { reversedPath: [], problem: `has a key that ${stringProblem(key)!}` };
+    if (FORBIDDEN.test(key) || !(key as WellFormed).isWellFormed())
+      return { reversedPath: [], problem: `has a key that ${stringProblem(key)!}` };
     const found = find((value as Record<string, unknown>)[key]);
     if (found) return (found.reversedPath.push(key), found);
   }

@@ -14,7 +14,14 @@ void runService({
   ownedPrefixes: ['INGRESS_'],
   http: async (ctx, ops) => {
     const server = buildServer(
-      { pool: ctx.pool, bus: ctx.bus, topology: ctx.topology, jobs: ctx.jobs, outbox: ctx.outbox, log: ctx.log.child({ component: 'http' }) },
+      {
+        pool: ctx.pool,
+        bus: ctx.bus,
+        topology: ctx.topology,
+        jobs: ctx.jobs,
+        outbox: ctx.outbox,
+        log: ctx.log.child({ component: 'http' }),
+      },
       {
         bodyLimitBytes: ctx.config.INGRESS_BODY_LIMIT_BYTES,
         sources: ctx.config.INGRESS_WEBHOOK_SOURCES,

@@ -109,7 +109,10 @@ export class Api {
     for (const spec of this.routes) {
       const path = spec.url.replace(/:([A-Za-z_]+)/g, '{$1}');
       const parameters: unknown[] = [];
-      for (const [where, schema] of [['path', spec.params], ['query', spec.query]] as const) {
+      for (const [where, schema] of [
+        ['path', spec.params],
+        ['query', spec.query],
+      ] as const) {
         if (!schema) continue;
         const json = schemaOf(schema) as { properties?: Record<string, unknown>; required?: string[] };
         for (const [name, property] of Object.entries(json.properties ?? {})) {

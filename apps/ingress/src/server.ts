@@ -44,7 +44,10 @@ export function buildServer(deps: IngressDeps, options: ServerOptions): FastifyI
   // server takes, or it would be refused on every retry (an outbox row
   // that can never be published blocks the rows behind it).
   const bodyLimit = webhookBodyLimit(options.bodyLimitBytes, deps.bus.nc.info?.max_payload);
-  deps.log.info({ configuredBytes: options.bodyLimitBytes, natsMaxPayloadBytes: deps.bus.nc.info?.max_payload, bodyLimitBytes: bodyLimit }, 'body limit');
+  deps.log.info(
+    { configuredBytes: options.bodyLimitBytes, natsMaxPayloadBytes: deps.bus.nc.info?.max_payload, bodyLimitBytes: bodyLimit },
+    'body limit',
+  );
   const app = Fastify({
     logger: false,
     bodyLimit,
@@ -97,15 +100,28 @@ export function buildServer(deps: IngressDeps, options: ServerOptions): FastifyI
     // A dependency that is down is not our bug: 503 naming it, and when to try again.
     const dependency = unavailableDependency(error);
     if (dependency) {
-      deps.log.warn({ err: error, route: request.routeOptions.url, method: request.method, dependency }, 'dependency unavailable; answering 503');
-      return sendProblem(reply, problem(503, 'dependency-unavailable', `${dependency} is unavailable`, `${dependency} does not answer now; try again later`), {
-        'retry-after': String(options.retryAfterS),
-      });
+      deps.log.warn(
+        { err: error, route: request.routeOptions.url, method: request.method, dependency },
+        'dependency unavailable; answering 503',
+      );
+      return sendProblem(
+        reply,
+        problem(503, 'dependency-unavailable', `${dependency} is unavailable`, `${dependency} does not answer now; try again later`),
+        {
+          'retry-after': String(options.retryAfterS),
+        },
+      );
     }
     // Our own bug: logged with an id the caller gets too, so the two can be matched.
     const correlationId = randomUUID();
-    deps.log.error({ err: error, route: request.routeOptions.url, method: request.method, correlation_id: correlationId }, 'request failed');
-    return sendProblem(reply, { ...problem(500, 'internal', 'Internal error', `quote correlation id ${correlationId} when reporting this`), correlation_id: correlationId });
+    deps.log.error(
+      { err: error, route: request.routeOptions.url, method: request.method, correlation_id: correlationId },
+      'request failed',
+    );
+    return sendProblem(reply, {
+      ...problem(500, 'internal', 'Internal error', `quote correlation id ${correlationId} when reporting this`),
+      correlation_id: correlationId,
+    });
   });
   app.setNotFoundHandler((request, reply) =>
     sendProblem(reply, problem(404, 'not-found', 'Not found', `${request.method} ${request.url.split('?')[0]?.slice(0, 200)}`)),
@@ -136,7 +152,8 @@ export function unavailableDependency(error: unknown): 'PostgreSQL' | 'NATS' | u
     const code = (e as { code?: unknown }).code;
     // nats.js: no responders, a request that timed out, a connection closed or draining.
     if (code === '503' || code === 'TIMEOUT' || code === 'CONNECTION_CLOSED' || code === 'CONNECTION_DRAINING') return 'NATS';
-    if (e instanceof Error && /^(TimeoutError|NoRespondersError|ClosedConnectionError|DrainingConnectionError|RequestError)$/.test(e.name)) return 'NATS';
+    if (e instanceof Error && /^(TimeoutError|NoRespondersError|ClosedConnectionError|DrainingConnectionError|RequestError)$/.test(e.name))
+      return 'NATS';
   }
   return undefined;
 }

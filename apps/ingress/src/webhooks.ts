@@ -3,7 +3,12 @@ import type { FastifyInstance } from 'fastify';
 import { assertSubjectPath, publishJson } from '@switch-telemetry/bus';
 import type { WebhookEventBody } from '@switch-telemetry/contracts';
 import { webhookProcessJob } from '@switch-telemetry/inventory';
-import { SignatureInvalidError, SignatureMissingError, TimestampOutOfToleranceError, verifySignature } from '@switch-telemetry/webhook-signatures';
+import {
+  SignatureInvalidError,
+  SignatureMissingError,
+  TimestampOutOfToleranceError,
+  verifySignature,
+} from '@switch-telemetry/webhook-signatures';
 import type { WebhookSource } from './config';
 import type { IngressDeps } from './deps';
 import { assertCleanStrings } from './input';
@@ -80,8 +85,10 @@ export function webhookRoutes(app: FastifyInstance, deps: IngressDeps, options: 
 
   app.post<{ Params: { source: string } }>('/v1/webhooks/:source', { bodyLimit: options.bodyLimitBytes }, async (request, reply) => {
     const source = sources.get(request.params.source);
-    if (!source) throw new ProblemError(404, 'unknown-source', 'Unknown webhook source', `no source named ${request.params.source.slice(0, 64)}`);
-    if (!Buffer.isBuffer(request.body)) throw new ProblemError(415, 'unsupported-media-type', 'Body must be JSON', 'send Content-Type: application/json');
+    if (!source)
+      throw new ProblemError(404, 'unknown-source', 'Unknown webhook source', `no source named ${request.params.source.slice(0, 64)}`);
+    if (!Buffer.isBuffer(request.body))
+      throw new ProblemError(415, 'unsupported-media-type', 'Body must be JSON', 'send Content-Type: application/json');
 
     let deliveryId: string;
     try {
@@ -105,7 +112,10 @@ export function webhookRoutes(app: FastifyInstance, deps: IngressDeps, options: 
     }
     assertSubjectPath('webhook event', event);
     // Only a body this close to the limit can re-encode past it; measured as it will be stored.
-    if (request.body.length * REENCODE_GROWTH_MAX > options.bodyLimitBytes && Buffer.byteLength(JSON.stringify(payload)) > options.bodyLimitBytes) {
+    if (
+      request.body.length * REENCODE_GROWTH_MAX > options.bodyLimitBytes &&
+      Buffer.byteLength(JSON.stringify(payload)) > options.bodyLimitBytes
+    ) {
       throw tooLarge(options.bodyLimitBytes);
     }
 
@@ -119,7 +129,14 @@ export function webhookRoutes(app: FastifyInstance, deps: IngressDeps, options: 
         publishJson(
           deps.bus,
           deps.topology.subjects.webhookEvent(source.name, event),
-          { v: 1, source: source.name, delivery_id: deliveryId, event, received_at: new Date().toISOString(), payload } satisfies WebhookEventBody,
+          {
+            v: 1,
+            source: source.name,
+            delivery_id: deliveryId,
+            event,
+            received_at: new Date().toISOString(),
+            payload,
+          } satisfies WebhookEventBody,
           { msgId: id, timeoutMs: options.publishTimeoutMs },
         ),
         deps.jobs.enqueue(

@@ -43,7 +43,8 @@ describe('bearer tokens', () => {
   });
 
   it('takes the scheme name in any case (RFC 9110 §11.1)', async () => {
-    for (const scheme of ['bearer', 'BEARER', 'BeArEr']) expect((await call('GET', '/v1/devices', { token: TOKENS.read, scheme })).status).toBe(200);
+    for (const scheme of ['bearer', 'BEARER', 'BeArEr'])
+      expect((await call('GET', '/v1/devices', { token: TOKENS.read, scheme })).status).toBe(200);
     expect((await call('GET', '/v1/devices', { token: TOKENS.read, scheme: 'Basic' })).status).toBe(401);
   });
 
@@ -114,7 +115,6 @@ describe('hostile input', () => {
 
 describe('devices', () => {
   it('creates, reads, pages, updates, replaces and deletes, publishing each change', async () => {
-
     // Other tests of this file change devices too: count this test's events only.
     await ingress.outbox.drain(5_000);
     const upsertedBefore = await ingress.count('events', 'events.device.upserted');
@@ -151,7 +151,9 @@ describe('devices', () => {
   });
 
   it('answers 400 naming every invalid field', async () => {
-    const res = await call('POST', '/v1/devices', { body: { id: 'Bad.Id', name: '', protocol: 'snmp', address: 'x y', port: 70_000, extra: 1 } });
+    const res = await call('POST', '/v1/devices', {
+      body: { id: 'Bad.Id', name: '', protocol: 'snmp', address: 'x y', port: 70_000, extra: 1 },
+    });
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
     const fields = res.body.errors.map((e: Json) => e.field);
@@ -182,7 +184,15 @@ describe('discovery, sessions, dead jobs', () => {
 
   it('reads sessions from the sessions KV and passes restart requests on', async () => {
     const kv = await new Kvm(ingress.bus.js).open(ingress.topology.buckets.sessions.name);
-    const status = { device: 'leaf-1', state: 'up', since: '2026-11-27T00:00:00Z', last_update: null, restarts: 0, last_error: null, owner: 'collector-0' };
+    const status = {
+      device: 'leaf-1',
+      state: 'up',
+      since: '2026-11-27T00:00:00Z',
+      last_update: null,
+      restarts: 0,
+      last_error: null,
+      owner: 'collector-0',
+    };
     await kv.put('leaf-1', JSON.stringify(status));
     // An entry that is not a session status (another writer's mistake) is left out, never served as is.
     await kv.put('leaf-2', JSON.stringify({ state: 'up', secret: 'not a status' }));
@@ -196,8 +206,26 @@ describe('discovery, sessions, dead jobs', () => {
   });
 
   it('lists, retries and deletes dead jobs', async () => {
-    await ingress.jobs.deadLetters.insert({ id: 'dead-1', queue: 'maintenance', worker: 'api-test-job', args: { n: 1 }, attempts: 1, outcome: 'exhausted', reason: 'boom', errors: [] });
-    await ingress.jobs.deadLetters.insert({ id: 'dead-2', queue: 'maintenance', worker: 'api-test-job', args: { n: 2 }, attempts: 1, outcome: 'discarded', reason: 'nope', errors: [] });
+    await ingress.jobs.deadLetters.insert({
+      id: 'dead-1',
+      queue: 'maintenance',
+      worker: 'api-test-job',
+      args: { n: 1 },
+      attempts: 1,
+      outcome: 'exhausted',
+      reason: 'boom',
+      errors: [],
+    });
+    await ingress.jobs.deadLetters.insert({
+      id: 'dead-2',
+      queue: 'maintenance',
+      worker: 'api-test-job',
+      args: { n: 2 },
+      attempts: 1,
+      outcome: 'discarded',
+      reason: 'nope',
+      errors: [],
+    });
     const list = await call('GET', '/v1/dead-jobs?queue=maintenance', { token: TOKENS.read });
     expect(list.body.jobs.map((j: Json) => j.id).sort()).toEqual(['dead-1', 'dead-2']);
     const retried = await call('POST', '/v1/dead-jobs/dead-1/retry');
@@ -214,7 +242,9 @@ describe('webhook endpoints', () => {
 
   it('stores the secret but never returns it', async () => {
     const secret = whsec();
-    const created = await call('POST', '/v1/webhook-endpoints', { body: { name: 'pager', url: 'https://alerts.example.test/hook', secret } });
+    const created = await call('POST', '/v1/webhook-endpoints', {
+      body: { name: 'pager', url: 'https://alerts.example.test/hook', secret },
+    });
     expect(created.status).toBe(201);
     expect(JSON.stringify(created.body)).not.toContain(secret.slice(6));
     expect(created.body).toMatchObject({ name: 'pager', scheme: 'standard', secret_set: true, events: ['*'] });
@@ -237,29 +267,50 @@ describe('webhook endpoints', () => {
     ['whsec_ and something that is not base64', 'whsec_not-base64-at-all!!-0123456789'],
     ['whsec_ and too few bytes', `whsec_${randomBytes(16).toString('base64')}`],
   ])('answers 400 naming secret to a standard endpoint with %s, without echoing it', async (_what, secret) => {
-    const res = await call('POST', '/v1/webhook-endpoints', { body: { name: 'bad', url: 'https://alerts.example.test/hook', scheme: 'standard', secret } });
+    const res = await call('POST', '/v1/webhook-endpoints', {
+      body: { name: 'bad', url: 'https://alerts.example.test/hook', scheme: 'standard', secret },
+    });
     expect(res.status).toBe(400);
     expect(res.body.errors).toEqual([{ field: 'secret', problem: expect.stringContaining('whsec_') }]);
     expect(JSON.stringify(res.body)).not.toContain(secret.slice(6));
   });
 
   it('keeps the 16-character rule for hex and github, and checks scheme and secret together on PATCH', async () => {
-    const hex = await call('POST', '/v1/webhook-endpoints', { body: { name: 'hexy', url: 'https://alerts.example.test/h', scheme: 'hex', secret: 'plain-secret-0123456789' } });
+    const hex = await call('POST', '/v1/webhook-endpoints', {
+      body: { name: 'hexy', url: 'https://alerts.example.test/h', scheme: 'hex', secret: 'plain-secret-0123456789' },
+    });
     expect(hex.status).toBe(201);
-    expect((await call('POST', '/v1/webhook-endpoints', { body: { name: 'short', url: 'https://alerts.example.test/s', scheme: 'github', secret: 'too-short' } })).status).toBe(400);
+    expect(
+      (
+        await call('POST', '/v1/webhook-endpoints', {
+          body: { name: 'short', url: 'https://alerts.example.test/s', scheme: 'github', secret: 'too-short' },
+        })
+      ).status,
+    ).toBe(400);
     // To standard without a new secret: the stored one is no whsec_ secret.
     const toStandard = await call('PATCH', `/v1/webhook-endpoints/${hex.body.id}`, { body: { scheme: 'standard' } });
     expect(toStandard.status).toBe(400);
     expect(toStandard.body.errors[0].field).toBe('secret');
-    expect((await call('PATCH', `/v1/webhook-endpoints/${hex.body.id}`, { body: { scheme: 'standard', secret: whsec() } })).status).toBe(200);
+    expect((await call('PATCH', `/v1/webhook-endpoints/${hex.body.id}`, { body: { scheme: 'standard', secret: whsec() } })).status).toBe(
+      200,
+    );
     expect((await call('PATCH', `/v1/webhook-endpoints/${hex.body.id}`, { body: { secret: 'plain-secret-0123456789' } })).status).toBe(400);
-    expect((await call('PATCH', '/v1/webhook-endpoints/00000000-0000-4000-8000-000000000000', { body: { secret: whsec() } })).status).toBe(404);
+    expect((await call('PATCH', '/v1/webhook-endpoints/00000000-0000-4000-8000-000000000000', { body: { secret: whsec() } })).status).toBe(
+      404,
+    );
   });
 
   it('leaves every field a PATCH does not send as it was', async () => {
     const secret = 'hex-secret-kept-0123456789';
     const created = await call('POST', '/v1/webhook-endpoints', {
-      body: { name: 'before', url: 'https://alerts.example.test/keep', scheme: 'hex', secret, events: ['bgp.*', 'device.down'], enabled: false },
+      body: {
+        name: 'before',
+        url: 'https://alerts.example.test/keep',
+        scheme: 'hex',
+        secret,
+        events: ['bgp.*', 'device.down'],
+        enabled: false,
+      },
     });
     expect(created.status).toBe(201);
     const { id, name: _name, updated_at: _updated, ...untouched } = created.body;
@@ -271,7 +322,13 @@ describe('webhook endpoints', () => {
     expect(stored.rows[0].secret).toBe(secret);
     // And the other way round: one other field changed, the name kept.
     const enabled = await call('PATCH', `/v1/webhook-endpoints/${id}`, { body: { enabled: true } });
-    expect(enabled.body).toMatchObject({ name: 'after', scheme: 'hex', events: ['bgp.*', 'device.down'], enabled: true, url: 'https://alerts.example.test/keep' });
+    expect(enabled.body).toMatchObject({
+      name: 'after',
+      scheme: 'hex',
+      events: ['bgp.*', 'device.down'],
+      enabled: true,
+      url: 'https://alerts.example.test/keep',
+    });
   });
 });
 
@@ -280,9 +337,20 @@ describe('documents and metrics', () => {
     const doc = await call('GET', '/v1/openapi.json', { token: null });
     expect(doc.status).toBe(200);
     expect(doc.body.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/v1/devices', '/v1/devices/{id}', '/v1/discovery', '/v1/sessions/{device}/restart', '/v1/dead-jobs', '/v1/webhook-endpoints']));
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/devices',
+        '/v1/devices/{id}',
+        '/v1/discovery',
+        '/v1/sessions/{device}/restart',
+        '/v1/dead-jobs',
+        '/v1/webhook-endpoints',
+      ]),
+    );
     const create = doc.body.paths['/v1/devices'].post;
-    expect(create.requestBody.content['application/json'].schema.required).toEqual(expect.arrayContaining(['id', 'name', 'protocol', 'address', 'port']));
+    expect(create.requestBody.content['application/json'].schema.required).toEqual(
+      expect.arrayContaining(['id', 'name', 'protocol', 'address', 'port']),
+    );
     expect(create.requestBody.content['application/json'].schema.properties.protocol.enum).toEqual(['gnmi', 'netconf']);
     const patch = doc.body.paths['/v1/webhook-endpoints/{id}'].patch.requestBody.content['application/json'].schema;
     for (const field of ['scheme', 'events', 'enabled']) expect(patch.properties[field]).not.toHaveProperty('default');

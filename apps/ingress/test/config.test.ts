@@ -31,7 +31,9 @@ describe('ingress configuration', () => {
       { name: 'ci', token: 'w'.repeat(24), scope: 'write' },
     ];
     expect(load({ INGRESS_API_TOKENS: JSON.stringify(tokens) }).INGRESS_API_TOKENS.map((t) => t.scope)).toEqual(['admin', 'write']);
-    expect(problems({ INGRESS_API_TOKENS: JSON.stringify([{ name: 'x', token: 'x'.repeat(24), scope: 'root' }]) })).toContain('INGRESS_API_TOKENS');
+    expect(problems({ INGRESS_API_TOKENS: JSON.stringify([{ name: 'x', token: 'x'.repeat(24), scope: 'root' }]) })).toContain(
+      'INGRESS_API_TOKENS',
+    );
   });
 
   it('takes a standard source only with whsec_ secrets of 24-64 bytes, naming the source and never the secret', () => {
@@ -39,7 +41,11 @@ describe('ingress configuration', () => {
     const sources = (secrets: string[]) => JSON.stringify([{ name: 'vendor', scheme: 'standard', secrets }]);
     expect(load({ INGRESS_WEBHOOK_SOURCES: sources([good]) }).INGRESS_WEBHOOK_SOURCES[0]!.secrets).toEqual([good]);
 
-    for (const bad of ['whsec_this-is-not-base64-but-long-enough', `whsec_${randomBytes(8).toString('base64')}`, 'plain-secret-0123456789']) {
+    for (const bad of [
+      'whsec_this-is-not-base64-but-long-enough',
+      `whsec_${randomBytes(8).toString('base64')}`,
+      'plain-secret-0123456789',
+    ]) {
       const message = problems({ INGRESS_WEBHOOK_SOURCES: sources([good, bad]) });
       expect(message).toContain('INGRESS_WEBHOOK_SOURCES');
       expect(message).toContain('source "vendor": secret 2 must be whsec_');
@@ -51,7 +57,9 @@ describe('ingress configuration', () => {
   it('keeps the 16-character rule for hex and github sources', () => {
     const sources = (scheme: string, secret: string) => JSON.stringify([{ name: 'nms', scheme, secrets: [secret] }]);
     expect(load({ INGRESS_WEBHOOK_SOURCES: sources('hex', 'plain-secret-0123456789') }).INGRESS_WEBHOOK_SOURCES).toHaveLength(1);
-    expect(load({ INGRESS_WEBHOOK_SOURCES: sources('github', 'whsec_not-base64-but-fine-for-github') }).INGRESS_WEBHOOK_SOURCES).toHaveLength(1);
+    expect(
+      load({ INGRESS_WEBHOOK_SOURCES: sources('github', 'whsec_not-base64-but-fine-for-github') }).INGRESS_WEBHOOK_SOURCES,
+    ).toHaveLength(1);
     expect(problems({ INGRESS_WEBHOOK_SOURCES: sources('hex', 'short') })).toContain('at least 16 characters');
   });
 });

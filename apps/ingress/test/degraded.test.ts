@@ -125,25 +125,43 @@ describe('the ingress when PostgreSQL is down', () => {
       ['GET', '/v1/webhook-endpoints'],
     ] as const) {
       const res = await rest(method, path, body);
-      expect({ route: `${method} ${path}`, status: res.status, retryAfter: res.retryAfter }).toEqual({ route: `${method} ${path}`, status: 503, retryAfter: '7' });
+      expect({ route: `${method} ${path}`, status: res.status, retryAfter: res.retryAfter }).toEqual({
+        route: `${method} ${path}`,
+        status: 503,
+        retryAfter: '7',
+      });
       expect(res.body).toMatchObject({ type: '/problems/dependency-unavailable', title: 'PostgreSQL is unavailable' });
     }
   });
 
   it('serves the database routes again once PostgreSQL is back, with no restart', async () => {
     pg.up();
-    const list = await until('GET /v1/devices', () => rest('GET', '/v1/devices'), (r) => r.status === 200);
+    const list = await until(
+      'GET /v1/devices',
+      () => rest('GET', '/v1/devices'),
+      (r) => r.status === 200,
+    );
     expect(list.body).toMatchObject({ devices: [] });
     expect((await readyz()).body.status).toBe('ready');
-    expect((await rest('POST', '/v1/devices', { id: 'deg-3', name: 'x', protocol: 'gnmi', address: '127.10.9.7', port: 57400 })).status).toBe(201);
+    expect(
+      (await rest('POST', '/v1/devices', { id: 'deg-3', name: 'x', protocol: 'gnmi', address: '127.10.9.7', port: 57400 })).status,
+    ).toBe(201);
   });
 
   it('answers 503 + Retry-After on a database outage in the middle of a run', async () => {
     pg.down();
-    const res = await until('503 while cut', () => rest('GET', '/v1/devices/deg-3'), (r) => r.status !== 200);
+    const res = await until(
+      '503 while cut',
+      () => rest('GET', '/v1/devices/deg-3'),
+      (r) => r.status !== 200,
+    );
     expect(res).toMatchObject({ status: 503, retryAfter: '7', body: { title: 'PostgreSQL is unavailable' } });
     pg.up();
-    await until('back', () => rest('GET', '/v1/devices/deg-3'), (r) => r.status === 200);
+    await until(
+      'back',
+      () => rest('GET', '/v1/devices/deg-3'),
+      (r) => r.status === 200,
+    );
   });
 });
 
@@ -163,12 +181,21 @@ describe('the ingress when NATS is down', () => {
       ['POST', '/v1/sessions/deg-3/restart'],
     ] as const) {
       const res = await rest(method, path);
-      expect({ route: `${method} ${path}`, status: res.status, retryAfter: res.retryAfter }).toEqual({ route: `${method} ${path}`, status: 503, retryAfter: '7' });
+      expect({ route: `${method} ${path}`, status: res.status, retryAfter: res.retryAfter }).toEqual({
+        route: `${method} ${path}`,
+        status: 503,
+        retryAfter: '7',
+      });
     }
     expect((await rest('GET', '/v1/devices')).status).toBe(200);
 
     await nats.resume();
     await until('ready again', readyz, (r) => r.status === 200, 20_000);
-    await until('webhooks again', async () => (await webhook('deg-4')).status, (s) => s === 202, 20_000);
+    await until(
+      'webhooks again',
+      async () => (await webhook('deg-4')).status,
+      (s) => s === 202,
+      20_000,
+    );
   });
 });

@@ -23,14 +23,19 @@ async function call(method: string, path: string, token: string, body?: unknown)
 const core = { id: 'core-1', name: 'Core 1', protocol: 'gnmi', address: '10.1.0.1', port: 57400, credentials: 'core-routers' };
 
 describe('credentials are names an operator defined', () => {
-  it.each(['env:DATABASE_URL', 'env:NATS_TOKEN', 'file:/proc/self/environ', 'file:/etc/shadow', 'file:/var/run/secrets/kubernetes.io/serviceaccount/token', '../x', 'CORE'])(
-    'refuses %j with 400 naming the field, even for admin',
-    async (credentials) => {
-      const res = await call('POST', '/v1/devices', TOKENS.admin, { ...core, id: 'x-1', credentials });
-      expect(res.status).toBe(400);
-      expect(res.body.errors.map((e: Json) => e.field)).toContain('credentials');
-    },
-  );
+  it.each([
+    'env:DATABASE_URL',
+    'env:NATS_TOKEN',
+    'file:/proc/self/environ',
+    'file:/etc/shadow',
+    'file:/var/run/secrets/kubernetes.io/serviceaccount/token',
+    '../x',
+    'CORE',
+  ])('refuses %j with 400 naming the field, even for admin', async (credentials) => {
+    const res = await call('POST', '/v1/devices', TOKENS.admin, { ...core, id: 'x-1', credentials });
+    expect(res.status).toBe(400);
+    expect(res.body.errors.map((e: Json) => e.field)).toContain('credentials');
+  });
 
   it('refuses a path where a trust file is named', async () => {
     const res = await call('POST', '/v1/devices', TOKENS.admin, { ...core, id: 'x-2', tls: { ca: '/etc/ssl/private/key.pem' } });
@@ -60,7 +65,13 @@ describe('where secrets go needs the admin scope', () => {
     const res = await call('PATCH', '/v1/devices/core-1', TOKENS.write, patch);
     expect(res.status).toBe(403);
     expect(res.body.detail).toContain(field);
-    expect((await call('GET', '/v1/devices/core-1', TOKENS.read)).body).toMatchObject({ address: '10.1.0.1', port: 57400, credentials: 'core-routers', tls: {}, protocol: 'gnmi' });
+    expect((await call('GET', '/v1/devices/core-1', TOKENS.read)).body).toMatchObject({
+      address: '10.1.0.1',
+      port: 57400,
+      credentials: 'core-routers',
+      tls: {},
+      protocol: 'gnmi',
+    });
   });
 
   it('a write token can rename, tag, disable and change subscriptions; a PUT that keeps the guarded fields passes', async () => {

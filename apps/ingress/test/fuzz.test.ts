@@ -6,7 +6,7 @@ import { SECRETS, TOKENS, startIngress, type Ingress } from './harness';
 // still serving afterwards. A seeded generator keeps a failure reproducible.
 const ROUNDS = 1_100;
 let seed = 0x5eed;
-const rand = () => ((seed = (seed * 1_103_515_245 + 12_345) & 0x7fffffff) / 0x7fffffff);
+const rand = () => (seed = (seed * 1_103_515_245 + 12_345) & 0x7fffffff) / 0x7fffffff;
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
 const hex = (body: Buffer | string) => createHmac('sha256', SECRETS.hex).update(body).digest('hex');
 
@@ -45,7 +45,12 @@ function raw(bytes: Buffer): Promise<number> {
 let lastRequest = '';
 function request(method: string, path: string, headers: Record<string, string>, body: Buffer): Buffer {
   lastRequest = `${method} ${path} ${JSON.stringify(headers).slice(0, 200)} ${body.toString('latin1').slice(0, 50)}`;
-  const head = [`${method} ${path} HTTP/1.1`, 'host: 127.0.0.1', 'connection: close', ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
+  const head = [
+    `${method} ${path} HTTP/1.1`,
+    'host: 127.0.0.1',
+    'connection: close',
+    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+  ];
   if (!('content-length' in headers) && !('transfer-encoding' in headers)) head.push(`content-length: ${body.length}`);
   return Buffer.concat([Buffer.from(head.join('\r\n') + '\r\n\r\n', 'latin1'), body]);
 }
@@ -56,7 +61,12 @@ const generators: Array<() => Buffer> = [
   // random bytes as a webhook body, signed or not
   () => {
     const body = randomBytes(Math.floor(rand() * 4_000));
-    return request('POST', '/v1/webhooks/nms', { 'content-type': 'application/json', 'x-webhook-signature': rand() < 0.5 ? hex(body) : randomBytes(32).toString('hex') }, body);
+    return request(
+      'POST',
+      '/v1/webhooks/nms',
+      { 'content-type': 'application/json', 'x-webhook-signature': rand() < 0.5 ? hex(body) : randomBytes(32).toString('hex') },
+      body,
+    );
   },
   // truncated JSON, correctly signed
   () => {
@@ -67,48 +77,105 @@ const generators: Array<() => Buffer> = [
   // a body in another encoding than UTF-8, correctly signed
   () => {
     const body = Buffer.from(JSON.stringify({ event: 'device.created', name: 'Zürich-ß-é' }), 'latin1');
-    return request('POST', '/v1/webhooks/nms', { 'content-type': 'application/json; charset=iso-8859-1', 'x-webhook-signature': hex(body) }, body);
+    return request(
+      'POST',
+      '/v1/webhooks/nms',
+      { 'content-type': 'application/json; charset=iso-8859-1', 'x-webhook-signature': hex(body) },
+      body,
+    );
   },
   // huge headers
-  () => request('POST', '/v1/webhooks/nms', { 'content-type': 'application/json', 'x-filler': 'a'.repeat(20_000 + Math.floor(rand() * 50_000)) }, Buffer.from('{}')),
+  () =>
+    request(
+      'POST',
+      '/v1/webhooks/nms',
+      { 'content-type': 'application/json', 'x-filler': 'a'.repeat(20_000 + Math.floor(rand() * 50_000)) },
+      Buffer.from('{}'),
+    ),
   // absurd lengths
-  () => request('POST', '/v1/webhooks/nms', { 'content-type': 'application/json', 'content-length': pick(['99999999999999', '-1', 'abc', '1e9']) }, Buffer.from('{}')),
-  () => request('POST', '/v1/webhooks/nms', { 'content-type': 'application/json', 'transfer-encoding': 'chunked' }, Buffer.from('zz\r\nnot hex\r\n0\r\n\r\n')),
+  () =>
+    request(
+      'POST',
+      '/v1/webhooks/nms',
+      { 'content-type': 'application/json', 'content-length': pick(['99999999999999', '-1', 'abc', '1e9']) },
+      Buffer.from('{}'),
+    ),
+  () =>
+    request(
+      'POST',
+      '/v1/webhooks/nms',
+      { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+      Buffer.from('zz\r\nnot hex\r\n0\r\n\r\n'),
+    ),
   // over the body limit
   () => {
     const body = Buffer.alloc(70 * 1024, 0x20);
     return request('POST', '/v1/webhooks/std', { 'content-type': 'application/json' }, body);
   },
   // wrong content types, odd methods and paths
-  () => request(pick(['POST', 'PUT', 'PATCH']), pick(['/v1/webhooks/nms', '/v1/devices']), { 'content-type': pick(['text/plain', 'application/xml', 'multipart/form-data', '', 'application/json;;;']) }, randomBytes(50)),
-  () => request(pick(['GET', 'DELETE', 'TRACE', 'BREW']), pick(['/v1/webhooks/nms', `/${'x'.repeat(5_000)}`, '/v1/devices/%00%ff', '/v1/devices/..%2f..%2fetc', '/v1/../../', '/v1/devices?limit=-5&limit=x']), {}, Buffer.alloc(0)),
+  () =>
+    request(
+      pick(['POST', 'PUT', 'PATCH']),
+      pick(['/v1/webhooks/nms', '/v1/devices']),
+      { 'content-type': pick(['text/plain', 'application/xml', 'multipart/form-data', '', 'application/json;;;']) },
+      randomBytes(50),
+    ),
+  () =>
+    request(
+      pick(['GET', 'DELETE', 'TRACE', 'BREW']),
+      pick([
+        '/v1/webhooks/nms',
+        `/${'x'.repeat(5_000)}`,
+        '/v1/devices/%00%ff',
+        '/v1/devices/..%2f..%2fetc',
+        '/v1/../../',
+        '/v1/devices?limit=-5&limit=x',
+      ]),
+      {},
+      Buffer.alloc(0),
+    ),
   // API calls with junk, with and without tokens
   () => {
-    const body = Buffer.from(pick(['{"id":1}', '[]', 'null', '{"subnet":"999.1.1.1/24"}', '"str"', '{"id":"' + 'a'.repeat(10_000) + '"}', '\u0000\u0001']));
+    const body = Buffer.from(
+      pick(['{"id":1}', '[]', 'null', '{"subnet":"999.1.1.1/24"}', '"str"', '{"id":"' + 'a'.repeat(10_000) + '"}', '\u0000\u0001']),
+    );
     const token = pick([TOKENS.write, TOKENS.read, 'x', '']);
-    return request(pick(['POST', 'PUT', 'PATCH']), pick(['/v1/devices', '/v1/devices/leaf-01', '/v1/discovery', '/v1/webhook-endpoints', '/v1/dead-jobs/x/retry']), {
-      'content-type': 'application/json',
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    }, body);
+    return request(
+      pick(['POST', 'PUT', 'PATCH']),
+      pick(['/v1/devices', '/v1/devices/leaf-01', '/v1/discovery', '/v1/webhook-endpoints', '/v1/dead-jobs/x/retry']),
+      {
+        'content-type': 'application/json',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      body,
+    );
   },
   // signed payloads nested too deep, or with characters no field may hold
   () => {
     const levels = pick([100, 5_000, 20_000]);
     const body = pick([
       `{"event":"device.created","device":${'['.repeat(levels)}${']'.repeat(levels)}}`,
-      JSON.stringify({ event: 'device.created', device: { id: 'leaf-01', name: `x${pick(['\u0000', '\u001b', '\u0085', '\u202e', '\ud800'])}` } }),
+      JSON.stringify({
+        event: 'device.created',
+        device: { id: 'leaf-01', name: `x${pick(['\u0000', '\u001b', '\u0085', '\u202e', '\ud800'])}` },
+      }),
     ]);
     return request('POST', '/v1/webhooks/nms', { 'content-type': 'application/json', 'x-webhook-signature': hex(body) }, Buffer.from(body));
   },
   // Standard Webhooks headers that are malformed
   () => {
     const body = Buffer.from('{"event":"device.created"}');
-    return request('POST', '/v1/webhooks/std', {
-      'content-type': 'application/json',
-      'webhook-id': pick(['', 'msg 1', 'x'.repeat(1_000), 'msg_1']),
-      'webhook-timestamp': pick(['', 'now', '-5', '99999999999999999', String(Math.floor(Date.now() / 1_000))]),
-      'webhook-signature': pick(['', 'v1,', 'v1,!!!', 'v2,abc', `v1,${randomBytes(32).toString('base64')}`]),
-    }, body);
+    return request(
+      'POST',
+      '/v1/webhooks/std',
+      {
+        'content-type': 'application/json',
+        'webhook-id': pick(['', 'msg 1', 'x'.repeat(1_000), 'msg_1']),
+        'webhook-timestamp': pick(['', 'now', '-5', '99999999999999999', String(Math.floor(Date.now() / 1_000))]),
+        'webhook-signature': pick(['', 'v1,', 'v1,!!!', 'v2,abc', `v1,${randomBytes(32).toString('base64')}`]),
+      },
+      body,
+    );
   },
 ];
 

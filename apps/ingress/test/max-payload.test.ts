@@ -25,7 +25,11 @@ afterAll(async () => {
 });
 
 function deliver(body: string): Promise<Response> {
-  return fetch(`${ingress.url}/v1/webhooks/nms`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-webhook-signature': sign(body) } });
+  return fetch(`${ingress.url}/v1/webhooks/nms`, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json', 'x-webhook-signature': sign(body) },
+  });
 }
 
 describe('webhook bodies against NATS max_payload', () => {
@@ -75,7 +79,11 @@ describe('webhookBodyLimit', () => {
 describe('REST bodies against NATS max_payload', () => {
   const limit = MAX_PAYLOAD_BYTES - WEBHOOK_ENVELOPE_RESERVE_BYTES;
   const post = (body: string) =>
-    fetch(`${ingress.url}/v1/devices`, { method: 'POST', body, headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKENS.admin}` } });
+    fetch(`${ingress.url}/v1/devices`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKENS.admin}` },
+    });
 
   it('answers 413 to a device body the outbox could never publish, and reads one within the limit', async () => {
     const big = (bytes: number) => `{"id":"big","pad":"${'y'.repeat(bytes - 21)}"}`;

@@ -46,7 +46,18 @@ it('100 REST changes made while NATS is down all reach the collector once NATS i
   const statuses: number[] = [];
   // 40 creates, 40 of them renamed, 20 of them deleted: 100 changes, answered while NATS is down.
   for (let n = 0; n < 40; n += 1) {
-    statuses.push((await call('POST', '/v1/devices', { id: `d${n}`, name: `D${n}`, protocol: 'gnmi', address: `127.10.77.${n + 1}`, port: 57400, enabled: false })).status);
+    statuses.push(
+      (
+        await call('POST', '/v1/devices', {
+          id: `d${n}`,
+          name: `D${n}`,
+          protocol: 'gnmi',
+          address: `127.10.77.${n + 1}`,
+          port: 57400,
+          enabled: false,
+        })
+      ).status,
+    );
   }
   for (let n = 0; n < 40; n += 1) statuses.push((await call('PATCH', `/v1/devices/d${n}`, { name: `Renamed ${n}` })).status);
   for (let n = 0; n < 20; n += 1) statuses.push((await call('DELETE', `/v1/devices/d${n}`)).status);
@@ -61,6 +72,10 @@ it('100 REST changes made while NATS is down all reach the collector once NATS i
   const known = () => collector.knownDevices();
   const deadline = Date.now() + 10_000;
   while (known().length !== 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  expect(known().map((d) => d.id).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `d${i + 20}`).sort());
+  expect(
+    known()
+      .map((d) => d.id)
+      .sort(),
+  ).toEqual(Array.from({ length: 20 }, (_, i) => `d${i + 20}`).sort());
   expect(known().every((d) => d.name.startsWith('Renamed'))).toBe(true);
 }, 60_000);

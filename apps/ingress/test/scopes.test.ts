@@ -18,9 +18,33 @@ beforeAll(async () => {
       : reply.code(500).send(),
   );
   const api = new Api();
-  api.add({ method: 'GET', url: '/open', summary: 'public', tag: 't', scope: 'public', responses: {}, handler: async ({ caller }) => (seen.push(caller), { ok: true }) });
-  api.add({ method: 'GET', url: '/whoami', summary: 'read', tag: 't', scope: 'read', responses: {}, handler: async ({ caller }) => caller });
-  api.add({ method: 'POST', url: '/purge', summary: 'admin route', tag: 't', scope: 'admin', responses: {}, handler: async () => ({ purged: true }) });
+  api.add({
+    method: 'GET',
+    url: '/open',
+    summary: 'public',
+    tag: 't',
+    scope: 'public',
+    responses: {},
+    handler: async ({ caller }) => (seen.push(caller), { ok: true }),
+  });
+  api.add({
+    method: 'GET',
+    url: '/whoami',
+    summary: 'read',
+    tag: 't',
+    scope: 'read',
+    responses: {},
+    handler: async ({ caller }) => caller,
+  });
+  api.add({
+    method: 'POST',
+    url: '/purge',
+    summary: 'admin route',
+    tag: 't',
+    scope: 'admin',
+    responses: {},
+    handler: async () => ({ purged: true }),
+  });
   api.add({
     method: 'PATCH',
     url: '/things',
@@ -49,10 +73,18 @@ afterAll(() => app.close());
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-async function call(method: 'GET' | 'POST' | 'PATCH', url: string, token?: string, body?: unknown): Promise<{ statusCode: number; headers: Headers; json(): Json }> {
+async function call(
+  method: 'GET' | 'POST' | 'PATCH',
+  url: string,
+  token?: string,
+  body?: unknown,
+): Promise<{ statusCode: number; headers: Headers; json(): Json }> {
   const res = await fetch(`${base}${url}`, {
     method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const json = (await res.json()) as Json;

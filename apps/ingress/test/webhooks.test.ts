@@ -16,10 +16,15 @@ beforeAll(async () => {
 afterAll(() => ingress.close());
 
 function post(source: string, body: string, headers: Record<string, string>) {
-  return fetch(`${ingress.url}/v1/webhooks/${source}`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+  return fetch(`${ingress.url}/v1/webhooks/${source}`, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json', ...headers },
+  });
 }
 
-const created = (id: string) => JSON.stringify({ event: 'device.created', device: { id, name: id, protocol: 'gnmi', address: '127.10.0.9', port: 57400 } });
+const created = (id: string) =>
+  JSON.stringify({ event: 'device.created', device: { id, name: id, protocol: 'gnmi', address: '127.10.0.9', port: 57400 } });
 
 describe('POST /v1/webhooks/:source', () => {
   it('answers 202 for the hex scheme once the event and the job are in JetStream', async () => {
@@ -45,7 +50,11 @@ describe('POST /v1/webhooks/:source', () => {
   it('answers 202 for Standard Webhooks and processes a repeated delivery once', async () => {
     const body = created('leaf-std');
     const at = new Date();
-    const headers = { 'webhook-id': 'msg_repeat_1', 'webhook-timestamp': String(Math.floor(at.getTime() / 1_000)), 'webhook-signature': std.sign('msg_repeat_1', at, body) };
+    const headers = {
+      'webhook-id': 'msg_repeat_1',
+      'webhook-timestamp': String(Math.floor(at.getTime() / 1_000)),
+      'webhook-signature': std.sign('msg_repeat_1', at, body),
+    };
     const before = await ingress.count('jobs', 'jobs.default.webhook-process');
     const first = await post('std', body, headers);
     const again = await post('std', body, headers);
@@ -59,7 +68,11 @@ describe('POST /v1/webhooks/:source', () => {
   it('answers 401 to a Standard Webhooks replay outside the 5 minute tolerance', async () => {
     const body = created('leaf-old');
     const at = new Date(Date.now() - 10 * 60_000);
-    const res = await post('std', body, { 'webhook-id': 'msg_old', 'webhook-timestamp': String(Math.floor(at.getTime() / 1_000)), 'webhook-signature': std.sign('msg_old', at, body) });
+    const res = await post('std', body, {
+      'webhook-id': 'msg_old',
+      'webhook-timestamp': String(Math.floor(at.getTime() / 1_000)),
+      'webhook-signature': std.sign('msg_old', at, body),
+    });
     expect(res.status).toBe(401);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
     expect((await json(res)).detail).toContain('more than 300 s from now');
@@ -97,7 +110,11 @@ describe('POST /v1/webhooks/:source', () => {
 
   it.each([
     ['NUL in a value', { event: 'device.created', device: { id: 'leaf-nul', name: 'a\u0000b' } }, 'body.device.name'],
-    ['a bidi override in an array item', { event: 'device.created', device: { id: 'leaf-bidi', subscriptions: [{ name: 'x\u202ey' }] } }, 'body.device.subscriptions.0.name'],
+    [
+      'a bidi override in an array item',
+      { event: 'device.created', device: { id: 'leaf-bidi', subscriptions: [{ name: 'x\u202ey' }] } },
+      'body.device.subscriptions.0.name',
+    ],
     ['a C1 control in a key', { event: 'device.created', device: { id: 'leaf-key', ['k\u009b']: 1 } }, 'body.device'],
     ['an unpaired surrogate', { event: 'device.created', device: { id: '\udc00' } }, 'body.device.id'],
   ])('answers 400 naming the field to a signed payload with %s, and stores nothing', async (_what, payload, field) => {
@@ -114,7 +131,11 @@ describe('POST /v1/webhooks/:source', () => {
     const tooBig = await post('nms', big, { 'x-webhook-signature': hex(SECRETS.hex, big) });
     expect(tooBig.status).toBe(413);
     expect(await json(tooBig)).toMatchObject({ type: '/problems/too-large', detail: expect.stringContaining(String(64 * 1024)) });
-    const text = await fetch(`${ingress.url}/v1/webhooks/nms`, { method: 'POST', body: 'event=x', headers: { 'content-type': 'text/plain' } });
+    const text = await fetch(`${ingress.url}/v1/webhooks/nms`, {
+      method: 'POST',
+      body: 'event=x',
+      headers: { 'content-type': 'text/plain' },
+    });
     expect(text.status).toBe(415);
     expect(text.headers.get('content-type')).toContain('application/problem+json');
     expect((await post('nobody', created('x'), {})).status).toBe(404);

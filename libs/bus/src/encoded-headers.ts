@@ -15,7 +15,8 @@ function fixedBlock(headers: Record<string, string>): Uint8Array {
   if (!block) {
     let text = HEADER_LINE;
     for (const [name, value] of Object.entries(headers)) {
-      if (!NAME.test(name) || CRLF.test(value)) throw new PublishError(`header ${JSON.stringify(name.slice(0, 64))} is not a valid NATS header`);
+      if (!NAME.test(name) || CRLF.test(value))
+        throw new PublishError(`header ${JSON.stringify(name.slice(0, 64))} is not a valid NATS header`);
       text += `\r\n${name}: ${value.trim()}`;
     }
     block = encoder.encode(text);
@@ -57,7 +58,10 @@ export class EncodedHeaders implements MsgHdrs {
   }
 
   private all(): Array<[string, string]> {
-    this.entries ??= [...Object.entries(this.fixed), ...(this.msgId === undefined ? [] : [['Nats-Msg-Id', this.msgId] as [string, string]])];
+    this.entries ??= [
+      ...Object.entries(this.fixed),
+      ...(this.msgId === undefined ? [] : [['Nats-Msg-Id', this.msgId] as [string, string]]),
+    ];
     return this.entries;
   }
 

@@ -21,7 +21,13 @@ function options(o: KvWriteOptions, headers: Record<string, string>): PublishOpt
  * nats.js request per put: a collector writes thousands of keys. A KV write
  * is a JetStream publish to `$KV.<bucket>.<key>`; resolves with the revision.
  */
-export async function kvPut(bus: Pick<Bus, 'publish'>, bucket: string, key: string, value: string, o: KvWriteOptions = {}): Promise<number> {
+export async function kvPut(
+  bus: Pick<Bus, 'publish'>,
+  bucket: string,
+  key: string,
+  value: string,
+  o: KvWriteOptions = {},
+): Promise<number> {
   return (await bus.publish(`$KV.${bucket}.${key}`, encoder.encode(value), options(o, {}))).seq;
 }
 

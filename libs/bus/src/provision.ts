@@ -29,9 +29,7 @@ function ownedConfig(spec: StreamSpec): Owned {
 }
 
 function differs(current: StreamConfig, wanted: Owned): Array<keyof Owned> {
-  return (Object.keys(wanted) as Array<keyof Owned>).filter(
-    (key) => JSON.stringify(current[key]) !== JSON.stringify(wanted[key]),
-  );
+  return (Object.keys(wanted) as Array<keyof Owned>).filter((key) => JSON.stringify(current[key]) !== JSON.stringify(wanted[key]));
 }
 
 function isStreamNotFound(err: unknown): boolean {
@@ -91,11 +89,7 @@ export async function ensureBucket(jsm: JetStreamManager, spec: BucketSpec): Pro
 }
 
 /** Idempotent start-up provisioning of every stream and bucket of the topology. */
-export async function provisionTopology(
-  jsm: JetStreamManager,
-  topology: Topology,
-  log: Logger,
-): Promise<Record<string, ProvisionOutcome>> {
+export async function provisionTopology(jsm: JetStreamManager, topology: Topology, log: Logger): Promise<Record<string, ProvisionOutcome>> {
   const outcomes: Record<string, ProvisionOutcome> = {};
   for (const spec of Object.values(topology.streams)) {
     outcomes[spec.name] = await ensureStream(jsm, spec);

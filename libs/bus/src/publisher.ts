@@ -77,7 +77,9 @@ export class JetStreamPublisher {
   }
 
   publish(subject: string, data: Uint8Array, options: PublishOptions = {}): Promise<PubAck> {
-    return new Promise<PubAck>((resolve, reject) => this.send(subject, data, options, (error, ack) => (error ? reject(error) : resolve(ack!))));
+    return new Promise<PubAck>((resolve, reject) =>
+      this.send(subject, data, options, (error, ack) => (error ? reject(error) : resolve(ack!))),
+    );
   }
 
   /**
@@ -132,7 +134,12 @@ export class JetStreamPublisher {
     if (!entry) return; // timed out already
     // No stream listens on the subject: the server answers 503 "no responders".
     if (msg.headers?.hasError || msg.data.length === 0) {
-      return this.settle(token, new PublishError(`no stream stored ${entry.subject} (${msg.headers?.code ?? 'empty'} ${msg.headers?.description ?? ''})`.trim(), { details: { subject: entry.subject } }));
+      return this.settle(
+        token,
+        new PublishError(`no stream stored ${entry.subject} (${msg.headers?.code ?? 'empty'} ${msg.headers?.description ?? ''})`.trim(), {
+          details: { subject: entry.subject },
+        }),
+      );
     }
     const text = decoder.decode(msg.data);
     // The usual answer, read without JSON.parse: {"stream":"S","seq":N} with an optional domain and duplicate flag.
@@ -145,7 +152,12 @@ export class JetStreamPublisher {
       return this.settle(token, new PublishError(`JetStream answered ${entry.subject} with something that is not JSON`, { cause }));
     }
     if (ack.error || typeof ack.seq !== 'number' || typeof ack.stream !== 'string') {
-      return this.settle(token, new PublishError(`JetStream refused ${entry.subject}: ${ack.error?.description ?? 'no sequence'}`, { details: { subject: entry.subject, ...ack.error } }));
+      return this.settle(
+        token,
+        new PublishError(`JetStream refused ${entry.subject}: ${ack.error?.description ?? 'no sequence'}`, {
+          details: { subject: entry.subject, ...ack.error },
+        }),
+      );
     }
     this.settle(token, { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate === true });
   }
@@ -163,7 +175,11 @@ export class JetStreamPublisher {
     this.timer = setInterval(() => {
       const now = Date.now();
       for (const [token, entry] of this.pending) {
-        if (entry.deadline <= now) this.settle(token, new PublishError(`JetStream did not acknowledge ${entry.subject} in time`, { details: { subject: entry.subject } }));
+        if (entry.deadline <= now)
+          this.settle(
+            token,
+            new PublishError(`JetStream did not acknowledge ${entry.subject} in time`, { details: { subject: entry.subject } }),
+          );
       }
       if (this.pending.size === 0) {
         clearInterval(this.timer);

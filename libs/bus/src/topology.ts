@@ -156,8 +156,7 @@ export function createTopology(options: TopologyOptions = {}): Topology {
         subject(`events.webhook.${assertSubjectToken('webhook source', source)}.${assertSubjectPath('webhook event', event)}`),
       job: (queue, worker) => subject(`jobs.${assertQueueName(queue)}.${assertSubjectToken('worker', worker)}`),
       jobQueue: (queue) => subject(`jobs.${assertQueueName(queue)}.>`),
-      scheduledJob: (queue, worker) =>
-        subject(`jobs.${SCHEDULED_TOKEN}.${assertQueueName(queue)}.${assertSubjectToken('worker', worker)}`),
+      scheduledJob: (queue, worker) => subject(`jobs.${SCHEDULED_TOKEN}.${assertQueueName(queue)}.${assertSubjectToken('worker', worker)}`),
       scheduledJobs: () => subject(`jobs.${SCHEDULED_TOKEN}.>`),
     },
   };

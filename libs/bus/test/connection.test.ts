@@ -13,14 +13,18 @@ async function eventually(check: () => Promise<boolean> | boolean, timeoutMs: nu
   }
 }
 
-const probeOk = (bus: Bus) => bus.probe().then(() => true, () => false);
+const probeOk = (bus: Bus) =>
+  bus.probe().then(
+    () => true,
+    () => false,
+  );
 
 describe('connectBus', () => {
   it('fails fast with BusUnavailableError when nothing listens', async () => {
     const port = await freePort();
-    await expect(
-      connectBus({ servers: `nats://127.0.0.1:${port}`, name: 'nobody', log, connectTimeoutMs: 500 }),
-    ).rejects.toBeInstanceOf(BusUnavailableError);
+    await expect(connectBus({ servers: `nats://127.0.0.1:${port}`, name: 'nobody', log, connectTimeoutMs: 500 })).rejects.toBeInstanceOf(
+      BusUnavailableError,
+    );
   });
 
   it('reports down within 5 s of an outage and up again within 5 s of recovery, without giving up', async () => {
@@ -51,7 +55,9 @@ describe('connectBus', () => {
       await server.stop();
       await eventually(() => !bus.isConnected(), 5_000);
       const started = Date.now();
-      await expect(publishJson(bus, topology.subjects.alert('session_down'), { n: 1 }, { timeoutMs: 300 })).rejects.toBeInstanceOf(PublishError);
+      await expect(publishJson(bus, topology.subjects.alert('session_down'), { n: 1 }, { timeoutMs: 300 })).rejects.toBeInstanceOf(
+        PublishError,
+      );
       expect(Date.now() - started).toBeLessThan(1_000);
       await server.resume();
       await eventually(() => bus.isConnected(), 5_000);

@@ -60,7 +60,12 @@ describe('provisioning against the real JetStream', () => {
 
   it('refuses to turn an existing limits stream into a work queue, and leaves it alone', async () => {
     const name = `${topology.namespace}_CONFLICT`;
-    await bus.jsm.streams.add({ name, subjects: [`${topology.namespace}.conflict.>`], retention: RetentionPolicy.Limits, storage: StorageType.File });
+    await bus.jsm.streams.add({
+      name,
+      subjects: [`${topology.namespace}.conflict.>`],
+      retention: RetentionPolicy.Limits,
+      storage: StorageType.File,
+    });
     await expect(
       ensureStream(bus.jsm, {
         name,

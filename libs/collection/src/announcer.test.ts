@@ -6,7 +6,11 @@ const log = createLogger({ app: 'announcer-test', level: 'silent' });
 
 /** What the announcer published: subject, msg-id and body. */
 const published = (f: FakeBus) =>
-  f.sent.map((m) => ({ subject: m.subject, msgId: m.options.msgId ?? '', body: JSON.parse(Buffer.from(m.data).toString()) as Record<string, unknown> }));
+  f.sent.map((m) => ({
+    subject: m.subject,
+    msgId: m.options.msgId ?? '',
+    body: JSON.parse(Buffer.from(m.data).toString()) as Record<string, unknown>,
+  }));
 
 describe('Announcer', () => {
   it('keeps what is announced while NATS is down and publishes it, in order, with its msg-id once NATS is back', async () => {

@@ -58,7 +58,10 @@ export class Announcer {
       this.givenUpSinceLog += 1;
       // One line a second at most, however many are given up.
       if (Date.now() - this.lastGiveUpLog >= GIVE_UP_LOG_EVERY_MS) {
-        this.options.log.warn({ lastGivenUp: oldest, givenUp: this.givenUpSinceLog, max }, 'announcements given up: too many waiting for NATS');
+        this.options.log.warn(
+          { lastGivenUp: oldest, givenUp: this.givenUpSinceLog, max },
+          'announcements given up: too many waiting for NATS',
+        );
         this.lastGiveUpLog = Date.now();
         this.givenUpSinceLog = 0;
       }
@@ -114,7 +117,11 @@ export class Announcer {
     for (const [device, dropped] of this.drops) {
       this.drops.delete(device);
       const at = new Date().toISOString();
-      this.waiting.set(`${device}:dropped:${at}:${(this.seq += 1)}`, { subject: this.options.droppedSubject, body: { v: 1, device, dropped, at }, headers: { device } });
+      this.waiting.set(`${device}:dropped:${at}:${(this.seq += 1)}`, {
+        subject: this.options.droppedSubject,
+        body: { v: 1, device, dropped, at },
+        headers: { device },
+      });
     }
     while (this.waiting.size > 0) {
       // The oldest BATCH, without copying the whole map (it may hold tens of thousands).
@@ -124,7 +131,9 @@ export class Announcer {
         if (batch.length === BATCH) break;
       }
       // One connection keeps the order of what is sent together.
-      const results = await Promise.allSettled(batch.map(([msgId, w]) => publishJson(this.options.bus, w.subject, w.body, { msgId, headers: w.headers, timeoutMs: 5_000 })));
+      const results = await Promise.allSettled(
+        batch.map(([msgId, w]) => publishJson(this.options.bus, w.subject, w.body, { msgId, headers: w.headers, timeoutMs: 5_000 })),
+      );
       let failed = false;
       results.forEach((r, i) => {
         if (r.status === 'fulfilled') this.waiting.delete(batch[i]![0]);

@@ -37,7 +37,10 @@ export interface CollectorOptions {
   maxConnecting?: number;
 }
 
-/** Sessions connecting (TLS, SSH, HTTP/2 handshakes) at once, at most: enough to connect thousands a minute, few enough that a fleet-wide start does not saturate the process. */
+/**
+ * Sessions connecting (TLS, SSH, HTTP/2 handshakes) at once, at most: enough to connect thousands a minute, few enough that a fleet-wide
+ * start does not saturate the process.
+ */
 export const MAX_CONNECTING = 128;
 
 /** A counter whose value is read from `value` at scrape time. */
@@ -62,10 +65,14 @@ const REJECT_LOG_EVERY_MS = 1_000;
 /** Each session's status (with its last update) is written again this often, for the stale-session cleanup (300 s). */
 const STATUS_REFRESH_MS = 60_000;
 
-
-
 const ALERT_STATES = new Set<SessionState>(['backoff', 'auth_failed', 'stale']);
-const EVENT_STATES: Partial<Record<SessionState, SessionEvent>> = { up: 'up', synced: 'synced', stale: 'stale', backoff: 'backoff', auth_failed: 'auth_failed' };
+const EVENT_STATES: Partial<Record<SessionState, SessionEvent>> = {
+  up: 'up',
+  synced: 'synced',
+  stale: 'stale',
+  backoff: 'backoff',
+  auth_failed: 'auth_failed',
+};
 
 /**
  * The collector: supervised sessions for the devices this replica owns.
@@ -104,7 +111,12 @@ export class Collector {
     this.policy = { ...SESSION_POLICY, ...(options.policy ?? {}) };
     this.gate = new ConnectGate(options.maxConnecting ?? MAX_CONNECTING);
     this.membership = new Membership(options.bus, options.topology, options.log.child({ component: 'membership' }));
-    const runnerOptions: RunnerOptions = { connectTimeoutMs: 5_000, keepaliveMs: 60_000, hostKeys: this.trustedHostKeys(), ...(options.runner ?? {}) };
+    const runnerOptions: RunnerOptions = {
+      connectTimeoutMs: 5_000,
+      keepaliveMs: 60_000,
+      hostKeys: this.trustedHostKeys(),
+      ...(options.runner ?? {}),
+    };
     this.runners = { gnmi: gnmiRunner(runnerOptions), netconf: netconfRunner(runnerOptions) };
     const registry = options.registry;
     const sessions = () => [...this.sessions.values()].map((entry) => entry.session.currentState);
@@ -122,11 +134,35 @@ export class Collector {
         },
       }),
       // Counted by the sink per message as plain numbers and read at scrape time: no metric call on the hot path.
-      received: counterOf(registry, 'collector_messages_received_total', 'Telemetry messages received from devices (handed to the sink)', () => this.sink.accepted),
-      messages: counterOf(registry, 'collector_messages_published_total', 'Telemetry messages stored in JetStream', () => this.sink.published),
-      updates: counterOf(registry, 'collector_updates_published_total', 'Updates inside the published messages', () => this.sink.publishedUpdates),
-      latency: new Histogram({ name: 'collector_publish_latency_seconds', help: 'From hand-over to JetStream acknowledgement', buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers: [registry] }),
-      restarts: new Counter({ name: 'collector_session_restarts_total', help: 'Session restarts (failures, stale, requests)', registers: [registry] }),
+      received: counterOf(
+        registry,
+        'collector_messages_received_total',
+        'Telemetry messages received from devices (handed to the sink)',
+        () => this.sink.accepted,
+      ),
+      messages: counterOf(
+        registry,
+        'collector_messages_published_total',
+        'Telemetry messages stored in JetStream',
+        () => this.sink.published,
+      ),
+      updates: counterOf(
+        registry,
+        'collector_updates_published_total',
+        'Updates inside the published messages',
+        () => this.sink.publishedUpdates,
+      ),
+      latency: new Histogram({
+        name: 'collector_publish_latency_seconds',
+        help: 'From hand-over to JetStream acknowledgement',
+        buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+        registers: [registry],
+      }),
+      restarts: new Counter({
+        name: 'collector_session_restarts_total',
+        help: 'Session restarts (failures, stale, requests)',
+        registers: [registry],
+      }),
       dropped: new Counter({
         name: 'collector_messages_dropped_total',
         help: 'Messages dropped: a device buffer was full while NATS was down (buffer_full), or one message was larger than NATS accepts (oversized)',
@@ -139,10 +175,24 @@ export class Collector {
         labelNames: ['subject'],
         registers: [registry],
       }),
-      reloads: new Counter({ name: 'collector_inventory_reloads_total', help: 'Full reloads of the inventory, by outcome', labelNames: ['outcome'], registers: [registry] }),
-      ownershipWrites: counterOf(registry, 'collector_ownership_writes_total', 'KV writes for ownership: heartbeats and lease changes (not one per device per period)', () => this.membership.writes),
+      reloads: new Counter({
+        name: 'collector_inventory_reloads_total',
+        help: 'Full reloads of the inventory, by outcome',
+        labelNames: ['outcome'],
+        registers: [registry],
+      }),
+      ownershipWrites: counterOf(
+        registry,
+        'collector_ownership_writes_total',
+        'KV writes for ownership: heartbeats and lease changes (not one per device per period)',
+        () => this.membership.writes,
+      ),
     };
-    this.announcer = new Announcer({ bus: options.bus, log: options.log.child({ component: 'announcer' }), droppedSubject: options.topology.subjects.alert('telemetry_dropped') });
+    this.announcer = new Announcer({
+      bus: options.bus,
+      log: options.log.child({ component: 'announcer' }),
+      droppedSubject: options.topology.subjects.alert('telemetry_dropped'),
+    });
     this.sink = new TelemetrySink({
       bus: options.bus,
       topology: options.topology,
@@ -157,10 +207,31 @@ export class Collector {
     });
     const sink = this.sink;
     const membership = this.membership;
-    new Gauge({ name: 'collector_buffer_fill', help: 'Messages waiting for JetStream, all devices', registers: [registry], collect() { this.set(sink.buffered); } });
-    new Gauge({ name: 'collector_owned_devices', help: 'Devices leased to this collector', registers: [registry], collect() { this.set(membership.owned.length); } });
+    new Gauge({
+      name: 'collector_buffer_fill',
+      help: 'Messages waiting for JetStream, all devices',
+      registers: [registry],
+      collect() {
+        this.set(sink.buffered);
+      },
+    });
+    new Gauge({
+      name: 'collector_owned_devices',
+      help: 'Devices leased to this collector',
+      registers: [registry],
+      collect() {
+        this.set(membership.owned.length);
+      },
+    });
     const gate = this.gate;
-    new Gauge({ name: 'collector_sessions_waiting_to_connect', help: 'Sessions waiting for a connect slot (COLLECTOR_MAX_CONNECTING)', registers: [registry], collect() { this.set(gate.waiting); } });
+    new Gauge({
+      name: 'collector_sessions_waiting_to_connect',
+      help: 'Sessions waiting for a connect slot (COLLECTOR_MAX_CONNECTING)',
+      registers: [registry],
+      collect() {
+        this.set(gate.waiting);
+      },
+    });
   }
 
   /** The inventory as this replica knows it (from the database and the events since). */
@@ -420,11 +491,14 @@ export class Collector {
   private report(status: SessionStatus, previous: SessionState | undefined): void {
     const { topology, log } = this.options;
     if (status.state === 'connecting' && previous !== undefined) this.metrics.restarts.inc();
-    void kvPut(this.options.bus, topology.buckets.sessions.name, status.device, JSON.stringify(status)).catch((err) => log.debug({ err }, 'sessions KV write failed'));
+    void kvPut(this.options.bus, topology.buckets.sessions.name, status.device, JSON.stringify(status)).catch((err) =>
+      log.debug({ err }, 'sessions KV write failed'),
+    );
     const event = EVENT_STATES[status.state];
     // Kept and retried while NATS is down; the msg-id names the transition, so a retry is a duplicate.
     const key = `${status.device}:${status.state}:${status.since}:${status.restarts}`;
-    if (event) this.announcer.announce(`session:${key}`, topology.subjects.sessionEvent(event), { v: 1, ...status }, { device: status.device });
+    if (event)
+      this.announcer.announce(`session:${key}`, topology.subjects.sessionEvent(event), { v: 1, ...status }, { device: status.device });
     // Down or parked, once per fall from a working state.
     if (ALERT_STATES.has(status.state) && (previous === 'up' || previous === 'synced' || previous === 'connecting')) {
       this.announcer.announce(`down:${key}`, topology.subjects.alert('session_down'), { v: 1, ...status }, { device: status.device });
@@ -433,7 +507,9 @@ export class Collector {
 
   private refreshStatuses(): void {
     for (const { session } of this.sessions.values()) {
-      void kvPut(this.options.bus, this.options.topology.buckets.sessions.name, session.device.id, JSON.stringify(session.status)).catch(() => undefined);
+      void kvPut(this.options.bus, this.options.topology.buckets.sessions.name, session.device.id, JSON.stringify(session.status)).catch(
+        () => undefined,
+      );
     }
   }
 

@@ -56,7 +56,8 @@ export function credentialsVariable(name: string): string {
 
 function field(value: unknown, rule: RegExp, what: string, name: string): string | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string' || !rule.test(value)) throw new CredentialsError(`credentials "${name}": ${what} is not ${rule === PEM ? 'PEM text' : 'one line of printable text'}`);
+  if (typeof value !== 'string' || !rule.test(value))
+    throw new CredentialsError(`credentials "${name}": ${what} is not ${rule === PEM ? 'PEM text' : 'one line of printable text'}`);
   return value;
 }
 
@@ -83,8 +84,14 @@ export function parseCredentials(text: string, name: string): Credentials {
     return out;
   }
   const colon = trimmed.indexOf(':');
-  if (colon <= 0) throw new CredentialsError(`credentials "${name}" must hold "username:password" or JSON {"username","password","private_key","certificate"}`);
-  return { username: field(trimmed.slice(0, colon), PRINTABLE_LINE, 'username', name)!, password: field(trimmed.slice(colon + 1), PRINTABLE_LINE, 'password', name)! };
+  if (colon <= 0)
+    throw new CredentialsError(
+      `credentials "${name}" must hold "username:password" or JSON {"username","password","private_key","certificate"}`,
+    );
+  return {
+    username: field(trimmed.slice(0, colon), PRINTABLE_LINE, 'username', name)!,
+    password: field(trimmed.slice(colon + 1), PRINTABLE_LINE, 'password', name)!,
+  };
 }
 
 /**
@@ -96,23 +103,34 @@ export async function resolveCredentials(name: string, sources: SecretSources): 
   if (!NAME.test(name)) throw new CredentialsError('a credential name must be 1-64 of a-z 0-9 _ -');
   if (sources.credentialsDir) {
     try {
-      return parseCredentials((await readNamedFile(sources.credentialsDir, name, { maxBytes: CREDENTIAL_MAX_BYTES, what: 'credentials' })).toString('utf8'), name);
+      return parseCredentials(
+        (await readNamedFile(sources.credentialsDir, name, { maxBytes: CREDENTIAL_MAX_BYTES, what: 'credentials' })).toString('utf8'),
+        name,
+      );
     } catch (err) {
       if (err instanceof CredentialsError) throw err;
       // Not in the directory: the variable may define it.
       if (sources.env[credentialsVariable(name)] === undefined) {
-        throw new CredentialsError(`credentials "${name}" cannot be read from the credentials directory, and ${credentialsVariable(name)} is not set`, { cause: err });
+        throw new CredentialsError(
+          `credentials "${name}" cannot be read from the credentials directory, and ${credentialsVariable(name)} is not set`,
+          { cause: err },
+        );
       }
     }
   }
   const value = sources.env[credentialsVariable(name)];
-  if (value === undefined) throw new CredentialsError(`credentials "${name}" are not defined (set ${credentialsVariable(name)} or add a file to the credentials directory)`);
-  if (Buffer.byteLength(value) > CREDENTIAL_MAX_BYTES) throw new CredentialsError(`credentials "${name}" are larger than ${CREDENTIAL_MAX_BYTES} bytes`);
+  if (value === undefined)
+    throw new CredentialsError(
+      `credentials "${name}" are not defined (set ${credentialsVariable(name)} or add a file to the credentials directory)`,
+    );
+  if (Buffer.byteLength(value) > CREDENTIAL_MAX_BYTES)
+    throw new CredentialsError(`credentials "${name}" are larger than ${CREDENTIAL_MAX_BYTES} bytes`);
   return parseCredentials(value, name);
 }
 
 async function trustFile(sources: SecretSources, name: string, what: string): Promise<Buffer> {
-  if (!sources.trustDir) throw new CredentialsError(`${what} "${name}" is named, but no trust directory is configured (COLLECTOR_TRUST_DIR)`);
+  if (!sources.trustDir)
+    throw new CredentialsError(`${what} "${name}" is named, but no trust directory is configured (COLLECTOR_TRUST_DIR)`);
   try {
     return await readNamedFile(sources.trustDir, name, { maxBytes: TRUST_FILE_MAX_BYTES, what });
   } catch (err) {
@@ -125,11 +143,13 @@ export async function resolveDeviceSecrets(device: Device, sources: SecretSource
   const secrets: DeviceSecrets = { credentials: device.credentials ? await resolveCredentials(device.credentials, sources) : {} };
   if (device.tls.client_cert) {
     const c = await resolveCredentials(device.tls.client_cert, sources);
-    if (!c.certificate || !c.privateKey) throw new CredentialsError(`credentials "${device.tls.client_cert}" need both certificate and private_key for mutual TLS`);
+    if (!c.certificate || !c.privateKey)
+      throw new CredentialsError(`credentials "${device.tls.client_cert}" need both certificate and private_key for mutual TLS`);
     secrets.clientCert = { certificate: c.certificate, privateKey: c.privateKey };
   }
   if (device.tls.ca) secrets.ca = await trustFile(sources, device.tls.ca, 'CA bundle');
-  if (device.host_key.known_hosts) secrets.knownHosts = (await trustFile(sources, device.host_key.known_hosts, 'known_hosts file')).toString('utf8');
+  if (device.host_key.known_hosts)
+    secrets.knownHosts = (await trustFile(sources, device.host_key.known_hosts, 'known_hosts file')).toString('utf8');
   return secrets;
 }
 

@@ -8,14 +8,29 @@ const device: Device = {
   created_at: '2026-11-27T00:00:00Z',
   updated_at: '2026-11-27T00:00:00Z',
 };
-const policy = { backoff: { baseMs: 1_000, capMs: 60_000, jitter: 0.5 }, parkMs: 900_000, staleMs: 300_000, spreadMs: 5_000, healthyAfterMs: 60_000 };
+const policy = {
+  backoff: { baseMs: 1_000, capMs: 60_000, jitter: 0.5 },
+  parkMs: 900_000,
+  staleMs: 300_000,
+  spreadMs: 5_000,
+  healthyAfterMs: 60_000,
+};
 const log = createLogger({ app: 'session-test', level: 'silent' });
 
 /** The delay the session announced for its first retry (retry_at − the moment it went into backoff). */
 async function firstRetryDelay(runner: ProtocolRunner): Promise<number> {
   const reports: SessionStatus[] = [];
   // random() = 1: the largest jitter and the largest spread, so the bounds are exact.
-  const session = new DeviceSession(device, { runner, policy, owner: 'c1', log, random: () => 1, secrets: { env: {} }, emit: async () => undefined, report: (s) => reports.push(s) });
+  const session = new DeviceSession(device, {
+    runner,
+    policy,
+    owner: 'c1',
+    log,
+    random: () => 1,
+    secrets: { env: {} },
+    emit: async () => undefined,
+    report: (s) => reports.push(s),
+  });
   session.start({ spread: false });
   const deadline = Date.now() + 2_000;
   while (!reports.some((r) => r.state === 'backoff') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));

@@ -22,7 +22,10 @@ export interface SessionPolicy {
   parkMs: number;
   /** No data for this long while up: stale, restarted. */
   staleMs: number;
-  /** A first connect, and the first retry of a session that was up, wait a random 0..spreadMs more, so a fleet does not connect all at once. */
+  /**
+   * A first connect, and the first retry of a session that was up, wait a random 0..spreadMs more, so a fleet does not connect all at
+   * once.
+   */
   spreadMs: number;
   /** Up this long without a failure: the backoff starts over. */
   healthyAfterMs: number;
@@ -52,7 +55,13 @@ export interface SessionDeps {
 
 function isAuthFailure(error: unknown): boolean {
   const e = error as { isAuthFailure?: boolean; code?: string };
-  return e?.isAuthFailure === true || e?.code === CollectionErrorCodes.CREDENTIALS || e?.code === 'NETCONF_AUTH' || e?.code === 'NETCONF_HOST_KEY_MISMATCH' || e?.code === 'NETCONF_HOST_KEY_UNKNOWN';
+  return (
+    e?.isAuthFailure === true ||
+    e?.code === CollectionErrorCodes.CREDENTIALS ||
+    e?.code === 'NETCONF_AUTH' ||
+    e?.code === 'NETCONF_HOST_KEY_MISMATCH' ||
+    e?.code === 'NETCONF_HOST_KEY_UNKNOWN'
+  );
 }
 
 /**
@@ -102,7 +111,9 @@ export class DeviceSession {
   }
 
   start(options: { spread?: boolean } = {}): void {
-    this.loop = this.supervise(options.spread ?? true).catch((err) => this.deps.log.error({ err, device: this.device.id }, 'session supervisor failed'));
+    this.loop = this.supervise(options.spread ?? true).catch((err) =>
+      this.deps.log.error({ err, device: this.device.id }, 'session supervisor failed'),
+    );
   }
 
   /** Restart now (a user's request, a stale session): the current run ends, the next starts without waiting. */

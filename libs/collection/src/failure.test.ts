@@ -14,11 +14,25 @@ import { describeFailure } from './failure';
 
 const PASSWORD = 'hunter2-Sup3r-Secret';
 const device = (extra: Record<string, unknown> = {}): Device => ({
-  ...deviceInputSchema.parse({ id: 'leaf-1', name: 'leaf-1', protocol: 'gnmi', address: '192.0.2.1', port: 57400, credentials: 'core', ...extra }),
+  ...deviceInputSchema.parse({
+    id: 'leaf-1',
+    name: 'leaf-1',
+    protocol: 'gnmi',
+    address: '192.0.2.1',
+    port: 57400,
+    credentials: 'core',
+    ...extra,
+  }),
   created_at: '2026-11-27T00:00:00Z',
   updated_at: '2026-11-27T00:00:00Z',
 });
-const policy = { backoff: { baseMs: 10_000, capMs: 60_000, jitter: 0 }, parkMs: 900_000, staleMs: 300_000, spreadMs: 0, healthyAfterMs: 60_000 };
+const policy = {
+  backoff: { baseMs: 10_000, capMs: 60_000, jitter: 0 },
+  parkMs: 900_000,
+  staleMs: 300_000,
+  spreadMs: 0,
+  healthyAfterMs: 60_000,
+};
 
 let dir: string;
 beforeAll(() => {
@@ -32,7 +46,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** Runs a session until its first failure; returns what it reported and every log line. */
 async function failOnce(thrown: (password: string) => unknown, d = device()): Promise<{ status: SessionStatus; logs: string }> {
   const lines: string[] = [];
-  const log = pino({ level: 'debug' }, new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) })) as unknown as Logger;
+  const log = pino(
+    { level: 'debug' },
+    new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) }),
+  ) as unknown as Logger;
   const reports: SessionStatus[] = [];
   const session = new DeviceSession(d, {
     runner: async (ctx) => {
@@ -47,7 +64,8 @@ async function failOnce(thrown: (password: string) => unknown, d = device()): Pr
   });
   session.start({ spread: false });
   const deadline = Date.now() + 2_000;
-  while (!reports.some((r) => r.state === 'backoff' || r.state === 'auth_failed') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  while (!reports.some((r) => r.state === 'backoff' || r.state === 'auth_failed') && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 5));
   await session.stop();
   return { status: reports.find((r) => r.state === 'backoff' || r.state === 'auth_failed')!, logs: lines.join('') };
 }
@@ -55,8 +73,13 @@ async function failOnce(thrown: (password: string) => unknown, d = device()): Pr
 describe('a session failure as users see it', () => {
   it('carries our code and words, never the text a library threw, even when that text holds the password', async () => {
     // What grpc-js does with a metadata value it does not like.
-    const { status, logs } = await failOnce((pw) => Object.assign(new TypeError(`Metadata string value "${pw}" contains illegal characters`), { code: 'ERR_INVALID' }));
-    expect(status.last_error).toEqual({ code: CollectionErrorCodes.UNEXPECTED, message: 'unexpected failure; the collector log has the details' });
+    const { status, logs } = await failOnce((pw) =>
+      Object.assign(new TypeError(`Metadata string value "${pw}" contains illegal characters`), { code: 'ERR_INVALID' }),
+    );
+    expect(status.last_error).toEqual({
+      code: CollectionErrorCodes.UNEXPECTED,
+      message: 'unexpected failure; the collector log has the details',
+    });
     expect(JSON.stringify(status)).not.toContain(PASSWORD);
     expect(logs).toContain('Metadata string value');
     expect(logs).not.toContain(PASSWORD);
@@ -64,7 +87,11 @@ describe('a session failure as users see it', () => {
 
   it('a device-supplied gRPC message is not repeated; the status name is', async () => {
     const { status } = await failOnce(() =>
-      Object.assign(new Error('UNAVAILABLE: <script>device text</script>'), { code: 'GNMI_RPC', grpcStatus: 'UNAVAILABLE', classification: 'retryable' }),
+      Object.assign(new Error('UNAVAILABLE: <script>device text</script>'), {
+        code: 'GNMI_RPC',
+        grpcStatus: 'UNAVAILABLE',
+        classification: 'retryable',
+      }),
     );
     expect(status.last_error).toEqual({ code: 'GNMI_RPC', message: 'the device ended the gNMI call with status UNAVAILABLE' });
   });
@@ -82,7 +109,12 @@ describe('a session failure as users see it', () => {
 describe('named credentials', () => {
   it('reads a file of the credentials directory, else DEVICE_CREDENTIALS_<NAME>', async () => {
     expect(await resolveCredentials('core', { credentialsDir: dir, env: {} })).toEqual({ username: 'admin', password: PASSWORD });
-    expect(await resolveCredentials('edge-routers', { credentialsDir: dir, env: { DEVICE_CREDENTIALS_EDGE_ROUTERS: '{"username":"nc","password":"pw"}' } })).toEqual({ username: 'nc', password: 'pw' });
+    expect(
+      await resolveCredentials('edge-routers', {
+        credentialsDir: dir,
+        env: { DEVICE_CREDENTIALS_EDGE_ROUTERS: '{"username":"nc","password":"pw"}' },
+      }),
+    ).toEqual({ username: 'nc', password: 'pw' });
   });
 
   it('cannot reach any other variable or file', async () => {
@@ -111,14 +143,29 @@ describe('named credentials', () => {
 describe('failure descriptions', () => {
   it('names the host-key fingerprint the device offered, and nothing it said', () => {
     const seen = `SHA256:${'x'.repeat(43)}`;
-    expect(describeFailure(Object.assign(new Error('whatever'), { code: 'NETCONF_HOST_KEY_UNKNOWN', details: { seen } }), { address: 'h', port: 830 }).message).toContain(seen);
-    expect(describeFailure(Object.assign(new Error('x'), { code: 'NETCONF_HOST_KEY_UNKNOWN', details: { seen: 'evil text' } }), { address: 'h', port: 830 }).message).not.toContain('evil');
+    expect(
+      describeFailure(Object.assign(new Error('whatever'), { code: 'NETCONF_HOST_KEY_UNKNOWN', details: { seen } }), {
+        address: 'h',
+        port: 830,
+      }).message,
+    ).toContain(seen);
+    expect(
+      describeFailure(Object.assign(new Error('x'), { code: 'NETCONF_HOST_KEY_UNKNOWN', details: { seen: 'evil text' } }), {
+        address: 'h',
+        port: 830,
+      }).message,
+    ).not.toContain('evil');
   });
 
   it('tells XML that is not well-formed from XML past the parser limits', () => {
     const where = { address: 'h', port: 830 };
-    expect(describeFailure(Object.assign(new Error('<evil>'), { code: 'NETCONF_XML' }), where)).toEqual({ code: 'NETCONF_XML', message: 'the device sent XML that is not well-formed or not allowed' });
-    expect(describeFailure(Object.assign(new Error('<evil>'), { code: 'NETCONF_XML_LIMIT' }), where).message).toMatch(/nested too deep or with too many elements/);
+    expect(describeFailure(Object.assign(new Error('<evil>'), { code: 'NETCONF_XML' }), where)).toEqual({
+      code: 'NETCONF_XML',
+      message: 'the device sent XML that is not well-formed or not allowed',
+    });
+    expect(describeFailure(Object.assign(new Error('<evil>'), { code: 'NETCONF_XML_LIMIT' }), where).message).toMatch(
+      /nested too deep or with too many elements/,
+    );
   });
 
   it('codes are unique', () => {

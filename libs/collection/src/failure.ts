@@ -13,9 +13,26 @@ export type { SessionFailure } from '@switch-telemetry/contracts';
 
 // RFC 6241 Appendix A: the only rpc-error tags we repeat.
 const RPC_ERROR_TAGS = new Set([
-  'in-use', 'invalid-value', 'too-big', 'missing-attribute', 'bad-attribute', 'unknown-attribute', 'missing-element', 'bad-element',
-  'unknown-element', 'unknown-namespace', 'access-denied', 'lock-denied', 'resource-denied', 'rollback-failed', 'data-exists',
-  'data-missing', 'operation-not-supported', 'operation-failed', 'partial-operation', 'malformed-message',
+  'in-use',
+  'invalid-value',
+  'too-big',
+  'missing-attribute',
+  'bad-attribute',
+  'unknown-attribute',
+  'missing-element',
+  'bad-element',
+  'unknown-element',
+  'unknown-namespace',
+  'access-denied',
+  'lock-denied',
+  'resource-denied',
+  'rollback-failed',
+  'data-exists',
+  'data-missing',
+  'operation-not-supported',
+  'operation-failed',
+  'partial-operation',
+  'malformed-message',
 ]);
 const GRPC_STATUS = /^[A-Z_]{2,32}$/;
 const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
@@ -44,7 +61,8 @@ const MESSAGES: Record<string, Described> = {
   },
   NETCONF_AUTH: () => 'the device refused the credentials (SSH)',
   NETCONF_HOST_KEY_MISMATCH: (e) => `the device's SSH host key${seen(e)} is not the one trusted: refused`,
-  NETCONF_HOST_KEY_UNKNOWN: (e) => `no trusted SSH host key for the device${seen(e)}: pin its fingerprint, name a known_hosts file or enable trust-on-first-use`,
+  NETCONF_HOST_KEY_UNKNOWN: (e) =>
+    `no trusted SSH host key for the device${seen(e)}: pin its fingerprint, name a known_hosts file or enable trust-on-first-use`,
   NETCONF_CONNECT: (_e, where) => `SSH to ${where} failed`,
   NETCONF_CONFIG: () => 'the NETCONF connection settings cannot be used (credentials, key or known_hosts)',
   NETCONF_TIMEOUT: () => 'the device did not answer a NETCONF request in time',

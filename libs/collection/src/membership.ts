@@ -143,7 +143,9 @@ export class Membership {
     try {
       // Compare-and-set at the revision we saw: 0 for a key never written (it must not exist),
       // else a deleted lease's marker or a dead member's lease.
-      const revision = await kvPut(this.bus, this.topology.buckets.deviceLeases.name, device, this.id, { expectRevision: lease?.revision ?? 0 });
+      const revision = await kvPut(this.bus, this.topology.buckets.deviceLeases.name, device, this.id, {
+        expectRevision: lease?.revision ?? 0,
+      });
       this.writes += 1;
       this.apply(device, this.id, revision);
       if (lease?.owner) this.log.info({ device, from: lease.owner }, 'device taken over from a member whose heartbeat expired');

@@ -13,12 +13,45 @@ describe('planSessions', () => {
   const b = device('bb');
   it.each([
     ['nothing running: start all', [a, b], [], { start: ['a', 'bb'], stop: [], restart: [], update: [] }],
-    ['a device gone: stop it', [a], [{ id: 'a', spec: connectionSpec(a) }, { id: 'bb', spec: connectionSpec(b) }], { start: [], stop: ['bb'], restart: [], update: ['a'] }],
-    ['renamed and re-tagged: update, not restart', [{ ...a, name: 'renamed', tags: { site: 'x' } }], [{ id: 'a', spec: connectionSpec(a) }], { start: [], stop: [], restart: [], update: ['a'] }],
-    ['new address: restart', [{ ...a, address: '10.0.0.1' }], [{ id: 'a', spec: connectionSpec(a) }], { start: [], stop: [], restart: ['a'], update: [] }],
-    ['new credentials: restart', [{ ...a, credentials: 'x' }], [{ id: 'a', spec: connectionSpec(a) }], { start: [], stop: [], restart: ['a'], update: [] }],
-    ['a subscription added: restart', [{ ...a, subscriptions: [{ name: 's', paths: ['/x'], mode: 'sample' as const }] }], [{ id: 'a', spec: connectionSpec(a) }], { start: [], stop: [], restart: ['a'], update: [] }],
-    ['disabled: stop', [{ ...a, enabled: false }], [{ id: 'a', spec: connectionSpec(a) }], { start: [], stop: ['a'], restart: [], update: [] }],
+    [
+      'a device gone: stop it',
+      [a],
+      [
+        { id: 'a', spec: connectionSpec(a) },
+        { id: 'bb', spec: connectionSpec(b) },
+      ],
+      { start: [], stop: ['bb'], restart: [], update: ['a'] },
+    ],
+    [
+      'renamed and re-tagged: update, not restart',
+      [{ ...a, name: 'renamed', tags: { site: 'x' } }],
+      [{ id: 'a', spec: connectionSpec(a) }],
+      { start: [], stop: [], restart: [], update: ['a'] },
+    ],
+    [
+      'new address: restart',
+      [{ ...a, address: '10.0.0.1' }],
+      [{ id: 'a', spec: connectionSpec(a) }],
+      { start: [], stop: [], restart: ['a'], update: [] },
+    ],
+    [
+      'new credentials: restart',
+      [{ ...a, credentials: 'x' }],
+      [{ id: 'a', spec: connectionSpec(a) }],
+      { start: [], stop: [], restart: ['a'], update: [] },
+    ],
+    [
+      'a subscription added: restart',
+      [{ ...a, subscriptions: [{ name: 's', paths: ['/x'], mode: 'sample' as const }] }],
+      [{ id: 'a', spec: connectionSpec(a) }],
+      { start: [], stop: [], restart: ['a'], update: [] },
+    ],
+    [
+      'disabled: stop',
+      [{ ...a, enabled: false }],
+      [{ id: 'a', spec: connectionSpec(a) }],
+      { start: [], stop: ['a'], restart: [], update: [] },
+    ],
   ])('%s', (_name, desired, running, expected) => {
     const plan = planSessions(desired as Device[], running);
     expect({

@@ -222,7 +222,10 @@ export function netconfRunner(options: RunnerOptions): ProtocolRunner {
       for (const sub of streams.slice(0, 1)) {
         // RFC 5277 allows one subscription per session.
         const filter = filterOf(sub.paths);
-        await connection.session.createSubscription({ stream: (sub.options?.stream as string | undefined) ?? 'NETCONF', ...(filter ? { filter } : {}) });
+        await connection.session.createSubscription({
+          stream: (sub.options?.stream as string | undefined) ?? 'NETCONF',
+          ...(filter ? { filter } : {}),
+        });
         oneSynced();
         tasks.push(
           handled(

@@ -29,7 +29,9 @@ export function sessionCleanup(deps: { bus: Bus; topology: Topology }) {
       if (status.state !== 'up' && status.state !== 'synced') continue;
       const last = Date.parse(status.last_update ?? status.since);
       if (now - last < staleAfterMs) continue;
-      await publishJson(deps.bus, deps.topology.subjects.sessionEvent('restart_requested'), restartRequest(key, 'stale'), { headers: { device: key } });
+      await publishJson(deps.bus, deps.topology.subjects.sessionEvent('restart_requested'), restartRequest(key, 'stale'), {
+        headers: { device: key },
+      });
       asked.push(key);
     }
     if (asked.length > 0) ctx?.log.info({ devices: asked.length }, 'stale sessions asked to restart');

@@ -9,7 +9,13 @@ const log = createLogger({ app: 'sink-test', level: 'silent' });
 /** The last two subject tokens of each publish: device/subscription. */
 const names = (f: FakeBus) => f.sent.map((m) => m.subject.split('.').slice(-2).join('/'));
 
-const message = (device: string, n: number): Outgoing => ({ device, subscription: `m${n}`, source: 'gnmi', data: Buffer.from(`${device}-${n}`), updates: 1 });
+const message = (device: string, n: number): Outgoing => ({
+  device,
+  subscription: `m${n}`,
+  source: 'gnmi',
+  data: Buffer.from(`${device}-${n}`),
+  updates: 1,
+});
 
 describe('TelemetrySink', () => {
   it('keeps at most maxInFlight publishes open and gives freed slots to waiting devices in turn', async () => {
@@ -78,7 +84,13 @@ describe('TelemetrySink', () => {
   it('drops a message larger than NATS accepts at once, counted as oversized, and goes on with the next', async () => {
     const fake = fakeBus();
     const drops: Array<[string, number, string]> = [];
-    const sink = new TelemetrySink({ bus: fake.bus, topology, log, maxMessageBytes: 10, onDropped: (d, n, reason) => drops.push([d, n, reason]) });
+    const sink = new TelemetrySink({
+      bus: fake.bus,
+      topology,
+      log,
+      maxMessageBytes: 10,
+      onDropped: (d, n, reason) => drops.push([d, n, reason]),
+    });
     await sink.accept({ ...message('a', 0), data: Buffer.alloc(11) });
     await sink.accept(message('a', 1));
     await sink.flush(1_000);
@@ -95,7 +107,13 @@ describe('TelemetrySink', () => {
     const ids = new Set<string>();
     for (let i = 0; i < 200_000; i += 1) {
       // What differs between two messages of one device: a timestamp and a counter or two.
-      ids.add(contentId(Buffer.from(`{"v":1,"device":"leaf-1","ts":${1764201600123456789n + BigInt(i % 1000)},"updates":[{"path":"in-octets","value":"${Math.floor(i / 1000)}"}]}`)));
+      ids.add(
+        contentId(
+          Buffer.from(
+            `{"v":1,"device":"leaf-1","ts":${1764201600123456789n + BigInt(i % 1000)},"updates":[{"path":"in-octets","value":"${Math.floor(i / 1000)}"}]}`,
+          ),
+        ),
+      );
     }
     expect(ids.size).toBe(200_000);
     // One bit anywhere changes it.

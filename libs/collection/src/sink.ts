@@ -119,7 +119,10 @@ export class TelemetrySink {
       // JetStream would refuse it on every retry: say so once and go on.
       this.dropped += 1;
       this.options.onDropped?.(message.device, 1, 'oversized');
-      this.options.log.warn({ device: message.device, bytes: message.data.length, limit: this.options.maxMessageBytes }, 'telemetry message larger than NATS accepts; dropped');
+      this.options.log.warn(
+        { device: message.device, bytes: message.data.length, limit: this.options.maxMessageBytes },
+        'telemetry message larger than NATS accepts; dropped',
+      );
       return;
     }
     const queue = this.queueOf(message);
@@ -163,7 +166,13 @@ export class TelemetrySink {
   private queueOf(message: Outgoing): Queue {
     let q = this.queues.get(message.device);
     if (!q) {
-      q = { waiting: [], inFlight: 0, waiters: [], headers: { device: message.device, source: message.source, 'Content-Type': 'application/json' }, subjects: new Map() };
+      q = {
+        waiting: [],
+        inFlight: 0,
+        waiters: [],
+        headers: { device: message.device, source: message.source, 'Content-Type': 'application/json' },
+        subjects: new Map(),
+      };
       this.queues.set(message.device, q);
     }
     return q;

@@ -13,12 +13,23 @@ const sims: Array<{ stop(): Promise<void> }> = [];
 let host = 20;
 async function gnmi(options: Partial<ConstructorParameters<typeof GnmiTarget>[0]> = {}): Promise<GnmiTarget> {
   host += 1;
-  const t = new GnmiTarget({ name: `g${host}`, host: `127.10.5.${host}`, port: 0, username: 'admin', password: 'pw-gnmi', interfaces: 2, tickMs: 50, ...options });
+  const t = new GnmiTarget({
+    name: `g${host}`,
+    host: `127.10.5.${host}`,
+    port: 0,
+    username: 'admin',
+    password: 'pw-gnmi',
+    interfaces: 2,
+    tickMs: 50,
+    ...options,
+  });
   await t.start();
   sims.push(t);
   return t;
 }
-const gnmiSubs = [{ name: 'interfaces', paths: ['/interfaces/interface[name=*]/state/counters'], mode: 'sample' as const, interval_ms: 100 }];
+const gnmiSubs = [
+  { name: 'interfaces', paths: ['/interfaces/interface[name=*]/state/counters'], mode: 'sample' as const, interval_ms: 100 },
+];
 
 beforeAll(async () => {
   env = await createCollectorEnv('coll');
@@ -34,10 +45,25 @@ afterAll(async () => {
 describe('collector against simulated devices, NATS and PostgreSQL', () => {
   it('streams gNMI and NETCONF telemetry into TELEMETRY in the telemetry message format', async () => {
     const g = await gnmi();
-    const nc = new NetconfDevice({ name: 'n1', host: '127.10.5.200', port: 0, username: 'netconf', password: 'pw-nc', notificationMs: 100 });
+    const nc = new NetconfDevice({
+      name: 'n1',
+      host: '127.10.5.200',
+      port: 0,
+      username: 'netconf',
+      password: 'pw-nc',
+      notificationMs: 100,
+    });
     await nc.start();
     sims.push(nc);
-    await env.addDevice({ id: 'leaf-g1', protocol: 'gnmi', address: g.options.host, port: g.port, credentials: 'st_test_gnmi', tls: { plaintext: true }, subscriptions: gnmiSubs });
+    await env.addDevice({
+      id: 'leaf-g1',
+      protocol: 'gnmi',
+      address: g.options.host,
+      port: g.port,
+      credentials: 'st_test_gnmi',
+      tls: { plaintext: true },
+      subscriptions: gnmiSubs,
+    });
     await env.addDevice({
       id: 'spine-n1',
       protocol: 'netconf',
@@ -46,12 +72,21 @@ describe('collector against simulated devices, NATS and PostgreSQL', () => {
       credentials: 'st_test_netconf',
       host_key: { fingerprints: [nc.fingerprint] },
       subscriptions: [
-        { name: 'ifstate', paths: ['<interfaces-state xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"/>'], mode: 'get', interval_ms: 200 },
+        {
+          name: 'ifstate',
+          paths: ['<interfaces-state xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"/>'],
+          mode: 'get',
+          interval_ms: 200,
+        },
         { name: 'events', paths: ['<interface-statistics xmlns="urn:switch-telemetry:sim:interfaces"/>'], mode: 'notification' },
       ],
     });
     const collector = await env.collector();
-    await waitFor(async () => (await env.stored('leaf-g1')) >= 4 && (await env.stored('spine-n1')) >= 4, 10_000, 'telemetry from both devices');
+    await waitFor(
+      async () => (await env.stored('leaf-g1')) >= 4 && (await env.stored('spine-n1')) >= 4,
+      10_000,
+      'telemetry from both devices',
+    );
     await waitFor(() => collector.statuses().every((s) => s.state === 'synced'), 5_000, 'both synced');
 
     // Read a few back as a downstream consumer would.
@@ -67,7 +102,10 @@ describe('collector against simulated devices, NATS and PostgreSQL', () => {
       expect(m.subject).toBe(`${env.topology.namespace}.telemetry.${String(body.device)}.${String(body.subscription)}`);
       seen.set(`${String(body.device)}/${String(body.subscription)}`, body);
     }
-    expect(seen.get('leaf-g1/interfaces')).toMatchObject({ source: 'gnmi', prefix: expect.stringMatching(/^\/interfaces\/interface\[name=Ethernet\d\]$/) });
+    expect(seen.get('leaf-g1/interfaces')).toMatchObject({
+      source: 'gnmi',
+      prefix: expect.stringMatching(/^\/interfaces\/interface\[name=Ethernet\d\]$/),
+    });
     expect(seen.get('spine-n1/ifstate')).toMatchObject({ source: 'netconf', prefix: '/interfaces-state' });
     expect(seen.get('spine-n1/events')).toMatchObject({ source: 'netconf', prefix: '/interface-statistics' });
     await env.devices.delete('leaf-g1');

@@ -10,7 +10,13 @@ import { Collector, type CollectorOptions } from '../src';
 export const log = createLogger({ app: 'collector-test', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
 /** Short periods so behaviour over time is tested in seconds, not minutes. */
-export const FAST_POLICY = { spreadMs: 0, backoff: { baseMs: 200, capMs: 3_000, jitter: 0.5 }, parkMs: 60_000, staleMs: 1_500, healthyAfterMs: 30_000 };
+export const FAST_POLICY = {
+  spreadMs: 0,
+  backoff: { baseMs: 200, capMs: 3_000, jitter: 0.5 },
+  parkMs: 60_000,
+  staleMs: 1_500,
+  healthyAfterMs: 30_000,
+};
 
 export interface CollectorEnv {
   topology: Topology;
@@ -27,8 +33,15 @@ export interface CollectorEnv {
 /** Heartbeat TTL of the tests (production: 8 s), unless a test asks for the production timings. */
 export const TEST_HEARTBEAT_TTL_MS = 4_000;
 
-export async function createCollectorEnv(label: string, natsUrl?: string, options: { heartbeatTtlMs?: number } = {}): Promise<CollectorEnv> {
-  const topology = createTopology({ namespace: uniqueNamespace(label), collectorHeartbeatTtlMs: options.heartbeatTtlMs ?? TEST_HEARTBEAT_TTL_MS });
+export async function createCollectorEnv(
+  label: string,
+  natsUrl?: string,
+  options: { heartbeatTtlMs?: number } = {},
+): Promise<CollectorEnv> {
+  const topology = createTopology({
+    namespace: uniqueNamespace(label),
+    collectorHeartbeatTtlMs: options.heartbeatTtlMs ?? TEST_HEARTBEAT_TTL_MS,
+  });
   const db = await createTestDatabase();
   const bus = await withTestBus(`${label}-test`, natsUrl);
   await provisionTopology(bus.jsm, topology, log);
@@ -44,7 +57,17 @@ export async function createCollectorEnv(label: string, natsUrl?: string, option
     },
     async collector(options = {}) {
       const own = await withTestBus(`${label}-collector-${collectors.length}`, options.natsUrl ?? natsUrl);
-      const c = new Collector({ bus: own, topology, pool: db.pool, log, registry: new Registry(), policy: FAST_POLICY, reconcileMs: 500, statusRefreshMs: 500, ...options });
+      const c = new Collector({
+        bus: own,
+        topology,
+        pool: db.pool,
+        log,
+        registry: new Registry(),
+        policy: FAST_POLICY,
+        reconcileMs: 500,
+        statusRefreshMs: 500,
+        ...options,
+      });
       await c.start();
       collectors.push({ c, b: own });
       return c;

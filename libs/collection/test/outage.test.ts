@@ -19,7 +19,15 @@ afterAll(async () => {
 
 it('recovers from a NATS restart mid-stream, and every message not stored is one it counted as dropped', async () => {
   for (let i = 0; i < 3; i += 1) {
-    const t = new GnmiTarget({ name: `o${i}`, host: `127.10.4.${i + 1}`, port: 0, username: 'admin', password: 'pw-gnmi', interfaces: 4, tickMs: 20 });
+    const t = new GnmiTarget({
+      name: `o${i}`,
+      host: `127.10.4.${i + 1}`,
+      port: 0,
+      username: 'admin',
+      password: 'pw-gnmi',
+      interfaces: 4,
+      tickMs: 20,
+    });
     await t.start();
     sims.push(t);
     await env.addDevice({
@@ -52,7 +60,11 @@ it('recovers from a NATS restart mid-stream, and every message not stored is one
 
   // Stop the devices, let the sink empty, then count.
   await collector.stop(5_000);
-  const { accepted, dropped, buffered } = { accepted: collector.sink.accepted, dropped: collector.sink.dropped, buffered: collector.sink.buffered };
+  const { accepted, dropped, buffered } = {
+    accepted: collector.sink.accepted,
+    dropped: collector.sink.dropped,
+    buffered: collector.sink.buffered,
+  };
   const stored = await env.stored();
   expect(buffered).toBe(0);
   expect(dropped).toBeGreaterThan(0);

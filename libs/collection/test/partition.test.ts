@@ -23,7 +23,15 @@ beforeAll(async () => {
   link = await TcpOutage.start({ host: nats.hostname, port: Number(nats.port || 4222) });
   process.env.DEVICE_CREDENTIALS_ST_TEST_GNMI = 'admin:pw-gnmi';
   for (let i = 0; i < DEVICES; i += 1) {
-    const t = new GnmiTarget({ name: `p${i}`, host: `127.10.7.${i + 1}`, port: 0, username: 'admin', password: 'pw-gnmi', interfaces: 1, tickMs: 100 });
+    const t = new GnmiTarget({
+      name: `p${i}`,
+      host: `127.10.7.${i + 1}`,
+      port: 0,
+      username: 'admin',
+      password: 'pw-gnmi',
+      interfaces: 1,
+      tickMs: 100,
+    });
     await t.start();
     targets.push(t);
     await env.addDevice({
@@ -46,13 +54,24 @@ afterAll(async () => {
 });
 
 const running = (c: { statuses(): Array<{ device: string; state: string }> }) =>
-  c.statuses().filter((s) => s.state === 'synced' || s.state === 'up' || s.state === 'connecting').map((s) => s.device);
-const synced = (c: { statuses(): Array<{ device: string; state: string }> }) => c.statuses().filter((s) => s.state === 'synced').map((s) => s.device);
+  c
+    .statuses()
+    .filter((s) => s.state === 'synced' || s.state === 'up' || s.state === 'connecting')
+    .map((s) => s.device);
+const synced = (c: { statuses(): Array<{ device: string; state: string }> }) =>
+  c
+    .statuses()
+    .filter((s) => s.state === 'synced')
+    .map((s) => s.device);
 
 it('a replica cut off from NATS stops collecting before another takes its devices; never two streams on one device', async () => {
   const cutOff = await env.collector({ natsUrl: `nats://127.0.0.1:${link.port}` });
   const other = await env.collector();
-  await waitFor(() => synced(cutOff).length + synced(other).length === DEVICES && synced(cutOff).length > 0 && synced(other).length > 0, 20_000, 'shared');
+  await waitFor(
+    () => synced(cutOff).length + synced(other).length === DEVICES && synced(cutOff).length > 0 && synced(other).length > 0,
+    20_000,
+    'shared',
+  );
   const itsDevices = synced(cutOff);
 
   link.down();
@@ -62,7 +81,9 @@ it('a replica cut off from NATS stops collecting before another takes its device
   const fencedMs = Date.now() - cutAt;
   expect(fencedMs).toBeLessThan(TTL_MS);
   await waitFor(() => synced(other).length === DEVICES, TTL_MS + 10_000, 'the other runs every device');
-  console.log(`partition: fenced after ${fencedMs} ms, devices running elsewhere after ${Date.now() - cutAt} ms (heartbeat TTL ${TTL_MS} ms)`);
+  console.log(
+    `partition: fenced after ${fencedMs} ms, devices running elsewhere after ${Date.now() - cutAt} ms (heartbeat TTL ${TTL_MS} ms)`,
+  );
   expect(targets.filter((t) => t.peakOpenStreams > 1).map((t) => t.options.name)).toEqual([]);
   expect(itsDevices.every((d) => synced(other).includes(d))).toBe(true);
 

@@ -18,7 +18,13 @@ import { FAST_POLICY, waitFor } from './harness';
 // the collector works within its rights, and a downstream consumer can read
 // telemetry but cannot publish what the collectors act on.
 const PERMISSIONS = resolve(__dirname, '..', '..', '..', 'k8s', 'nats', 'permissions.conf');
-const PASSWORDS = { INGRESS: 'pw-ingress', COLLECTOR: 'pw-collector', DISCOVERY: 'pw-discovery', NOTIFIER: 'pw-notifier', CONSUMER: 'pw-consumer' };
+const PASSWORDS = {
+  INGRESS: 'pw-ingress',
+  COLLECTOR: 'pw-collector',
+  DISCOVERY: 'pw-discovery',
+  NOTIFIER: 'pw-notifier',
+  CONSUMER: 'pw-consumer',
+};
 const log = createLogger({ app: 'permissions-test', level: 'silent' });
 
 let dir: string;
@@ -29,7 +35,14 @@ let target: GnmiTarget;
 const buses: Bus[] = [];
 
 async function as(user: keyof typeof PASSWORDS): Promise<Bus> {
-  const bus = await connectBus({ servers: url, name: user, user: user.toLowerCase(), password: PASSWORDS[user], log, connectTimeoutMs: 3_000 });
+  const bus = await connectBus({
+    servers: url,
+    name: user,
+    user: user.toLowerCase(),
+    password: PASSWORDS[user],
+    log,
+    connectTimeoutMs: 3_000,
+  });
   buses.push(bus);
   return bus;
 }
@@ -38,7 +51,10 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'st-nats-perm-'));
   copyFileSync(PERMISSIONS, join(dir, 'permissions.conf'));
   const port = await freePort();
-  writeFileSync(join(dir, 'server.conf'), `listen: 127.0.0.1:${port}\njetstream { store_dir: "${join(dir, 'js')}" }\ninclude permissions.conf\n`);
+  writeFileSync(
+    join(dir, 'server.conf'),
+    `listen: 127.0.0.1:${port}\njetstream { store_dir: "${join(dir, 'js')}" }\ninclude permissions.conf\n`,
+  );
   server = spawn(NATS_SERVER_BIN, ['-c', join(dir, 'server.conf')], {
     stdio: 'ignore',
     env: { ...process.env, ...Object.fromEntries(Object.entries(PASSWORDS).map(([k, v]) => [`${k}_NATS_PASSWORD`, v])) },
@@ -74,18 +90,36 @@ it('lets the collector run with its own user, and a consumer read its telemetry 
   process.env.DEVICE_CREDENTIALS_PERM_LAB = 'admin:pw-gnmi';
   await new DeviceRepository(db.pool).upsert(
     deviceInputSchema.parse({
-      id: 'p1', name: 'p1', protocol: 'gnmi', address: '127.10.9.90', port: target.port, credentials: 'perm_lab', tls: { plaintext: true },
+      id: 'p1',
+      name: 'p1',
+      protocol: 'gnmi',
+      address: '127.10.9.90',
+      port: target.port,
+      credentials: 'perm_lab',
+      tls: { plaintext: true },
       subscriptions: [{ name: 'if', paths: ['/interfaces/interface[name=*]/state/counters'], mode: 'sample', interval_ms: 100 }],
     }),
   );
-  const collector = new Collector({ bus: collectorBus, topology, pool: db.pool, log, registry: new Registry(), policy: FAST_POLICY, reconcileMs: 300 });
+  const collector = new Collector({
+    bus: collectorBus,
+    topology,
+    pool: db.pool,
+    log,
+    registry: new Registry(),
+    policy: FAST_POLICY,
+    reconcileMs: 300,
+  });
   await collector.start();
   try {
     await waitFor(() => collector.statuses().some((s) => s.state === 'synced'), 10_000, 'synced under the collector user');
 
     const consumer = await as('CONSUMER');
     const stream = topology.streams.telemetry.name;
-    await consumer.jsm.consumers.add(stream, { durable_name: 'downstream', ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All });
+    await consumer.jsm.consumers.add(stream, {
+      durable_name: 'downstream',
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+    });
     const messages = await (await consumer.js.consumers.get(stream, 'downstream')).fetch({ max_messages: 3, expires: 3_000 });
     let read = 0;
     for await (const m of messages) {
@@ -112,7 +146,11 @@ it('lets the collector run with its own user, and a consumer read its telemetry 
     const ingress = await as('INGRESS');
     await expect(publishJson(ingress, 'events.webhook.nms.device.created', { ok: true })).resolves.toMatchObject({ stream: 'EVENTS' });
     await publishJson(ingress, 'events.session.restart_requested', { v: 1, device: 'p1' });
-    await waitFor(() => (collector.statuses().find((s) => s.device === 'p1')?.restarts ?? 0) >= 1, 5_000, 'restarted at the ingress user\'s request');
+    await waitFor(
+      () => (collector.statuses().find((s) => s.device === 'p1')?.restarts ?? 0) >= 1,
+      5_000,
+      "restarted at the ingress user's request",
+    );
   } finally {
     await collector.stop(500);
   }

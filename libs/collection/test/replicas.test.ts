@@ -16,7 +16,15 @@ beforeAll(async () => {
   env = await createCollectorEnv('rep');
   process.env.DEVICE_CREDENTIALS_ST_TEST_GNMI = 'admin:pw-gnmi';
   for (let i = 0; i < DEVICES; i += 1) {
-    const t = new GnmiTarget({ name: `r${i}`, host: `127.10.3.${i + 1}`, port: 0, username: 'admin', password: 'pw-gnmi', interfaces: 1, tickMs: 100 });
+    const t = new GnmiTarget({
+      name: `r${i}`,
+      host: `127.10.3.${i + 1}`,
+      port: 0,
+      username: 'admin',
+      password: 'pw-gnmi',
+      interfaces: 1,
+      tickMs: 100,
+    });
     await t.start();
     sims.push(t);
     await env.addDevice({
@@ -35,19 +43,31 @@ afterAll(async () => {
   for (const s of sims) await s.stop();
 });
 
-const synced = (c: { statuses(): Array<{ device: string; state: string }> }) => c.statuses().filter((s) => s.state === 'synced').map((s) => s.device);
+const synced = (c: { statuses(): Array<{ device: string; state: string }> }) =>
+  c
+    .statuses()
+    .filter((s) => s.state === 'synced')
+    .map((s) => s.device);
 
 it('two collectors own every device exactly once, and a SIGKILLed one loses its devices to the other once its heartbeat expires', async () => {
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve(__dirname, 'fixtures', 'child-collector.ts'), natsTestUrl(), env.topology.namespace, env.db.url], {
-    cwd: ROOT,
-    env: { ...process.env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', resolve(__dirname, 'fixtures', 'child-collector.ts'), natsTestUrl(), env.topology.namespace, env.db.url],
+    {
+      cwd: ROOT,
+      env: { ...process.env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   let childOwns: string[] = [];
   createInterface({ input: child.stdout! }).on('line', (line) => (childOwns = JSON.parse(line) as string[]));
   try {
     const a = await env.collector();
-    await waitFor(() => synced(a).length + childOwns.length === DEVICES && childOwns.length > 0 && synced(a).length > 0, 20_000, 'all devices running on the two');
+    await waitFor(
+      () => synced(a).length + childOwns.length === DEVICES && childOwns.length > 0 && synced(a).length > 0,
+      20_000,
+      'all devices running on the two',
+    );
     const mine = synced(a);
     expect(mine.filter((d) => childOwns.includes(d))).toEqual([]);
     expect([...mine, ...childOwns].sort()).toEqual([...ids].sort());

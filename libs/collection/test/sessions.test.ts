@@ -8,7 +8,16 @@ const sims: Array<{ stop(): Promise<void> }> = [];
 let host = 40;
 async function gnmi(options: Partial<ConstructorParameters<typeof GnmiTarget>[0]> = {}): Promise<GnmiTarget> {
   host += 1;
-  const t = new GnmiTarget({ name: `s${host}`, host: `127.10.5.${host}`, port: 0, username: 'admin', password: 'pw-gnmi', interfaces: 2, tickMs: 50, ...options });
+  const t = new GnmiTarget({
+    name: `s${host}`,
+    host: `127.10.5.${host}`,
+    port: 0,
+    username: 'admin',
+    password: 'pw-gnmi',
+    interfaces: 2,
+    tickMs: 50,
+    ...options,
+  });
   await t.start();
   sims.push(t);
   return t;
@@ -26,8 +35,14 @@ afterAll(async () => {
 });
 
 /** Session events for one device, as a downstream consumer sees them. */
-function watchEvents(device: string): Array<{ event: string; body: { state: string; since: string; retry_at?: string; restarts: number; last_error: { code: string; message: string } | null } }> {
-  const seen: Array<{ event: string; body: { state: string; since: string; retry_at?: string; restarts: number; last_error: { code: string; message: string } | null } }> = [];
+function watchEvents(device: string): Array<{
+  event: string;
+  body: { state: string; since: string; retry_at?: string; restarts: number; last_error: { code: string; message: string } | null };
+}> {
+  const seen: Array<{
+    event: string;
+    body: { state: string; since: string; retry_at?: string; restarts: number; last_error: { code: string; message: string } | null };
+  }> = [];
   const sub = env.bus.nc.subscribe(`${env.topology.namespace}.events.>`);
   void (async () => {
     for await (const m of sub) {
@@ -42,7 +57,15 @@ describe('supervised sessions', () => {
   it('restarts a flapping device with growing delays, and alerts when it goes down', async () => {
     const t = await gnmi({ fault: 'drop', dropAfter: 2 });
     const events = watchEvents('flappy');
-    await env.addDevice({ id: 'flappy', protocol: 'gnmi', address: t.options.host, port: t.port, credentials: 'st_test_gnmi', tls: { plaintext: true }, subscriptions: subs });
+    await env.addDevice({
+      id: 'flappy',
+      protocol: 'gnmi',
+      address: t.options.host,
+      port: t.port,
+      credentials: 'st_test_gnmi',
+      tls: { plaintext: true },
+      subscriptions: subs,
+    });
     const collector = await env.collector();
     await waitFor(() => events.filter((e) => e.event === 'events.session.backoff').length >= 4, 15_000, 'four backoffs');
     const delays = events
@@ -54,7 +77,10 @@ describe('supervised sessions', () => {
       expect(delays[i]!).toBeLessThanOrEqual(300 * 2 ** i + 5);
     }
     expect(events.some((e) => e.event === 'events.alert.session_down')).toBe(true);
-    expect(events.find((e) => e.event === 'events.session.backoff')!.body.last_error).toMatchObject({ code: 'GNMI_RPC', message: expect.stringContaining('UNAVAILABLE') });
+    expect(events.find((e) => e.event === 'events.session.backoff')!.body.last_error).toMatchObject({
+      code: 'GNMI_RPC',
+      message: expect.stringContaining('UNAVAILABLE'),
+    });
     await collector.stop();
     await env.devices.delete('flappy');
   });
@@ -62,12 +88,23 @@ describe('supervised sessions', () => {
   it('parks a session whose credentials are refused, instead of hammering the device', async () => {
     const t = await gnmi();
     const events = watchEvents('badcreds');
-    await env.addDevice({ id: 'badcreds', protocol: 'gnmi', address: t.options.host, port: t.port, credentials: 'st_test_gnmi_bad', tls: { plaintext: true }, subscriptions: subs });
+    await env.addDevice({
+      id: 'badcreds',
+      protocol: 'gnmi',
+      address: t.options.host,
+      port: t.port,
+      credentials: 'st_test_gnmi_bad',
+      tls: { plaintext: true },
+      subscriptions: subs,
+    });
     const collector = await env.collector();
     await waitFor(() => collector.statuses().some((s) => s.device === 'badcreds' && s.state === 'auth_failed'), 5_000, 'auth_failed');
     const parked = events.find((e) => e.event === 'events.session.auth_failed')!;
     expect(Date.parse(parked.body.retry_at!) - Date.parse(parked.body.since)).toBeGreaterThanOrEqual(59_000);
-    expect(parked.body.last_error).toMatchObject({ code: 'GNMI_RPC', message: 'the device refused the credentials (gRPC UNAUTHENTICATED)' });
+    expect(parked.body.last_error).toMatchObject({
+      code: 'GNMI_RPC',
+      message: 'the device refused the credentials (gRPC UNAUTHENTICATED)',
+    });
     await new Promise((r) => setTimeout(r, 1_500));
     expect(collector.statuses().find((s) => s.device === 'badcreds')!.restarts).toBe(1);
     await collector.stop();
@@ -77,7 +114,15 @@ describe('supervised sessions', () => {
   it('restarts a device that goes silent as stale', async () => {
     const t = await gnmi({ fault: 'stall' });
     const events = watchEvents('silent');
-    await env.addDevice({ id: 'silent', protocol: 'gnmi', address: t.options.host, port: t.port, credentials: 'st_test_gnmi', tls: { plaintext: true }, subscriptions: subs });
+    await env.addDevice({
+      id: 'silent',
+      protocol: 'gnmi',
+      address: t.options.host,
+      port: t.port,
+      credentials: 'st_test_gnmi',
+      tls: { plaintext: true },
+      subscriptions: subs,
+    });
     const collector = await env.collector();
     await waitFor(() => events.filter((e) => e.event === 'events.session.stale').length >= 2, 10_000, 'two stale restarts');
     expect(collector.statuses().find((s) => s.device === 'silent')!.restarts).toBeGreaterThanOrEqual(2);
@@ -87,8 +132,24 @@ describe('supervised sessions', () => {
 
   it('has the cleanup job find stale sessions in the KV and ask their owner to restart them', async () => {
     const t = await gnmi();
-    await env.addDevice({ id: 'quiet', protocol: 'gnmi', address: t.options.host, port: t.port, credentials: 'st_test_gnmi', tls: { plaintext: true }, subscriptions: [{ ...subs[0]!, interval_ms: 60_000 }] });
-    const collector = await env.collector({ policy: { spreadMs: 0, backoff: { baseMs: 200, capMs: 3_000, jitter: 0.5 }, parkMs: 60_000, staleMs: 600_000, healthyAfterMs: 30_000 } });
+    await env.addDevice({
+      id: 'quiet',
+      protocol: 'gnmi',
+      address: t.options.host,
+      port: t.port,
+      credentials: 'st_test_gnmi',
+      tls: { plaintext: true },
+      subscriptions: [{ ...subs[0]!, interval_ms: 60_000 }],
+    });
+    const collector = await env.collector({
+      policy: {
+        spreadMs: 0,
+        backoff: { baseMs: 200, capMs: 3_000, jitter: 0.5 },
+        parkMs: 60_000,
+        staleMs: 600_000,
+        healthyAfterMs: 30_000,
+      },
+    });
     await waitFor(() => collector.statuses().some((s) => s.device === 'quiet' && s.state === 'synced'), 5_000, 'synced');
     await new Promise((r) => setTimeout(r, 1_200)); // the KV refresh carries a last update over a second old
     const asked = await sessionCleanup({ bus: env.bus, topology: env.topology })({ staleAfterMs: 1_000 });
@@ -102,13 +163,28 @@ describe('supervised sessions', () => {
     const collector = await env.collector();
     const t = await gnmi();
     const { publishJson } = await import('@switch-telemetry/bus');
-    const publishDeviceEvent = (bus: typeof env.bus, topology: typeof env.topology, body: Record<string, unknown> & { event: 'upserted' | 'deleted' }) =>
-      publishJson(bus, topology.subjects.deviceEvent(body.event), body);
-    await env.addDevice({ id: 'late', protocol: 'gnmi', address: t.options.host, port: t.port, credentials: 'st_test_gnmi', tls: { plaintext: true }, subscriptions: subs });
+    const publishDeviceEvent = (
+      bus: typeof env.bus,
+      topology: typeof env.topology,
+      body: Record<string, unknown> & { event: 'upserted' | 'deleted' },
+    ) => publishJson(bus, topology.subjects.deviceEvent(body.event), body);
+    await env.addDevice({
+      id: 'late',
+      protocol: 'gnmi',
+      address: t.options.host,
+      port: t.port,
+      credentials: 'st_test_gnmi',
+      tls: { plaintext: true },
+      subscriptions: subs,
+    });
     const device = (await env.devices.get('late'))!;
     await publishDeviceEvent(env.bus, env.topology, { v: 1, event: 'upserted', device });
     await waitFor(() => collector.statuses().some((s) => s.device === 'late' && s.state === 'synced'), 5_000, 'started from the event');
-    await publishDeviceEvent(env.bus, env.topology, { v: 1, event: 'upserted', device: { ...device, name: 'Renamed', tags: { rack: '7' } } });
+    await publishDeviceEvent(env.bus, env.topology, {
+      v: 1,
+      event: 'upserted',
+      device: { ...device, name: 'Renamed', tags: { rack: '7' } },
+    });
     await new Promise((r) => setTimeout(r, 600));
     expect(collector.statuses().find((s) => s.device === 'late')).toMatchObject({ state: 'synced', restarts: 0 });
     await publishDeviceEvent(env.bus, env.topology, { v: 1, event: 'deleted', id: 'late' });
@@ -120,8 +196,20 @@ describe('supervised sessions', () => {
     const collector = await env.collector({ resyncMs: 500 });
     const t = await gnmi();
     // Written straight into the table: no event is published.
-    await env.addDevice({ id: 'unannounced', protocol: 'gnmi', address: t.options.host, port: t.port, credentials: 'st_test_gnmi', tls: { plaintext: true }, subscriptions: subs });
-    await waitFor(() => collector.statuses().some((s) => s.device === 'unannounced' && s.state === 'synced'), 5_000, 'started by the resync');
+    await env.addDevice({
+      id: 'unannounced',
+      protocol: 'gnmi',
+      address: t.options.host,
+      port: t.port,
+      credentials: 'st_test_gnmi',
+      tls: { plaintext: true },
+      subscriptions: subs,
+    });
+    await waitFor(
+      () => collector.statuses().some((s) => s.device === 'unannounced' && s.state === 'synced'),
+      5_000,
+      'started by the resync',
+    );
     await env.devices.delete('unannounced');
     await waitFor(() => !collector.statuses().some((s) => s.device === 'unannounced'), 5_000, 'stopped by the resync');
     await collector.stop();
@@ -132,8 +220,20 @@ describe('supervised sessions', () => {
     const first = new NetconfDevice({ name: 'tofu', host: '127.10.6.40', port: 0, username: 'netconf', password: 'pw-nc' });
     await first.start();
     sims.push(first);
-    const device = { id: 'tofu', protocol: 'netconf' as const, address: first.options.host, port: first.port, credentials: 'st_test_netconf_tofu', host_key: { trust_on_first_use: true } };
-    await env.addDevice({ ...device, subscriptions: [{ name: 'ifs', paths: ['<interfaces-state xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"/>'], mode: 'get', interval_ms: 200 }] });
+    const device = {
+      id: 'tofu',
+      protocol: 'netconf' as const,
+      address: first.options.host,
+      port: first.port,
+      credentials: 'st_test_netconf_tofu',
+      host_key: { trust_on_first_use: true },
+    };
+    await env.addDevice({
+      ...device,
+      subscriptions: [
+        { name: 'ifs', paths: ['<interfaces-state xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"/>'], mode: 'get', interval_ms: 200 },
+      ],
+    });
     const one = await env.collector();
     await waitFor(() => one.statuses().some((s) => s.device === 'tofu' && s.state === 'synced'), 10_000, 'synced on first use');
     await one.stop();
@@ -142,7 +242,13 @@ describe('supervised sessions', () => {
 
     // Another device answers on the same address and port: a new process must not trust its key.
     await first.stop();
-    const impostor = new NetconfDevice({ name: 'impostor', host: first.options.host, port: first.port, username: 'netconf', password: 'pw-nc' });
+    const impostor = new NetconfDevice({
+      name: 'impostor',
+      host: first.options.host,
+      port: first.port,
+      username: 'netconf',
+      password: 'pw-nc',
+    });
     await impostor.start();
     sims.push(impostor);
     const two = await env.collector();

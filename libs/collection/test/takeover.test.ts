@@ -23,7 +23,15 @@ beforeAll(async () => {
   env = await createCollectorEnv('tko', undefined, { heartbeatTtlMs: COLLECTOR_HEARTBEAT_TTL_MS });
   process.env.DEVICE_CREDENTIALS_ST_TEST_GNMI = 'admin:pw-gnmi';
   for (let i = 0; i < DEVICES; i += 1) {
-    const t = new GnmiTarget({ name: `t${i}`, host: `127.10.5.${i + 1}`, port: 0, username: 'admin', password: 'pw-gnmi', interfaces: 1, tickMs: 100 });
+    const t = new GnmiTarget({
+      name: `t${i}`,
+      host: `127.10.5.${i + 1}`,
+      port: 0,
+      username: 'admin',
+      password: 'pw-gnmi',
+      interfaces: 1,
+      tickMs: 100,
+    });
     await t.start();
     targets.push(t);
     await env.addDevice({
@@ -43,15 +51,31 @@ afterAll(async () => {
 });
 
 const PRODUCTION = { policy: {}, reconcileMs: undefined, statusRefreshMs: undefined };
-const synced = (c: { statuses(): Array<{ device: string; state: string }> }) => c.statuses().filter((s) => s.state === 'synced').map((s) => s.device);
+const synced = (c: { statuses(): Array<{ device: string; state: string }> }) =>
+  c
+    .statuses()
+    .filter((s) => s.state === 'synced')
+    .map((s) => s.device);
 const twice = () => targets.filter((t) => t.peakOpenStreams > 1).map((t) => t.options.name);
 
 it(`three replicas: a SIGKILLed one's devices run again on the others within ${TAKEOVER_LIMIT_MS / 1_000} s, and no device is ever collected twice`, async () => {
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve(__dirname, 'fixtures', 'child-collector.ts'), natsTestUrl(), env.topology.namespace, env.db.url, 'production'], {
-    cwd: ROOT,
-    env: { ...process.env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      resolve(__dirname, 'fixtures', 'child-collector.ts'),
+      natsTestUrl(),
+      env.topology.namespace,
+      env.db.url,
+      'production',
+    ],
+    {
+      cwd: ROOT,
+      env: { ...process.env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   let childOwns: string[] = [];
   createInterface({ input: child.stdout! }).on('line', (line) => (childOwns = JSON.parse(line) as string[]));
   try {
@@ -59,7 +83,8 @@ it(`three replicas: a SIGKILLed one's devices run again on the others within ${T
     const b = await env.collector(PRODUCTION);
     // The first connects are spread over 5 s; the three find each other as they start.
     await waitFor(
-      () => synced(a).length + synced(b).length + childOwns.length === DEVICES && [synced(a), synced(b), childOwns].every((s) => s.length > 0),
+      () =>
+        synced(a).length + synced(b).length + childOwns.length === DEVICES && [synced(a), synced(b), childOwns].every((s) => s.length > 0),
       40_000,
       'every device running, each replica with some',
     );

@@ -36,13 +36,16 @@ describe('bounded file reads', () => {
     expect(readBoundedFileSync(join(dir, 'ok'), opts).toString()).toBe('admin:pw');
   });
 
-  it.each(['/dev/zero', '/proc/self/environ', '/tmp', 'fifo'])('refuses %s (not a regular file of bounded size) without hanging', async (path) => {
-    const full = path.startsWith('/') ? path : join(dir, path);
-    const started = Date.now();
-    await expect(readBoundedFile(full, opts)).rejects.toBeInstanceOf(FileRefusedError);
-    expect(() => readBoundedFileSync(full, opts)).toThrow(FileRefusedError);
-    expect(Date.now() - started).toBeLessThan(1_000);
-  });
+  it.each(['/dev/zero', '/proc/self/environ', '/tmp', 'fifo'])(
+    'refuses %s (not a regular file of bounded size) without hanging',
+    async (path) => {
+      const full = path.startsWith('/') ? path : join(dir, path);
+      const started = Date.now();
+      await expect(readBoundedFile(full, opts)).rejects.toBeInstanceOf(FileRefusedError);
+      expect(() => readBoundedFileSync(full, opts)).toThrow(FileRefusedError);
+      expect(Date.now() - started).toBeLessThan(1_000);
+    },
+  );
 
   it('refuses a file above the limit and names the limit', async () => {
     await expect(readBoundedFile(join(dir, 'big'), opts)).rejects.toThrow(/larger than 1024 bytes/);
@@ -79,7 +82,10 @@ describe('loadConfig *_FILE', () => {
       throw new Error('accepted');
     } catch (err) {
       expect(err).toBeInstanceOf(ConfigError);
-      expect((err as ConfigError).problems).toContainEqual({ variable: 'TOKEN_FILE', problem: 'cannot read the file (not a regular file)' });
+      expect((err as ConfigError).problems).toContainEqual({
+        variable: 'TOKEN_FILE',
+        problem: 'cannot read the file (not a regular file)',
+      });
     }
   });
 });

@@ -23,7 +23,10 @@ const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTT
 const shown = (path: string) => JSON.stringify(path.length > 120 ? `${path.slice(0, 117)}...` : path);
 
 function refuse(options: BoundedFileOptions, path: string, why: string, cause?: unknown): FileRefusedError {
-  return new FileRefusedError(`${options.what} ${shown(path)}: ${why}`, { ...(cause === undefined ? {} : { cause }), details: { what: options.what, why } });
+  return new FileRefusedError(`${options.what} ${shown(path)}: ${why}`, {
+    ...(cause === undefined ? {} : { cause }),
+    details: { what: options.what, why },
+  });
 }
 
 function checkStat(stat: { isFile(): boolean; size: number }, path: string, options: BoundedFileOptions): void {

@@ -41,9 +41,7 @@ describe('loadConfig', () => {
   });
 
   it('names every bad variable in one error', () => {
-    const problems = problemsOf(() =>
-      loadConfig(schema, { env: { NATS_URL: 'nope', HTTP_TIMEOUT_MS: '0', LOG_LEVEL: 'loud' } }),
-    );
+    const problems = problemsOf(() => loadConfig(schema, { env: { NATS_URL: 'nope', HTTP_TIMEOUT_MS: '0', LOG_LEVEL: 'loud' } }));
     expect(problems.map((p) => p.variable)).toEqual(['HTTP_TIMEOUT_MS', 'LOG_LEVEL', 'NATS_URL']);
     expect(problems[2]?.problem).toBe('must be a URL with scheme nats, tls');
   });
@@ -87,9 +85,7 @@ describe('loadConfig', () => {
 
   it('rejects unknown variables under a prefix the app owns, and ignores the rest', () => {
     const prefixed = z.object({ INGRESS_BODY_LIMIT: port(1) });
-    const problems = problemsOf(() =>
-      loadConfig(prefixed, { env: { INGRESS_BODY_LIMT: '5', PATH: '/bin' }, ownedPrefixes: ['INGRESS_'] }),
-    );
+    const problems = problemsOf(() => loadConfig(prefixed, { env: { INGRESS_BODY_LIMT: '5', PATH: '/bin' }, ownedPrefixes: ['INGRESS_'] }));
     expect(problems).toEqual([{ variable: 'INGRESS_BODY_LIMT', problem: 'unknown variable (misspelt or no longer supported)' }]);
   });
 
@@ -113,8 +109,12 @@ describe('loadConfig', () => {
 
   it('parses a JSON variable and names the element that is wrong', () => {
     const sources = z.object({ SOURCES: jsonOf(z.array(z.object({ name: z.string(), secrets: z.array(z.string()).min(1) }))) });
-    expect(loadConfig(sources, { env: { SOURCES: '[{"name":"nms","secrets":["s"]}]' } }).SOURCES).toEqual([{ name: 'nms', secrets: ['s'] }]);
-    expect(problemsOf(() => loadConfig(sources, { env: { SOURCES: '[{"name":' } }))).toEqual([{ variable: 'SOURCES', problem: 'must be valid JSON' }]);
+    expect(loadConfig(sources, { env: { SOURCES: '[{"name":"nms","secrets":["s"]}]' } }).SOURCES).toEqual([
+      { name: 'nms', secrets: ['s'] },
+    ]);
+    expect(problemsOf(() => loadConfig(sources, { env: { SOURCES: '[{"name":' } }))).toEqual([
+      { variable: 'SOURCES', problem: 'must be valid JSON' },
+    ]);
     const problems = problemsOf(() => loadConfig(sources, { env: { SOURCES: '[{"name":"nms","secrets":[]}]' } }));
     expect(problems).toHaveLength(1);
     expect(problems[0]!.variable).toBe('SOURCES');

@@ -36,7 +36,8 @@ type Shape = z.ZodRawShape;
 export function loadConfig<S extends Shape>(schema: z.ZodObject<S>, options: LoadConfigOptions = {}): Readonly<z.infer<z.ZodObject<S>>> {
   const env = options.env ?? process.env;
   const readFile =
-    options.readFile ?? ((path: string) => readBoundedFileSync(path, { maxBytes: CONFIG_FILE_MAX_BYTES, what: 'configuration file' }).toString('utf8'));
+    options.readFile ??
+    ((path: string) => readBoundedFileSync(path, { maxBytes: CONFIG_FILE_MAX_BYTES, what: 'configuration file' }).toString('utf8'));
   const known = new Set(Object.keys(schema.shape));
   const problems: ConfigProblem[] = [];
   const input: Record<string, string> = {};
@@ -53,7 +54,8 @@ export function loadConfig<S extends Shape>(schema: z.ZodObject<S>, options: Loa
         // Secret files usually end with one newline; anything else is the value.
         input[name] = readFile(filePath).replace(/\r?\n$/, '');
       } catch (cause) {
-        const reason = cause instanceof FileRefusedError ? String(cause.details.why) : ((cause as NodeJS.ErrnoException).code ?? 'unreadable');
+        const reason =
+          cause instanceof FileRefusedError ? String(cause.details.why) : ((cause as NodeJS.ErrnoException).code ?? 'unreadable');
         problems.push({ variable: name + FILE_SUFFIX, problem: `cannot read the file (${reason})` });
       }
     } else if (direct !== undefined) {

@@ -5,9 +5,7 @@ import { z } from 'zod';
 export const MAX_TIMER_MS = 2_147_483_647;
 
 const wholeNumber = (what: string) =>
-  z.coerce
-    .number({ error: `must be ${what}` })
-    .refine((n) => Number.isFinite(n) && Number.isInteger(n), { message: `must be ${what}` });
+  z.coerce.number({ error: `must be ${what}` }).refine((n) => Number.isFinite(n) && Number.isInteger(n), { message: `must be ${what}` });
 
 /** A timeout or interval in milliseconds: a whole number from 1 to 2^31-1. 0, negative or infinite is an error. */
 export function durationMs(defaultMs: number) {

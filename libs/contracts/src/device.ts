@@ -67,7 +67,10 @@ export const tlsSchema = z
 
 export const hostKeySchema = z
   .object({
-    fingerprints: z.array(z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, { message: 'must be SHA256:<base64> as OpenSSH prints it' })).max(16).optional(),
+    fingerprints: z
+      .array(z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, { message: 'must be SHA256:<base64> as OpenSSH prints it' }))
+      .max(16)
+      .optional(),
     /** An OpenSSH known_hosts file in the collector's trust directory. */
     known_hosts: trustFileSchema.optional(),
     trust_on_first_use: z.boolean().optional(),
@@ -101,15 +104,26 @@ const deviceFields = z
   .strict();
 
 /** Subscriptions the device's protocol can run: anything else would be accepted and never collected. */
-function checkModes(device: { protocol: (typeof PROTOCOLS)[number]; subscriptions: Array<{ mode: (typeof SUBSCRIPTION_MODES)[number] }> }, ctx: z.RefinementCtx): void {
+function checkModes(
+  device: { protocol: (typeof PROTOCOLS)[number]; subscriptions: Array<{ mode: (typeof SUBSCRIPTION_MODES)[number] }> },
+  ctx: z.RefinementCtx,
+): void {
   const allowed = PROTOCOL_MODES[device.protocol];
   device.subscriptions.forEach((sub, i) => {
     if (!allowed.includes(sub.mode)) {
-      ctx.addIssue({ code: 'custom', path: ['subscriptions', i, 'mode'], message: `a ${device.protocol} device runs ${allowed.join(', ')}, not ${sub.mode}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['subscriptions', i, 'mode'],
+        message: `a ${device.protocol} device runs ${allowed.join(', ')}, not ${sub.mode}`,
+      });
     }
   });
   if (device.protocol === 'netconf' && device.subscriptions.filter((s) => s.mode === 'notification').length > 1) {
-    ctx.addIssue({ code: 'custom', path: ['subscriptions'], message: 'a NETCONF session has one notification stream (RFC 5277): at most one notification subscription' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['subscriptions'],
+      message: 'a NETCONF session has one notification stream (RFC 5277): at most one notification subscription',
+    });
   }
 }
 

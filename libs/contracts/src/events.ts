@@ -26,8 +26,13 @@ export type DeviceEventBody = z.infer<typeof deviceEventBodySchema>;
 export const sessionEventBodySchema = sessionStatusSchema.extend({ v: z.literal(1) });
 export type SessionEventBody = z.infer<typeof sessionEventBodySchema>;
 
-/** `events.alert.telemetry_dropped`: messages of a device dropped in one round (its buffer overflowed while NATS was down, or a message was larger than NATS accepts). */
-export const telemetryDroppedBodySchema = z.object({ v: z.literal(1), device: deviceIdSchema, dropped: z.number().int().positive(), at: z.string() }).loose();
+/**
+ * `events.alert.telemetry_dropped`: messages of a device dropped in one round (its buffer overflowed while NATS was down, or a message was
+ * larger than NATS accepts).
+ */
+export const telemetryDroppedBodySchema = z
+  .object({ v: z.literal(1), device: deviceIdSchema, dropped: z.number().int().positive(), at: z.string() })
+  .loose();
 export type TelemetryDroppedBody = z.infer<typeof telemetryDroppedBodySchema>;
 
 /** `events.session.restart_requested`: a user (or the stale-session cleanup) asks the owning collector to restart a session. */

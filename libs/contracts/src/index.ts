@@ -39,6 +39,13 @@ export {
   type WebhookEventBody,
 } from './events';
 export { QUEUES, discoveryScanArgsSchema, sessionCleanupArgsSchema, webhookProcessArgsSchema, type QueueName } from './jobs';
-export { SESSION_STATES, sessionFailureSchema, sessionStatusSchema, type SessionFailure, type SessionState, type SessionStatus } from './session';
+export {
+  SESSION_STATES,
+  sessionFailureSchema,
+  sessionStatusSchema,
+  type SessionFailure,
+  type SessionState,
+  type SessionStatus,
+} from './session';
 export { deviceIdSchema, subscriptionNameSchema, telemetryMessageSchema, type JsonValue, type TelemetryMessage } from './telemetry-message';
 export { PUBLISHED_SCHEMAS, SCHEMA_BASE_URL, renderSchemas } from './schemas';

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { deviceEventBodySchema, restartRequestSchema, sessionEventBodySchema, telemetryDroppedBodySchema, webhookEventBodySchema } from './events';
+import {
+  deviceEventBodySchema,
+  restartRequestSchema,
+  sessionEventBodySchema,
+  telemetryDroppedBodySchema,
+  webhookEventBodySchema,
+} from './events';
 import { sessionStatusSchema } from './session';
 import { telemetryMessageSchema } from './telemetry-message';
 
@@ -10,7 +16,11 @@ export const SCHEMA_BASE_URL = 'urn:switch-telemetry:schemas:';
 export const PUBLISHED_SCHEMAS: ReadonlyArray<{ file: string; title: string; schema: z.ZodType }> = [
   { file: 'telemetry-message.v1.json', title: 'SwitchTelemetry telemetry message, version 1', schema: telemetryMessageSchema },
   { file: 'device-event.v1.json', title: 'events.device.upserted / events.device.deleted, version 1', schema: deviceEventBodySchema },
-  { file: 'session-event.v1.json', title: 'events.session.<state> and events.alert.session_down, version 1', schema: sessionEventBodySchema },
+  {
+    file: 'session-event.v1.json',
+    title: 'events.session.<state> and events.alert.session_down, version 1',
+    schema: sessionEventBodySchema,
+  },
   { file: 'session-status.v1.json', title: 'A session status in the sessions KV bucket and GET /v1/sessions', schema: sessionStatusSchema },
   { file: 'telemetry-dropped.v1.json', title: 'events.alert.telemetry_dropped, version 1', schema: telemetryDroppedBodySchema },
   { file: 'restart-request.v1.json', title: 'events.session.restart_requested, version 1', schema: restartRequestSchema },

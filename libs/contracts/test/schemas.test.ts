@@ -8,7 +8,9 @@ const rendered = renderSchemas();
 
 describe('the published JSON Schemas (schemas/*.json)', () => {
   it('are exactly what `npm run schemas` writes from the zod schemas', () => {
-    const checkedIn = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
+    const checkedIn = readdirSync(DIR)
+      .filter((f) => f.endsWith('.json'))
+      .sort();
     expect(checkedIn).toEqual(Object.keys(rendered).sort());
     for (const [file, text] of Object.entries(rendered)) {
       // A difference here means a zod schema changed: run `npm run schemas` and commit the result.
@@ -21,12 +23,26 @@ describe('the published JSON Schemas (schemas/*.json)', () => {
     const validate = (file: string) => ajv.compile(JSON.parse(rendered[file]!));
 
     const telemetry = validate('telemetry-message.v1.json');
-    const message = { v: 1, device: 'leaf-01', source: 'gnmi', subscription: 'if', ts: '18446744073709551615', prefix: '', updates: [{ path: '/a', value: { b: [1, '2'] } }], deletes: [] };
+    const message = {
+      v: 1,
+      device: 'leaf-01',
+      source: 'gnmi',
+      subscription: 'if',
+      ts: '18446744073709551615',
+      prefix: '',
+      updates: [{ path: '/a', value: { b: [1, '2'] } }],
+      deletes: [],
+    };
     expect(telemetryMessageSchema.safeParse(message).success).toBe(true);
     expect(telemetry(message)).toBe(true);
     // Within version 1 a producer may add fields; consumers must ignore them.
     expect(telemetry({ ...message, added_later: true })).toBe(true);
-    for (const bad of [{ ...message, v: 2 }, { ...message, device: 'Leaf.01' }, { ...message, ts: 1.5 }, { ...message, updates: [{ path: '/a' }] }]) {
+    for (const bad of [
+      { ...message, v: 2 },
+      { ...message, device: 'Leaf.01' },
+      { ...message, ts: 1.5 },
+      { ...message, updates: [{ path: '/a' }] },
+    ]) {
       expect(telemetryMessageSchema.safeParse(bad).success).toBe(false);
       expect(telemetry(bad)).toBe(false);
     }
@@ -36,7 +52,17 @@ describe('the published JSON Schemas (schemas/*.json)', () => {
     expect(restart({ v: 1, device: 'a.b' })).toBe(false);
 
     const session = validate('session-event.v1.json');
-    const status = { v: 1, device: 'leaf-01', state: 'backoff', since: 'x', last_update: null, restarts: 2, last_error: { code: 'connect_refused', message: 'refused' }, owner: 'c1', retry_at: 'y' };
+    const status = {
+      v: 1,
+      device: 'leaf-01',
+      state: 'backoff',
+      since: 'x',
+      last_update: null,
+      restarts: 2,
+      last_error: { code: 'connect_refused', message: 'refused' },
+      owner: 'c1',
+      retry_at: 'y',
+    };
     expect(sessionEventBodySchema.safeParse(status).success).toBe(true);
     expect(session(status)).toBe(true);
     expect(session({ ...status, state: 'dreaming' })).toBe(false);

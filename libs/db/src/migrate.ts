@@ -69,7 +69,8 @@ export function readMigrations(dirs: string | string[] = migrationDirs()): Migra
   for (const dir of typeof dirs === 'string' ? [dirs] : dirs) {
     for (const file of readdirSync(dir).filter((f) => FILE_NAME.test(f))) {
       const other = found.get(file);
-      if (other !== undefined && other !== join(dir, file)) throw new Error(`migration ${file} is in two places: ${other} and ${join(dir, file)}`);
+      if (other !== undefined && other !== join(dir, file))
+        throw new Error(`migration ${file} is in two places: ${other} and ${join(dir, file)}`);
       found.set(file, join(dir, file));
     }
   }

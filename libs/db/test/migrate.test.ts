@@ -47,13 +47,17 @@ describe('migrations against the real PostgreSQL', () => {
     const names = readMigrations().map((m) => m.name);
     expect(names).toEqual([...names].sort());
     expect(names).toEqual(expect.arrayContaining(['0001_devices', '0002_dead_jobs', '0004_outbox']));
-    expect(migrationDirs().map((d) => relative(resolve(__dirname, '..', '..', '..'), d)).sort()).toEqual(
-      expect.arrayContaining(['libs/inventory/migrations', 'libs/jobs/migrations', 'libs/outbox/migrations']),
-    );
+    expect(
+      migrationDirs()
+        .map((d) => relative(resolve(__dirname, '..', '..', '..'), d))
+        .sort(),
+    ).toEqual(expect.arrayContaining(['libs/inventory/migrations', 'libs/jobs/migrations', 'libs/outbox/migrations']));
   });
 
   it('accepts a database that recorded 0001_devices before its comment was edited', async () => {
-    await db.pool.query(`UPDATE schema_migrations SET checksum = '94f9086e99687878b0101ee3b329e5601eddbb6b4aa17e5063c6517be8c0b5a7' WHERE name = '0001_devices'`);
+    await db.pool.query(
+      `UPDATE schema_migrations SET checksum = '94f9086e99687878b0101ee3b329e5601eddbb6b4aa17e5063c6517be8c0b5a7' WHERE name = '0001_devices'`,
+    );
     expect(await migrate(db.pool, log)).toEqual([]);
   });
 
@@ -111,9 +115,15 @@ describe('migrations split or re-commented after they ran', () => {
   });
 
   it('takes an edited comment as the same migration, and an edited statement as a change', async () => {
-    expect(await migrate(db.pool, log, readMigrations(folder({ '0002_c.sql': '-- first words\nCREATE TABLE mig_c (id int);\n' })))).toEqual(['0002_c']);
-    expect(await migrate(db.pool, log, readMigrations(folder({ '0002_c.sql': '-- other words\n\nCREATE TABLE mig_c (id int);\n' })))).toEqual([]);
-    await expect(migrate(db.pool, log, readMigrations(folder({ '0002_c.sql': 'CREATE TABLE mig_c (id bigint);\n' })))).rejects.toBeInstanceOf(MigrationChangedError);
+    expect(await migrate(db.pool, log, readMigrations(folder({ '0002_c.sql': '-- first words\nCREATE TABLE mig_c (id int);\n' })))).toEqual(
+      ['0002_c'],
+    );
+    expect(
+      await migrate(db.pool, log, readMigrations(folder({ '0002_c.sql': '-- other words\n\nCREATE TABLE mig_c (id int);\n' }))),
+    ).toEqual([]);
+    await expect(
+      migrate(db.pool, log, readMigrations(folder({ '0002_c.sql': 'CREATE TABLE mig_c (id bigint);\n' }))),
+    ).rejects.toBeInstanceOf(MigrationChangedError);
   });
 
   it('refuses one migration name in two folders', () => {

@@ -1,4 +1,16 @@
-import { ErrorCodes, PERMANENT, RETRYABLE, SwitchTelemetryError, errorClass, TimeoutError, UNKNOWN, assertUniqueCodes, classify, mayRetry, withTimeout } from './index';
+import {
+  ErrorCodes,
+  PERMANENT,
+  RETRYABLE,
+  SwitchTelemetryError,
+  errorClass,
+  TimeoutError,
+  UNKNOWN,
+  assertUniqueCodes,
+  classify,
+  mayRetry,
+  withTimeout,
+} from './index';
 
 class BadCredentials extends errorClass('TEST_BAD_CREDENTIALS', PERMANENT) {}
 

@@ -3,7 +3,8 @@ import { ErrorCodes } from './codes';
 import { errorClass } from './switch-telemetry-error';
 
 /** A wait that ran past its limit. Retryable: the same call may answer later. */
-export class TimeoutError extends errorClass(ErrorCodes.TIMEOUT, RETRYABLE) {  constructor(
+export class TimeoutError extends errorClass(ErrorCodes.TIMEOUT, RETRYABLE) {
+  constructor(
     readonly operation: string,
     readonly timeoutMs: number,
     options: { cause?: unknown } = {},

@@ -1,11 +1,27 @@
-import { Metadata, credentials, status as GrpcStatus, type ChannelCredentials, type Client, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
+import {
+  Metadata,
+  credentials,
+  status as GrpcStatus,
+  type ChannelCredentials,
+  type Client,
+  type ClientDuplexStream,
+  type ServiceError,
+} from '@grpc/grpc-js';
 import { readBoundedFileSync } from '@switch-telemetry/config';
 import type { ServiceDefinition } from '@grpc/proto-loader';
 import type { Logger } from '@switch-telemetry/logging';
 import { GnmiConfigError, GnmiConnectError, fromGrpcError } from './errors';
 import { gnmiService } from './proto';
 import { redact } from './redact';
-import type { CapabilityResponse, GetRequest, GetResponse, Notification, SubscribeRequest, SubscribeResponse, SubscriptionList } from './types';
+import type {
+  CapabilityResponse,
+  GetRequest,
+  GetResponse,
+  Notification,
+  SubscribeRequest,
+  SubscribeResponse,
+  SubscriptionList,
+} from './types';
 
 // Defaults, with units.
 export const CONNECT_TIMEOUT_MS = 5_000;
@@ -54,14 +70,23 @@ export interface GnmiClientOptions {
 export type SubscribeEvent = { kind: 'update'; notification: Notification } | { kind: 'sync' };
 
 /** The PEM content given inline or read (bounded) from its file; null when neither is set. */
-function pemOf(content: Buffer | string | undefined, file: string | undefined, what: string, contentName: string, fileName: string): Buffer | null {
+function pemOf(
+  content: Buffer | string | undefined,
+  file: string | undefined,
+  what: string,
+  contentName: string,
+  fileName: string,
+): Buffer | null {
   if (content !== undefined && file !== undefined) throw new GnmiConfigError(`give ${contentName} or ${fileName}, not both`);
   if (content !== undefined) return Buffer.isBuffer(content) ? content : Buffer.from(content);
   if (file === undefined) return null;
   try {
     return readBoundedFileSync(file, { maxBytes: TLS_FILE_MAX_BYTES, what });
   } catch (cause) {
-    throw new GnmiConfigError(`cannot use the ${what} ${JSON.stringify(file)}: ${(cause as { details?: { why?: string } }).details?.why ?? 'unreadable'}`, { cause });
+    throw new GnmiConfigError(
+      `cannot use the ${what} ${JSON.stringify(file)}: ${(cause as { details?: { why?: string } }).details?.why ?? 'unreadable'}`,
+      { cause },
+    );
   }
 }
 
@@ -71,16 +96,24 @@ function credentialsFor(options: GnmiClientOptions): ChannelCredentials {
   const ca = pemOf(tls.ca, tls.caFile, 'CA file', 'ca', 'caFile');
   const cert = pemOf(tls.cert, tls.certFile, 'certificate file', 'cert', 'certFile');
   const key = pemOf(tls.key, tls.keyFile, 'key file', 'key', 'keyFile');
-  if ((cert === null) !== (key === null)) throw new GnmiConfigError('a client certificate and its key go together (cert/certFile with key/keyFile)');
+  if ((cert === null) !== (key === null))
+    throw new GnmiConfigError('a client certificate and its key go together (cert/certFile with key/keyFile)');
   if (tls.insecureSkipVerify) {
     options.log.warn({ address: options.address }, 'TLS certificate verification is OFF for this target, as configured');
   }
   try {
-    return credentials.createSsl(ca, key, cert, tls.insecureSkipVerify ? { rejectUnauthorized: false, checkServerIdentity: () => undefined } : {});
+    return credentials.createSsl(
+      ca,
+      key,
+      cert,
+      tls.insecureSkipVerify ? { rejectUnauthorized: false, checkServerIdentity: () => undefined } : {},
+    );
   } catch (cause) {
     // OpenSSL's reasons ("no start line", "key values mismatch") name no key material; the cause (a parser error) is left out all the same.
     const reason = (cause as { code?: unknown }).code;
-    throw new GnmiConfigError(`the TLS CA, certificate or key cannot be used${typeof reason === 'string' ? ` (${reason})` : ''}: ${redact((cause as Error).message ?? '', pemSecrets(key))}`);
+    throw new GnmiConfigError(
+      `the TLS CA, certificate or key cannot be used${typeof reason === 'string' ? ` (${reason})` : ''}: ${redact((cause as Error).message ?? '', pemSecrets(key))}`,
+    );
   }
 }
 
@@ -104,8 +137,14 @@ const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 function checkCredential(field: 'username' | 'password', value: string | undefined): void {
   if (value === undefined) return;
   if (typeof value !== 'string') throw new GnmiConfigError(`the ${field} must be a string`, { details: { field } });
-  if (value.length > MAX_CREDENTIAL_LENGTH) throw new GnmiConfigError(`the ${field} is longer than ${MAX_CREDENTIAL_LENGTH} characters`, { details: { field, problem: 'too long' } });
-  if (!PRINTABLE_ASCII.test(value)) throw new GnmiConfigError(`the ${field} has characters outside printable ASCII (0x20-0x7E)`, { details: { field, problem: 'not printable ASCII' } });
+  if (value.length > MAX_CREDENTIAL_LENGTH)
+    throw new GnmiConfigError(`the ${field} is longer than ${MAX_CREDENTIAL_LENGTH} characters`, {
+      details: { field, problem: 'too long' },
+    });
+  if (!PRINTABLE_ASCII.test(value))
+    throw new GnmiConfigError(`the ${field} has characters outside printable ASCII (0x20-0x7E)`, {
+      details: { field, problem: 'not printable ASCII' },
+    });
 }
 
 /**
@@ -164,7 +203,9 @@ export class GnmiClient {
     const timeoutMs = this.options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
     return new Promise((resolve, reject) => {
       this.client.waitForReady(Date.now() + timeoutMs, (error) =>
-        error ? reject(new GnmiConnectError(`${this.options.address} did not connect within ${timeoutMs} ms`, { cause: error })) : resolve(),
+        error
+          ? reject(new GnmiConnectError(`${this.options.address} did not connect within ${timeoutMs} ms`, { cause: error }))
+          : resolve(),
       );
     });
   }
@@ -172,8 +213,11 @@ export class GnmiClient {
   private unary<Req, Res>(method: string, request: Req): Promise<Res> {
     return new Promise((resolve, reject) => {
       try {
-        this.client[method]!(request, this.metadata(), { deadline: Date.now() + this.rpcTimeoutMs }, (error: ServiceError | null, response: Res) =>
-          error ? reject(fromGrpcError(error, this.secrets)) : resolve(response),
+        this.client[method]!(
+          request,
+          this.metadata(),
+          { deadline: Date.now() + this.rpcTimeoutMs },
+          (error: ServiceError | null, response: Res) => (error ? reject(fromGrpcError(error, this.secrets)) : resolve(response)),
         );
       } catch (error) {
         reject(fromGrpcError(error, this.secrets));
@@ -202,10 +246,12 @@ export class GnmiClient {
    */
   subscribeRaw(list: SubscriptionList): GnmiRawSubscription {
     const subscribe = (gnmiService().definition['gnmi.gNMI'] as ServiceDefinition).Subscribe!;
-    const call = this.client.makeBidiStreamRequest(subscribe.path, subscribe.requestSerialize, (bytes: Buffer) => bytes, this.metadata()) as ClientDuplexStream<
-      SubscribeRequest,
-      Buffer
-    >;
+    const call = this.client.makeBidiStreamRequest(
+      subscribe.path,
+      subscribe.requestSerialize,
+      (bytes: Buffer) => bytes,
+      this.metadata(),
+    ) as ClientDuplexStream<SubscribeRequest, Buffer>;
     call.write({ subscribe: list });
     return new GnmiRawSubscription(call, this.secrets);
   }

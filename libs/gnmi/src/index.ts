@@ -12,7 +12,15 @@ export {
   type TlsOptions,
 } from './client';
 export { GnmiErrorCodes } from './codes';
-export { GnmiConfigError, GnmiConnectError, GnmiRpcError, PathSyntaxError, ValueDecodeError, classifyGrpcStatus, fromGrpcError } from './errors';
+export {
+  GnmiConfigError,
+  GnmiConnectError,
+  GnmiRpcError,
+  PathSyntaxError,
+  ValueDecodeError,
+  classifyGrpcStatus,
+  fromGrpcError,
+} from './errors';
 export { normalizeNotification } from './normalize';
 export { formatPath, joinPath, parsePath } from './path';
 export { LOADER_OPTIONS, PROTO_DIR, gnmiService } from './proto';

@@ -4,7 +4,10 @@ describe('parsePath ↔ formatPath', () => {
   it.each([
     ['/', { elem: [] }],
     ['/interfaces', { elem: [{ name: 'interfaces' }] }],
-    ['/interfaces/interface[name=Ethernet1/1]/state/counters', { elem: [{ name: 'interfaces' }, { name: 'interface', key: { name: 'Ethernet1/1' } }, { name: 'state' }, { name: 'counters' }] }],
+    [
+      '/interfaces/interface[name=Ethernet1/1]/state/counters',
+      { elem: [{ name: 'interfaces' }, { name: 'interface', key: { name: 'Ethernet1/1' } }, { name: 'state' }, { name: 'counters' }] },
+    ],
     ['openconfig:/interfaces', { origin: 'openconfig', elem: [{ name: 'interfaces' }] }],
     ['/openconfig-interfaces:interfaces/interface', { elem: [{ name: 'openconfig-interfaces:interfaces' }, { name: 'interface' }] }],
     ['/a/b[k1=v1][k2=v2]', { elem: [{ name: 'a' }, { name: 'b', key: { k1: 'v1', k2: 'v2' } }] }],
@@ -14,7 +17,10 @@ describe('parsePath ↔ formatPath', () => {
     ['/a[k=back\\\\slash]', { elem: [{ name: 'a', key: { k: 'back\\slash' } }] }],
     ['/a[k=sl\\/ash]', { elem: [{ name: 'a', key: { k: 'sl/ash' } }] }],
     ['/a\\/b/c', { elem: [{ name: 'a/b' }, { name: 'c' }] }],
-    ['/interfaces/interface[name=*]/state', { elem: [{ name: 'interfaces' }, { name: 'interface', key: { name: '*' } }, { name: 'state' }] }],
+    [
+      '/interfaces/interface[name=*]/state',
+      { elem: [{ name: 'interfaces' }, { name: 'interface', key: { name: '*' } }, { name: 'state' }] },
+    ],
     ['/*/...', { elem: [{ name: '*' }, { name: '...' }] }],
     ['/a[k=]', { elem: [{ name: 'a', key: { k: '' } }] }],
     ['interfaces/interface', { elem: [{ name: 'interfaces' }, { name: 'interface' }] }],
@@ -66,7 +72,13 @@ describe('parsePath ↔ formatPath', () => {
     expect(joined).toEqual({
       origin: 'openconfig',
       target: 'leaf-01',
-      elem: [{ name: 'interfaces' }, { name: 'interface', key: { name: 'Ethernet1' } }, { name: 'state' }, { name: 'counters' }, { name: 'in-octets' }],
+      elem: [
+        { name: 'interfaces' },
+        { name: 'interface', key: { name: 'Ethernet1' } },
+        { name: 'state' },
+        { name: 'counters' },
+        { name: 'in-octets' },
+      ],
     });
     expect(formatPath(parsePath('state/counters'), { relative: true })).toBe('state/counters');
   });

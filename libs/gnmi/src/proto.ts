@@ -4,7 +4,8 @@ import { loadPackageDefinition, type ServiceClientConstructor } from '@grpc/grpc
 import { loadSync, type Options } from '@grpc/proto-loader';
 
 /** Where gnmi.proto lives: beside a bundle (the build copies it) or in the repo. */
-export const PROTO_DIR = [resolve(__dirname, 'proto'), resolve(__dirname, '..', 'proto')].find((d) => existsSync(d)) ?? resolve(__dirname, '..', 'proto');
+export const PROTO_DIR =
+  [resolve(__dirname, 'proto'), resolve(__dirname, '..', 'proto')].find((d) => existsSync(d)) ?? resolve(__dirname, '..', 'proto');
 
 /** How messages are turned into objects: names as in the proto, 64-bit integers as exact decimal strings, bytes as Buffers. */
 export const LOADER_OPTIONS: Options = {

@@ -1,5 +1,14 @@
 import { ErrorCodes, assertUniqueCodes } from '@switch-telemetry/errors';
-import { GnmiErrorCodes, ValueDecodeError, classifyGrpcStatus, decodeTypedValue, int64, normalizeNotification, parsePath, type TypedValue } from './index';
+import {
+  GnmiErrorCodes,
+  ValueDecodeError,
+  classifyGrpcStatus,
+  decodeTypedValue,
+  int64,
+  normalizeNotification,
+  parsePath,
+  type TypedValue,
+} from './index';
 
 describe('decodeTypedValue', () => {
   it.each<[string, TypedValue, unknown]>([
@@ -15,12 +24,36 @@ describe('decodeTypedValue', () => {
     ['double', { value: 'double_val', double_val: 12.345678901234 }, 12.345678901234],
     ['decimal64', { value: 'decimal_val', decimal_val: { digits: '12345', precision: 2 } }, 123.45],
     ['decimal64 negative, leading zeros', { value: 'decimal_val', decimal_val: { digits: '-5', precision: 3 } }, -0.005],
-    ['decimal64 beyond a double, kept as text', { value: 'decimal_val', decimal_val: { digits: '1234567890123456789', precision: 4 } }, '123456789012345.6789'],
-    ['leaf-list', { value: 'leaflist_val', leaflist_val: { element: [{ value: 'string_val', string_val: 'a' }, { value: 'uint_val', uint_val: '7' }] } }, ['a', 7]],
+    [
+      'decimal64 beyond a double, kept as text',
+      { value: 'decimal_val', decimal_val: { digits: '1234567890123456789', precision: 4 } },
+      '123456789012345.6789',
+    ],
+    [
+      'leaf-list',
+      {
+        value: 'leaflist_val',
+        leaflist_val: {
+          element: [
+            { value: 'string_val', string_val: 'a' },
+            { value: 'uint_val', uint_val: '7' },
+          ],
+        },
+      },
+      ['a', 7],
+    ],
     ['json', { value: 'json_val', json_val: Buffer.from('{"a":[1,2]}') }, { a: [1, 2] }],
-    ['json_ietf', { value: 'json_ietf_val', json_ietf_val: Buffer.from('{"openconfig-interfaces:in-octets":"12"}') }, { 'openconfig-interfaces:in-octets': '12' }],
+    [
+      'json_ietf',
+      { value: 'json_ietf_val', json_ietf_val: Buffer.from('{"openconfig-interfaces:in-octets":"12"}') },
+      { 'openconfig-interfaces:in-octets': '12' },
+    ],
     ['proto bytes (kept as bytes)', { value: 'proto_bytes', proto_bytes: Buffer.from('pb') }, 'cGI='],
-    ['any', { value: 'any_val', any_val: { type_url: 'type.googleapis.com/x.Y', value: Buffer.from('z') } }, { type_url: 'type.googleapis.com/x.Y', value: 'eg==' }],
+    [
+      'any',
+      { value: 'any_val', any_val: { type_url: 'type.googleapis.com/x.Y', value: Buffer.from('z') } },
+      { type_url: 'type.googleapis.com/x.Y', value: 'eg==' },
+    ],
     ['absent', {}, null],
   ])('%s', (_name, tv, expected) => {
     expect(decodeTypedValue(tv)).toEqual(expected);
@@ -61,7 +94,11 @@ describe('normalizeNotification', () => {
   });
 
   it('uses absolute paths when there is no prefix', () => {
-    const msg = normalizeNotification({ timestamp: '5', update: [{ path: parsePath('/system/state/hostname'), val: { value: 'string_val', string_val: 'leaf-01' } }] }, 'd', 's');
+    const msg = normalizeNotification(
+      { timestamp: '5', update: [{ path: parsePath('/system/state/hostname'), val: { value: 'string_val', string_val: 'leaf-01' } }] },
+      'd',
+      's',
+    );
     expect(msg).toMatchObject({ ts: 5, prefix: '', updates: [{ path: '/system/state/hostname', value: 'leaf-01' }] });
   });
 });

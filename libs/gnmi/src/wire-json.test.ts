@@ -8,7 +8,12 @@ const HEAD = messageHead('leaf-1', 'if');
 
 // The fast path must write exactly what the object path writes:
 // proto-loader decode → normalizeNotification → JSON.stringify.
-const method = (gnmiService().definition['gnmi.gNMI'] as Record<string, { responseSerialize(v: unknown): Buffer; responseDeserialize(b: Buffer): SubscribeResponse }>).Subscribe!;
+const method = (
+  gnmiService().definition['gnmi.gNMI'] as Record<
+    string,
+    { responseSerialize(v: unknown): Buffer; responseDeserialize(b: Buffer): SubscribeResponse }
+  >
+).Subscribe!;
 const encode = (r: unknown) => method.responseSerialize(r);
 const viaObjects = (bytes: Buffer) => {
   const r = method.responseDeserialize(bytes);
@@ -27,13 +32,50 @@ function rng(seed: number) {
   };
 }
 
-const NASTY = ['', 'a', 'Ethernet1/1', 'x]y', 'a=b', 'back\\slash', '[', 'quote"s', 'tab\tnl\n', 'ünïcödé', '😀', 'a/b/c', '\u0000', '\u2028'];
+const NASTY = [
+  '',
+  'a',
+  'Ethernet1/1',
+  'x]y',
+  'a=b',
+  'back\\slash',
+  '[',
+  'quote"s',
+  'tab\tnl\n',
+  'ünïcödé',
+  '😀',
+  'a/b/c',
+  '\u0000',
+  '\u2028',
+];
 
 function gen(seed: number): Notification {
   const r = rng(seed);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)]!;
-  const int64 = () => pick(['0', '1', '-1', '9007199254740991', '9007199254740992', '-9007199254740992', '9223372036854775807', '-9223372036854775808', '4294967296', String(Math.floor(r() * 1e12))]);
-  const uint64 = () => pick(['0', '1', '4294967295', '4294967296', '9007199254740991', '9007199254740993', '18446744073709551615', String(Math.floor(r() * 1e12))]);
+  const int64 = () =>
+    pick([
+      '0',
+      '1',
+      '-1',
+      '9007199254740991',
+      '9007199254740992',
+      '-9007199254740992',
+      '9223372036854775807',
+      '-9223372036854775808',
+      '4294967296',
+      String(Math.floor(r() * 1e12)),
+    ]);
+  const uint64 = () =>
+    pick([
+      '0',
+      '1',
+      '4294967295',
+      '4294967296',
+      '9007199254740991',
+      '9007199254740993',
+      '18446744073709551615',
+      String(Math.floor(r() * 1e12)),
+    ]);
   const path = (): Path => {
     const p: Path = {};
     if (r() < 0.2) p.origin = pick(['openconfig', 'cli', 'x:y']);
@@ -42,14 +84,56 @@ function gen(seed: number): Notification {
     else if (r() < 0.9) {
       p.elem = Array.from({ length: Math.floor(r() * 4) }, () => ({
         name: pick(NASTY.filter((s) => s !== '')),
-        ...(r() < 0.4 ? { key: Object.fromEntries(Array.from({ length: 1 + Math.floor(r() * 3) }, () => [pick(NASTY.filter((s) => s !== '')), pick(NASTY)])) } : {}),
+        ...(r() < 0.4
+          ? {
+              key: Object.fromEntries(
+                Array.from({ length: 1 + Math.floor(r() * 3) }, () => [pick(NASTY.filter((s) => s !== '')), pick(NASTY)]),
+              ),
+            }
+          : {}),
       }));
     }
     return p;
   };
-  const json = () => Buffer.from(pick(['1', '-0', '0', '007', '"12345"', '" spaced "', '"esc\\"aped"', '"ünï"', 'true', 'null', ' 42 ', '{"b":1, "a":[1,2.50,"x"]}', '1e3', '123456789012345678', '[]', '"\\u00e9"']));
+  const json = () =>
+    Buffer.from(
+      pick([
+        '1',
+        '-0',
+        '0',
+        '007',
+        '"12345"',
+        '" spaced "',
+        '"esc\\"aped"',
+        '"ünï"',
+        'true',
+        'null',
+        ' 42 ',
+        '{"b":1, "a":[1,2.50,"x"]}',
+        '1e3',
+        '123456789012345678',
+        '[]',
+        '"\\u00e9"',
+      ]),
+    );
   const typed = (depth = 0): TypedValue => {
-    const kind = pick(['string_val', 'int_val', 'uint_val', 'bool_val', 'bytes_val', 'float_val', 'double_val', 'decimal_val', 'leaflist_val', 'any_val', 'json_val', 'json_ietf_val', 'ascii_val', 'proto_bytes', 'none'] as const);
+    const kind = pick([
+      'string_val',
+      'int_val',
+      'uint_val',
+      'bool_val',
+      'bytes_val',
+      'float_val',
+      'double_val',
+      'decimal_val',
+      'leaflist_val',
+      'any_val',
+      'json_val',
+      'json_ietf_val',
+      'ascii_val',
+      'proto_bytes',
+      'none',
+    ] as const);
     switch (kind) {
       case 'string_val':
       case 'ascii_val':
@@ -83,7 +167,10 @@ function gen(seed: number): Notification {
   return {
     timestamp: int64(),
     ...(r() < 0.85 ? { prefix: path() } : {}),
-    update: Array.from({ length: Math.floor(r() * 6) }, () => ({ ...(r() < 0.95 ? { path: path() } : {}), ...(r() < 0.95 ? { val: typed() } : {}) })),
+    update: Array.from({ length: Math.floor(r() * 6) }, () => ({
+      ...(r() < 0.95 ? { path: path() } : {}),
+      ...(r() < 0.95 ? { val: typed() } : {}),
+    })),
     ...(r() < 0.3 ? { delete: Array.from({ length: 1 + Math.floor(r() * 3) }, () => path()) } : {}),
     ...(r() < 0.1 ? { atomic: true, alias: 'x' } : {}),
   };

@@ -99,7 +99,7 @@ function uint32(end: number): number {
     if (pos >= end) throw malformed('a varint runs past its message');
     const byte = buf[pos++]!;
     if (i < 5) value += (byte & 0x7f) * 2 ** (7 * i);
-    if (byte < 0x80) return value % TWO_32 >>> 0;
+    if (byte < 0x80) return (value % TWO_32) >>> 0;
   }
   throw malformed('a varint longer than 10 bytes');
 }

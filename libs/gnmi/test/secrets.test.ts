@@ -13,7 +13,8 @@ const base: GnmiClientOptions = { address: '127.10.250.1:1', tls: false, log, co
 /** Every text an error shows: String(), message, JSON, and each cause's. */
 function texts(error: unknown): string[] {
   const out = [String(error), (error as Error).message, JSON.stringify(error)];
-  for (let e = (error as Error).cause; e !== undefined && e !== null; e = (e as Error).cause) out.push(String(e), (e as Error).message ?? '');
+  for (let e = (error as Error).cause; e !== undefined && e !== null; e = (e as Error).cause)
+    out.push(String(e), (e as Error).message ?? '');
   return out;
 }
 
@@ -46,7 +47,10 @@ describe('credentials gRPC cannot carry are refused before any call, without quo
 
   it('refuses a password over 1024 characters and a username gRPC cannot carry', () => {
     const long = 'x'.repeat(1_025);
-    expect(thrownBy(() => new GnmiClient({ ...base, password: long }))).toMatchObject({ code: 'GNMI_CONFIG', details: { field: 'password', problem: 'too long' } });
+    expect(thrownBy(() => new GnmiClient({ ...base, password: long }))).toMatchObject({
+      code: 'GNMI_CONFIG',
+      details: { field: 'password', problem: 'too long' },
+    });
     const error = thrownBy(() => new GnmiClient({ ...base, username: 'adm\u0000in-user-name', password: 'ok' }));
     expect(error).toBeInstanceOf(GnmiConfigError);
     for (const text of texts(error)) expect(text).not.toContain('in-user-name');
@@ -60,7 +64,10 @@ describe('credentials gRPC cannot carry are refused before any call, without quo
 
   it('keeps a password a target echoes out of the GnmiRpcError and its cause', () => {
     const password = 'hunter2-but-longer';
-    const fromTarget = Object.assign(new Error(`16 UNAUTHENTICATED: bad password ${password}`), { code: status.UNAUTHENTICATED, details: `bad password ${password}` });
+    const fromTarget = Object.assign(new Error(`16 UNAUTHENTICATED: bad password ${password}`), {
+      code: status.UNAUTHENTICATED,
+      details: `bad password ${password}`,
+    });
     const error = fromGrpcError(fromTarget, [password]);
     expect(error).toBeInstanceOf(GnmiRpcError);
     expect(error).toMatchObject({ grpcStatus: 'UNAUTHENTICATED', isAuthFailure: true });

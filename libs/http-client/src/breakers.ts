@@ -176,7 +176,6 @@ export class BreakerRegistry {
     return entry;
   }
 
-
   private readonly listeners = ((registry: BreakerRegistry) => ({
     failure(this: Breaker) {
       const entry = entryOf(this);

@@ -275,8 +275,7 @@ export class HttpClient {
     try {
       if (res.statusCode < 200 || res.statusCode >= 300) {
         const excerpt = await readExcerpt(res.body);
-        const retryAfter =
-          res.statusCode === 429 || res.statusCode === 503 ? parseRetryAfter(res.headers['retry-after']) : undefined;
+        const retryAfter = res.statusCode === 429 || res.statusCode === 503 ? parseRetryAfter(res.headers['retry-after']) : undefined;
         throw new HttpStatusError(res.statusCode, excerpt, origin, retryAfter);
       }
       const expect = req.expect ?? 'json';
@@ -369,14 +368,19 @@ function mapTransportError(
   maxResponseBytes?: number,
 ): Error {
   if ((error as { code?: string }).code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') {
-    return new ResponseTooLargeError(`${origin} sent more than ${maxResponseBytes} bytes`, { cause: error, details: { origin, limit: maxResponseBytes } });
+    return new ResponseTooLargeError(`${origin} sent more than ${maxResponseBytes} bytes`, {
+      cause: error,
+      details: { origin, limit: maxResponseBytes },
+    });
   }
   if (callerSignal?.aborted) return new AbortedError(`request to ${origin} aborted by the caller`, { cause: error });
   if (deadlinePassed) return new TimeoutError(`${origin}: the request's deadline passed`, 'deadline', { cause: error });
-  if (error instanceof undiciErrors.ConnectTimeoutError) return new TimeoutError(`${origin}: connect timed out`, 'connect', { cause: error });
-  if (error instanceof undiciErrors.HeadersTimeoutError) return new TimeoutError(`${origin}: no response headers in time`, 'headers', { cause: error });
+  if (error instanceof undiciErrors.ConnectTimeoutError)
+    return new TimeoutError(`${origin}: connect timed out`, 'connect', { cause: error });
+  if (error instanceof undiciErrors.HeadersTimeoutError)
+    return new TimeoutError(`${origin}: no response headers in time`, 'headers', { cause: error });
   if (error instanceof undiciErrors.BodyTimeoutError) return new TimeoutError(`${origin}: response body stalled`, 'body', { cause: error });
-  const code = (error as { code?: string }).code ?? ((error as { cause?: { code?: string } }).cause?.code);
+  const code = (error as { code?: string }).code ?? (error as { cause?: { code?: string } }).cause?.code;
   if (code !== undefined && CONNECT_CODES.has(code)) return new ConnectionError(`${origin}: ${code}`, 'connect', { cause: error });
   if (error instanceof undiciErrors.SocketError || code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET') {
     return new ConnectionError(`${origin}: connection lost (${code ?? 'socket error'})`, 'socket', { cause: error });

@@ -23,7 +23,9 @@ export class HttpStatusError extends errorClass(HttpErrorCodes.STATUS, PERMANENT
     /** The server's Retry-After (429, 503), in ms; the job runtime honours it too. */
     readonly retryAfterMs?: number,
   ) {
-    super(`${origin} answered ${status}`, { details: { status, origin, bodyExcerpt, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) } });
+    super(`${origin} answered ${status}`, {
+      details: { status, origin, bodyExcerpt, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) },
+    });
     this.classification = classifyStatus(status);
   }
 }

@@ -33,10 +33,12 @@ async function server(handler: Parameters<typeof startTestServer>[0]): Promise<T
   return s;
 }
 
-const json = (status: number, body: unknown, headers: Record<string, string> = {}) => (_req: unknown, res: import('node:http').ServerResponse) => {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers });
-  res.end(JSON.stringify(body));
-};
+const json =
+  (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  (_req: unknown, res: import('node:http').ServerResponse) => {
+    res.writeHead(status, { 'content-type': 'application/json', ...headers });
+    res.end(JSON.stringify(body));
+  };
 
 afterAll(async () => {
   for (const c of clients) await c.close();
@@ -53,7 +55,9 @@ describe('HttpClient against misbehaving local servers', () => {
 
   it('gives up after the attempts with a typed error carrying status and a bounded body excerpt', async () => {
     const s = await server(json(500, { error: 'x'.repeat(5_000) }));
-    const error = await client().get(`${s.url}/x`).catch((e) => e);
+    const error = await client()
+      .get(`${s.url}/x`)
+      .catch((e) => e);
     expect(error).toBeInstanceOf(HttpStatusError);
     expect(error).toMatchObject({ status: 500, code: 'HTTP_STATUS', classification: 'retryable' });
     expect(error.bodyExcerpt.length).toBe(1_024);
@@ -62,7 +66,9 @@ describe('HttpClient against misbehaving local servers', () => {
 
   it('never retries a 404', async () => {
     const s = await server(json(404, { error: 'no such device' }));
-    const error = await client().get(`${s.url}/devices/x`).catch((e) => e);
+    const error = await client()
+      .get(`${s.url}/devices/x`)
+      .catch((e) => e);
     expect(error).toMatchObject({ status: 404, classification: 'permanent' });
     expect(classify(error)).toBe('permanent');
     expect(s.requests).toHaveLength(1);
@@ -81,7 +87,9 @@ describe('HttpClient against misbehaving local servers', () => {
   it('times out on a server that accepts and never answers', async () => {
     const s = await server(() => undefined);
     const started = Date.now();
-    const error = await client({ receiveTimeoutMs: 200, maxAttempts: 1 }).get(`${s.url}/`).catch((e) => e);
+    const error = await client({ receiveTimeoutMs: 200, maxAttempts: 1 })
+      .get(`${s.url}/`)
+      .catch((e) => e);
     expect(error).toBeInstanceOf(TimeoutError);
     expect(error).toMatchObject({ phase: 'headers', code: 'HTTP_TIMEOUT', classification: 'retryable' });
     // undici checks its timeouts on a coarse (about 1 s) timer wheel, so a 200 ms timeout fires within ~1 s.
@@ -93,7 +101,9 @@ describe('HttpClient against misbehaving local servers', () => {
     const res = await client().get(`${s.url}/`);
     expect(res.attempts).toBe(2);
     const always = await server((req) => req.socket.destroy());
-    const error = await client({ maxAttempts: 2 }).get(`${always.url}/`).catch((e) => e);
+    const error = await client({ maxAttempts: 2 })
+      .get(`${always.url}/`)
+      .catch((e) => e);
     expect(error).toBeInstanceOf(ConnectionError);
     expect(error.phase).toBe('socket');
   });
@@ -101,7 +111,9 @@ describe('HttpClient against misbehaving local servers', () => {
   it('retries a refused port, even for a POST, since nothing was sent', async () => {
     const port = await freePort();
     const registry = new Registry();
-    const error = await client({ registry, maxAttempts: 3 }).post(`http://127.0.0.1:${port}/hook`, { a: 1 }).catch((e) => e);
+    const error = await client({ registry, maxAttempts: 3 })
+      .post(`http://127.0.0.1:${port}/hook`, { a: 1 })
+      .catch((e) => e);
     expect(error).toBeInstanceOf(ConnectionError);
     expect(error).toMatchObject({ phase: 'connect', classification: 'retryable' });
     expect(await registry.getSingleMetricAsString('http_client_attempts_total')).toContain('outcome="connection"} 3');
@@ -119,7 +131,9 @@ describe('HttpClient against misbehaving local servers', () => {
 
   it('turns a 2xx body that is not JSON into a DecodeError instead of crashing', async () => {
     const s = await server((_req, res) => res.end('<html>oops</html>'));
-    const error = await client().get(`${s.url}/`).catch((e) => e);
+    const error = await client()
+      .get(`${s.url}/`)
+      .catch((e) => e);
     expect(error).toBeInstanceOf(DecodeError);
     expect(error.details.bodyExcerpt).toBe('<html>oops</html>');
     expect(s.requests).toHaveLength(1);
@@ -213,4 +227,3 @@ describe('circuit breaker per origin', () => {
     await expect(c.get(`${good.url}/`)).resolves.toMatchObject({ status: 200 });
   });
 });
-

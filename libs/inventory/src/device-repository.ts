@@ -1,6 +1,13 @@
 import type { Topology } from '@switch-telemetry/bus';
 import type { Pool, PoolClient } from '@switch-telemetry/db';
-import { deviceInputSchema, type Device, type DeviceEventBody, type DeviceInput, type DevicePatch, type Subscription } from '@switch-telemetry/contracts';
+import {
+  deviceInputSchema,
+  type Device,
+  type DeviceEventBody,
+  type DeviceInput,
+  type DevicePatch,
+  type Subscription,
+} from '@switch-telemetry/contracts';
 import { recordDeviceEvent } from './device-events';
 import { DeviceConflictError, InvalidDeviceError } from './errors';
 
@@ -81,7 +88,9 @@ function fromRow(row: DeviceRow): Device {
     tags: row.tags,
     enabled: row.enabled,
     // Stored options default to {}; an empty one is left out, as it came in.
-    subscriptions: (row.subscriptions ?? []).map(({ options, ...s }) => (options && Object.keys(options).length > 0 ? { ...s, options } : s)),
+    subscriptions: (row.subscriptions ?? []).map(({ options, ...s }) =>
+      options && Object.keys(options).length > 0 ? { ...s, options } : s,
+    ),
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
   };

@@ -27,7 +27,8 @@ export function securityChanges(current: DeviceInput | undefined, next: DeviceIn
   ] as const) {
     const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
     for (const key of [...keys].sort()) {
-      if (JSON.stringify((a as Record<string, unknown>)[key]) !== JSON.stringify((b as Record<string, unknown>)[key])) changed.push(`${group}.${key}`);
+      if (JSON.stringify((a as Record<string, unknown>)[key]) !== JSON.stringify((b as Record<string, unknown>)[key]))
+        changed.push(`${group}.${key}`);
     }
   }
   return changed;

@@ -12,7 +12,14 @@ beforeAll(async () => {
 afterAll(() => db.drop());
 
 const leaf = (n: number, extra: Partial<DeviceInput> = {}): DeviceInput =>
-  deviceInputSchema.parse({ id: `leaf-${String(n).padStart(2, '0')}`, name: `Leaf ${n}`, protocol: 'gnmi', address: `127.10.0.${n}`, port: 57400, ...extra });
+  deviceInputSchema.parse({
+    id: `leaf-${String(n).padStart(2, '0')}`,
+    name: `Leaf ${n}`,
+    protocol: 'gnmi',
+    address: `127.10.0.${n}`,
+    port: 57400,
+    ...extra,
+  });
 
 describe('DeviceRepository against the real PostgreSQL', () => {
   it('creates, replaces, reads and deletes a device with its subscriptions', async () => {
@@ -23,7 +30,9 @@ describe('DeviceRepository against the real PostgreSQL', () => {
     const first = await repo.upsert(input);
     expect(first.created).toBe(true);
     expect(first.device).toMatchObject({ id: 'leaf-01', tags: { site: 'ams1' }, enabled: true, credentials: null });
-    expect(first.device.subscriptions).toEqual([{ name: 'interfaces', paths: ['/interfaces/interface/state/counters'], mode: 'sample', interval_ms: 10_000 }]);
+    expect(first.device.subscriptions).toEqual([
+      { name: 'interfaces', paths: ['/interfaces/interface/state/counters'], mode: 'sample', interval_ms: 10_000 },
+    ]);
 
     const second = await repo.upsert({ ...input, name: 'Leaf one', subscriptions: [] });
     expect(second.created).toBe(false);
@@ -54,8 +63,21 @@ describe('DeviceRepository against the real PostgreSQL', () => {
     const netconf = await repo.list({ protocol: 'netconf', limit: 100 });
     expect(netconf.devices.every((d) => d.protocol === 'netconf')).toBe(true);
     expect(netconf.next).toBeUndefined();
-    expect((await repo.list({ tag: { key: 'rack', value: 'r1' } })).devices.map((d) => d.id)).toEqual(['leaf-10', 'leaf-11', 'leaf-12', 'leaf-13', 'leaf-14']);
-    expect((await repo.list({ search: '127.10.0.2' })).devices.map((d) => d.id)).toEqual(['leaf-02', 'leaf-20', 'leaf-21', 'leaf-22', 'leaf-23', 'leaf-24']);
+    expect((await repo.list({ tag: { key: 'rack', value: 'r1' } })).devices.map((d) => d.id)).toEqual([
+      'leaf-10',
+      'leaf-11',
+      'leaf-12',
+      'leaf-13',
+      'leaf-14',
+    ]);
+    expect((await repo.list({ search: '127.10.0.2' })).devices.map((d) => d.id)).toEqual([
+      'leaf-02',
+      'leaf-20',
+      'leaf-21',
+      'leaf-22',
+      'leaf-23',
+      'leaf-24',
+    ]);
     expect((await repo.list({ search: '%' })).devices).toEqual([]);
   });
 });
@@ -75,7 +97,15 @@ describe('changes and their events', () => {
     await announcing.update('leaf-40', { name: 'Forty' });
     await expect(announcing.create(leaf(40))).rejects.toBeInstanceOf(DeviceConflictError);
     await expect(
-      announcing.update('leaf-40', { port: 1 }, { authorize: () => { throw new Error('not allowed'); } }),
+      announcing.update(
+        'leaf-40',
+        { port: 1 },
+        {
+          authorize: () => {
+            throw new Error('not allowed');
+          },
+        },
+      ),
     ).rejects.toThrow('not allowed');
     await announcing.delete('leaf-40');
     expect((await outbox()).map((e) => `${e.subject.split('.').pop()}:${e.body.device?.id ?? e.body.id}`)).toEqual([
@@ -83,7 +113,7 @@ describe('changes and their events', () => {
       'upserted:leaf-40',
       'deleted:leaf-40',
     ]);
-    expect((await repo.get('leaf-40'))).toBeUndefined();
+    expect(await repo.get('leaf-40')).toBeUndefined();
   });
 
   it('a PATCH of one field leaves every other field as it was', async () => {
@@ -107,10 +137,19 @@ describe('changes and their events', () => {
     await repo.create(leaf(42, { subscriptions: [{ name: 'if', paths: ['/interfaces'], mode: 'sample', interval_ms: 1_000 }] }));
     const refused = repo.update('leaf-42', devicePatchSchema.parse({ protocol: 'netconf', port: 830 }));
     await expect(refused).rejects.toBeInstanceOf(InvalidDeviceError);
-    await expect(refused).rejects.toMatchObject({ problems: [{ field: 'subscriptions.0.mode', problem: expect.stringContaining('netconf') }] });
+    await expect(refused).rejects.toMatchObject({
+      problems: [{ field: 'subscriptions.0.mode', problem: expect.stringContaining('netconf') }],
+    });
     expect(await repo.get('leaf-42')).toMatchObject({ protocol: 'gnmi', port: 57400 });
     // With subscriptions the new protocol runs, the same change is taken.
-    const moved = await repo.update('leaf-42', devicePatchSchema.parse({ protocol: 'netconf', port: 830, subscriptions: [{ name: 'if', paths: ['/interfaces'], mode: 'get', interval_ms: 1_000 }] }));
+    const moved = await repo.update(
+      'leaf-42',
+      devicePatchSchema.parse({
+        protocol: 'netconf',
+        port: 830,
+        subscriptions: [{ name: 'if', paths: ['/interfaces'], mode: 'get', interval_ms: 1_000 }],
+      }),
+    );
     expect(moved).toMatchObject({ protocol: 'netconf', subscriptions: [{ mode: 'get' }] });
   });
 });

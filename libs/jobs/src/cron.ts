@@ -18,7 +18,9 @@ export type SlotEnqueue = (entry: CronEntry, slotMs: number) => Promise<void>;
 
 /** The next slot strictly after `afterMs` (epoch ms). */
 export function nextSlot(expression: string, afterMs: number): number {
-  return CronExpressionParser.parse(expression, { currentDate: new Date(afterMs), tz: 'UTC' }).next().getTime();
+  return CronExpressionParser.parse(expression, { currentDate: new Date(afterMs), tz: 'UTC' })
+    .next()
+    .getTime();
 }
 
 /** Checks the name and the expression of a cron entry; throws InvalidJobDefinitionError. */
@@ -53,11 +55,14 @@ export class CronScheduler {
   private arm(entry: CronEntry, afterMs: number): void {
     if (this.stopped) return;
     const slot = nextSlot(entry.expression, afterMs);
-    const timer = setTimeout(() => {
-      this.enqueueSlot(entry, slot).catch((err) => this.log.error({ err, cron: entry.name, slot }, 'cron slot could not be enqueued'));
-      // From the slot itself, not from now: a late timer must not skip or repeat a slot.
-      this.arm(entry, slot);
-    }, Math.max(slot - Date.now(), 0));
+    const timer = setTimeout(
+      () => {
+        this.enqueueSlot(entry, slot).catch((err) => this.log.error({ err, cron: entry.name, slot }, 'cron slot could not be enqueued'));
+        // From the slot itself, not from now: a late timer must not skip or repeat a slot.
+        this.arm(entry, slot);
+      },
+      Math.max(slot - Date.now(), 0),
+    );
     timer.unref();
     this.timers.set(entry.name, timer);
   }

@@ -242,7 +242,10 @@ export class QueueRunner {
           // without using up an attempt, backing off to DEPENDENCY_WAIT_CAP_MS.
           this.deps.metrics.jobs.inc({ ...labels, outcome: 'snoozed' });
           const delay = Math.min(DEPENDENCY_WAIT_CAP_MS, backoffDelayMs(handler.type.backoff, envelope.snoozes + 1, this.deps.random));
-          this.deps.log.warn({ job: id, worker: handler.type.name, delayMs: delay }, 'PostgreSQL unavailable; the job waits without using an attempt');
+          this.deps.log.warn(
+            { job: id, worker: handler.type.name, delayMs: delay },
+            'PostgreSQL unavailable; the job waits without using an attempt',
+          );
           return this.reschedule(msg, { ...base, attempt: attemptsMade, errors, snoozes: envelope.snoozes + 1 }, delay);
         }
         const classification = classify(outcome.error);
@@ -255,7 +258,9 @@ export class QueueRunner {
         this.deps.metrics.jobs.inc({ ...labels, outcome: 'retried' });
         const requested = requestedDelayMs(outcome.error);
         const delay =
-          requested === undefined ? backoffDelayMs(handler.type.backoff, attempt, this.deps.random) : Math.min(requested, RETRY_AFTER_CAP_MS);
+          requested === undefined
+            ? backoffDelayMs(handler.type.backoff, attempt, this.deps.random)
+            : Math.min(requested, RETRY_AFTER_CAP_MS);
         return this.reschedule(msg, { ...base, attempt, errors: all }, delay);
       }
     }

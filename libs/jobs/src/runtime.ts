@@ -218,7 +218,9 @@ export class JobRuntime {
     };
     const waits = runAt !== undefined && runAt > Date.now();
     if (waits) envelope.runAt = runAt;
-    const subject = waits ? this.options.topology.subjects.scheduledJob(type.queue, type.name) : this.options.topology.subjects.job(type.queue, type.name);
+    const subject = waits
+      ? this.options.topology.subjects.scheduledJob(type.queue, type.name)
+      : this.options.topology.subjects.job(type.queue, type.name);
     // Only unique jobs and cron slots need JetStream's de-duplication; a fresh
     // job's random id would never repeat, so it goes without the header.
     const msgId = fixed?.msgId ?? (hash ? `unique:${type.name}:${hash}` : undefined);

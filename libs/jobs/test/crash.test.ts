@@ -19,7 +19,16 @@ it('redoes a job on another replica after its ack wait when the process running 
   const queue = 'crashy';
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', resolve(__dirname, 'fixtures', 'hanging-worker.ts'), env.natsUrl, env.topology.namespace, env.db.url, queue, String(ACK_WAIT_MS)],
+    [
+      '--import',
+      'tsx',
+      resolve(__dirname, 'fixtures', 'hanging-worker.ts'),
+      env.natsUrl,
+      env.topology.namespace,
+      env.db.url,
+      queue,
+      String(ACK_WAIT_MS),
+    ],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const lines: string[] = [];

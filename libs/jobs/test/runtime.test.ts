@@ -32,14 +32,16 @@ describe('job runtime against the real NATS and PostgreSQL', () => {
     let peak = 0;
     const byReplica = [0, 0];
     const done = new Set<number>();
-    const perform = (replica: number) => async ({ n }: { n: number }) => {
-      running += 1;
-      peak = Math.max(peak, running);
-      byReplica[replica]! += 1;
-      await new Promise((r) => setTimeout(r, 60));
-      running -= 1;
-      done.add(n);
-    };
+    const perform =
+      (replica: number) =>
+      async ({ n }: { n: number }) => {
+        running += 1;
+        peak = Math.max(peak, running);
+        byReplica[replica]! += 1;
+        await new Promise((r) => setTimeout(r, 60));
+        running -= 1;
+        done.add(n);
+      };
     const a = await env.runtime({ queues: { [queue]: 3 } });
     const b = await env.runtime({ queues: { [queue]: 3 } });
     await started(a.work(type, perform(0)));
@@ -219,7 +221,11 @@ describe('job runtime against the real NATS and PostgreSQL', () => {
     const b = await runtime.enqueue(gone, {});
     await waitUntil(async () => (await runtime.deadLetters.list({ queue })).length === 2, 5_000, 'two dead letters');
     expect(permRuns).toBe(1);
-    expect(await runtime.deadLetters.get(a.id)).toMatchObject({ outcome: 'discarded', attempts: 1, reason: 'permanent failure: device id is malformed' });
+    expect(await runtime.deadLetters.get(a.id)).toMatchObject({
+      outcome: 'discarded',
+      attempts: 1,
+      reason: 'permanent failure: device id is malformed',
+    });
     const discarded = await runtime.deadLetters.get(b.id);
     expect(discarded).toMatchObject({ outcome: 'discarded', attempts: 1, reason: 'device was deleted' });
     expect(discarded!.errors[0]).toMatchObject({ class: 'permanent', code: 'JOB_DISCARDED' });

@@ -3,7 +3,19 @@ import { REDACTED, redact } from './redact';
 
 // pino resets the bindings formatter for child loggers, so `redact` cannot
 // see child bindings; pino's own path redaction covers those keys there.
-const CHILD_BINDING_SECRETS = ['password', 'passphrase', 'secret', 'secrets', 'token', 'apiToken', 'authorization', 'Authorization', 'cookie', 'privateKey', 'credentials'];
+const CHILD_BINDING_SECRETS = [
+  'password',
+  'passphrase',
+  'secret',
+  'secrets',
+  'token',
+  'apiToken',
+  'authorization',
+  'Authorization',
+  'cookie',
+  'privateKey',
+  'credentials',
+];
 const CHILD_BINDING_PATHS = CHILD_BINDING_SECRETS.flatMap((key) => [key, `*.${key}`]);
 
 export type { Logger } from 'pino';

@@ -57,7 +57,10 @@ async function privateKeyOf(options: NetconfConnectOptions): Promise<string | Bu
     try {
       key = await readBoundedFile(options.privateKeyFile, { maxBytes: PRIVATE_KEY_MAX_BYTES, what: 'private key file' });
     } catch (cause) {
-      throw new NetconfConfigError(`cannot use the private key file ${JSON.stringify(options.privateKeyFile)}: ${(cause as { details?: { why?: string } }).details?.why ?? 'unreadable'}`, { cause });
+      throw new NetconfConfigError(
+        `cannot use the private key file ${JSON.stringify(options.privateKeyFile)}: ${(cause as { details?: { why?: string } }).details?.why ?? 'unreadable'}`,
+        { cause },
+      );
     }
   }
   if (key === undefined) return undefined;
@@ -65,7 +68,11 @@ async function privateKeyOf(options: NetconfConnectOptions): Promise<string | Bu
   const parsed = utils.parseKey(key, options.passphrase);
   if (parsed instanceof Error) {
     const encrypted = /passphrase|decrypt|integrity/i.test(parsed.message);
-    throw new NetconfConfigError(encrypted ? 'the private key is encrypted and the passphrase is missing or wrong' : 'the private key is not one SSH can use (PEM or OpenSSH format expected)');
+    throw new NetconfConfigError(
+      encrypted
+        ? 'the private key is encrypted and the passphrase is missing or wrong'
+        : 'the private key is not one SSH can use (PEM or OpenSSH format expected)',
+    );
   }
   const first = Array.isArray(parsed) ? parsed[0] : parsed;
   if (!first?.isPrivateKey()) throw new NetconfConfigError('the private key holds no private key (a public key?)');
@@ -82,7 +89,8 @@ async function privateKeyOf(options: NetconfConnectOptions): Promise<string | Bu
 export async function connectNetconf(options: NetconfConnectOptions): Promise<NetconfConnection> {
   const port = options.port ?? 830;
   const target = `${options.host}:${port}`;
-  if (!options.password && !options.privateKey && !options.privateKeyFile) throw new NetconfConfigError('a password or a private key is required');
+  if (!options.password && !options.privateKey && !options.privateKeyFile)
+    throw new NetconfConfigError('a password or a private key is required');
   const privateKey = await privateKeyOf(options);
   const secrets = [options.password, options.passphrase, ...keyLines(privateKey)];
   // Files are read and parsed before connecting, so the check ssh2 runs mid-handshake does no I/O.
@@ -95,7 +103,8 @@ export async function connectNetconf(options: NetconfConnectOptions): Promise<Ne
   const typed = (err: Error & { level?: string }): Error => {
     const refusedKey = hostKeys.failure();
     if (refusedKey) return refusedKey;
-    if (err.level === 'client-authentication') return new NetconfAuthError(`${options.username}@${target} was refused`, { cause: redactedCause(err, secrets) });
+    if (err.level === 'client-authentication')
+      return new NetconfAuthError(`${options.username}@${target} was refused`, { cause: redactedCause(err, secrets) });
     return new NetconfConnectError(`SSH to ${target} failed: ${redact(err.message, secrets)}`, { cause: redactedCause(err, secrets) });
   };
   // One listener for the connection's whole life: ssh2 can emit several errors
@@ -171,7 +180,15 @@ export async function connectNetconf(options: NetconfConnectOptions): Promise<Ne
       }
     });
     channel = await step<ClientChannel>((resolve, reject) =>
-      ssh.subsys('netconf', (err, ch) => (err ? reject(new NetconfConnectError(`the device has no netconf subsystem: ${redact(err.message, secrets)}`, { cause: redactedCause(err, secrets) })) : resolve(ch))),
+      ssh.subsys('netconf', (err, ch) =>
+        err
+          ? reject(
+              new NetconfConnectError(`the device has no netconf subsystem: ${redact(err.message, secrets)}`, {
+                cause: redactedCause(err, secrets),
+              }),
+            )
+          : resolve(ch),
+      ),
     );
     const session = new NetconfSession(channel, { ...options, log: options.log });
     session.onClose(() => ssh.end());

@@ -40,8 +40,19 @@ export interface RpcErrorDetail {
 // RFC 6241 Appendix A error-tags that may clear by themselves.
 const RETRYABLE_TAGS = new Set(['in-use', 'lock-denied', 'resource-denied', 'rollback-failed']);
 const PERMANENT_TAGS = new Set([
-  'invalid-value', 'too-big', 'missing-attribute', 'bad-attribute', 'unknown-attribute', 'missing-element', 'bad-element',
-  'unknown-element', 'unknown-namespace', 'access-denied', 'data-exists', 'data-missing', 'operation-not-supported',
+  'invalid-value',
+  'too-big',
+  'missing-attribute',
+  'bad-attribute',
+  'unknown-attribute',
+  'missing-element',
+  'bad-element',
+  'unknown-element',
+  'unknown-namespace',
+  'access-denied',
+  'data-exists',
+  'data-missing',
+  'operation-not-supported',
   'malformed-message',
 ]);
 

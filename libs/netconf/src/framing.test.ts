@@ -60,7 +60,7 @@ describe('chunked framing (base:1.1)', () => {
 describe('chunked framing fuzz', () => {
   // A seeded generator: a failure can be replayed.
   let seed = 20_261_127;
-  const rand = (n: number) => ((seed = (seed * 1_103_515_245 + 12_345) & 0x7fffffff) % n);
+  const rand = (n: number) => (seed = (seed * 1_103_515_245 + 12_345) & 0x7fffffff) % n;
 
   function wireOf(messages: string[]): Buffer {
     const parts: Buffer[] = [];
@@ -83,7 +83,7 @@ describe('chunked framing fuzz', () => {
       const wire = wireOf(messages);
       const d = new Deframer('chunked');
       const out: string[] = [];
-      for (let at = 0; at < wire.length; ) {
+      for (let at = 0; at < wire.length;) {
         const take = 1 + rand(40);
         out.push(...d.push(wire.subarray(at, at + take)).map(String));
         at += take;
@@ -102,7 +102,7 @@ describe('chunked framing fuzz', () => {
       for (let flips = 1 + rand(3); flips > 0; flips -= 1) wire[rand(wire.length)] = rand(256);
       const d = new Deframer('chunked', 4_096);
       try {
-        for (let at = 0; at < wire.length; ) {
+        for (let at = 0; at < wire.length;) {
           const take = 1 + rand(50);
           d.push(wire.subarray(at, at + take));
           at += take;

@@ -3,7 +3,16 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCodes, assertUniqueCodes } from '@switch-telemetry/errors';
-import { NetconfConfigError, NetconfErrorCodes, fileHostKeyStore, fingerprintOf, hostKeyVerifier, knownHostKeys, parseKnownHosts, resolveHostKeyPolicy } from './index';
+import {
+  NetconfConfigError,
+  NetconfErrorCodes,
+  fileHostKeyStore,
+  fingerprintOf,
+  hostKeyVerifier,
+  knownHostKeys,
+  parseKnownHosts,
+  resolveHostKeyPolicy,
+} from './index';
 
 const key = randomBytes(51);
 const other = randomBytes(51);
@@ -43,7 +52,10 @@ describe('known_hosts', () => {
   it('reads the file once, before any key is checked', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'st-kh-'));
     writeFileSync(join(dir, 'known_hosts'), `[h]:830 ssh-ed25519 ${b64(key)}\n`);
-    const policy = await resolveHostKeyPolicy({ knownHostsFile: join(dir, 'known_hosts'), knownHosts: `[h]:830 ssh-ed25519 ${b64(other)}\n` });
+    const policy = await resolveHostKeyPolicy({
+      knownHostsFile: join(dir, 'known_hosts'),
+      knownHosts: `[h]:830 ssh-ed25519 ${b64(other)}\n`,
+    });
     expect(policy.knownHostsFile).toBeUndefined();
     writeFileSync(join(dir, 'known_hosts'), '');
     const check = hostKeyVerifier(policy, 'h', 830);

@@ -77,7 +77,10 @@ export function parseKnownHosts(text: string, host: string, port: number): Buffe
 }
 
 function knownHostsError(file: string, cause: unknown): NetconfConfigError {
-  return new NetconfConfigError(`cannot use the known_hosts file ${JSON.stringify(file)}: ${(cause as { details?: { why?: string } }).details?.why ?? 'unreadable'}`, { cause });
+  return new NetconfConfigError(
+    `cannot use the known_hosts file ${JSON.stringify(file)}: ${(cause as { details?: { why?: string } }).details?.why ?? 'unreadable'}`,
+    { cause },
+  );
 }
 
 /** Reads a known_hosts file (a regular file of at most 1 MiB); NetconfConfigError otherwise. */
@@ -119,7 +122,11 @@ export async function resolveHostKeyPolicy(policy: HostKeyPolicy): Promise<HostK
  * failed) for the caller to report. Files are read here, once, never during
  * `verify`, and `verify` never throws.
  */
-export function hostKeyVerifier(policy: HostKeyPolicy, host: string, port: number): { verify(key: Buffer): boolean; failure(): Error | undefined } {
+export function hostKeyVerifier(
+  policy: HostKeyPolicy,
+  host: string,
+  port: number,
+): { verify(key: Buffer): boolean; failure(): Error | undefined } {
   if (!policy.fingerprints?.length && !policy.knownHostsFile && policy.knownHosts === undefined && !policy.trustOnFirstUse) {
     throw new NetconfConfigError('a host-key policy is required: pinned fingerprints, a known_hosts file, or trust-on-first-use');
   }
@@ -137,7 +144,9 @@ export function hostKeyVerifier(policy: HostKeyPolicy, host: string, port: numbe
   const check = (key: Buffer): boolean => {
     const seen = fingerprintOf(key);
     if (revoked.has(seen)) {
-      failure = new HostKeyMismatchError(`host key of ${id} is ${seen}, marked @revoked in known_hosts: refused`, { details: { seen, revoked: true } });
+      failure = new HostKeyMismatchError(`host key of ${id} is ${seen}, marked @revoked in known_hosts: refused`, {
+        details: { seen, revoked: true },
+      });
       return false;
     }
     const expected = [...known];
@@ -152,8 +161,12 @@ export function hostKeyVerifier(policy: HostKeyPolicy, host: string, port: numbe
     if (expected.includes(seen)) return true;
     failure =
       expected.length > 0
-        ? new HostKeyMismatchError(`host key of ${id} is ${seen}, not the one trusted (${expected.join(', ')}): refused`, { details: { seen, expected } })
-        : new HostKeyUnknownError(`no trusted host key for ${id} (it offered ${seen}); pin it or enable trust-on-first-use`, { details: { seen } });
+        ? new HostKeyMismatchError(`host key of ${id} is ${seen}, not the one trusted (${expected.join(', ')}): refused`, {
+            details: { seen, expected },
+          })
+        : new HostKeyUnknownError(`no trusted host key for ${id} (it offered ${seen}); pin it or enable trust-on-first-use`, {
+            details: { seen },
+          });
     return false;
   };
   return {
@@ -183,7 +196,10 @@ export function fileHostKeyStore(path: string): HostKeyStore {
       text = readBoundedFileSync(path, { maxBytes: HOST_KEY_STORE_MAX_BYTES, what: 'host-key store' }).toString('utf8');
     } catch (cause) {
       if ((cause as { cause?: { code?: string } }).cause?.code === 'ENOENT') return {};
-      throw new NetconfConfigError(`cannot use the host-key store ${JSON.stringify(path)}: ${(cause as { details?: { why?: string } }).details?.why ?? 'unreadable'}`, { cause });
+      throw new NetconfConfigError(
+        `cannot use the host-key store ${JSON.stringify(path)}: ${(cause as { details?: { why?: string } }).details?.why ?? 'unreadable'}`,
+        { cause },
+      );
     }
     if (text.trim() === '') return {};
     let parsed: unknown;
@@ -192,7 +208,8 @@ export function fileHostKeyStore(path: string): HostKeyStore {
     } catch {
       throw new NetconfConfigError(`the host-key store ${JSON.stringify(path)} is not JSON`);
     }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new NetconfConfigError(`the host-key store ${JSON.stringify(path)} is not a JSON object`);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw new NetconfConfigError(`the host-key store ${JSON.stringify(path)} is not a JSON object`);
     return parsed as Record<string, string>;
   };
   return {

@@ -17,7 +17,14 @@ export {
   type RpcErrorDetail,
 } from './errors';
 export { Deframer, EOM, MAX_CHUNK_SIZE, MAX_MESSAGE_BYTES, frame, type Framing } from './framing';
-export { PRIVATE_KEY_MAX_BYTES, SSH_CONNECT_TIMEOUT_MS, connectNetconf, isPasswordPrompt, type NetconfConnectOptions, type NetconfConnection } from './client';
+export {
+  PRIVATE_KEY_MAX_BYTES,
+  SSH_CONNECT_TIMEOUT_MS,
+  connectNetconf,
+  isPasswordPrompt,
+  type NetconfConnectOptions,
+  type NetconfConnection,
+} from './client';
 export {
   HOST_KEY_STORE_MAX_BYTES,
   KNOWN_HOSTS_MAX_BYTES,
@@ -47,7 +54,16 @@ export {
   type Filter,
 } from './messages';
 export { flatten, normalizeNotification, normalizeReply, type NetconfTelemetryMessage } from './normalize';
-export { HELLO_TIMEOUT_MS, IDLE_TIMEOUT_MS, NetconfSession, RPC_TIMEOUT_MS, type Hello, type NetconfNotification, type Reply, type SessionOptions } from './session';
+export {
+  HELLO_TIMEOUT_MS,
+  IDLE_TIMEOUT_MS,
+  NetconfSession,
+  RPC_TIMEOUT_MS,
+  type Hello,
+  type NetconfNotification,
+  type Reply,
+  type SessionOptions,
+} from './session';
 export {
   MAX_XML_ATTRIBUTES,
   MAX_XML_DEPTH,

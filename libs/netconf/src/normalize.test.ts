@@ -47,7 +47,9 @@ describe('flatten', () => {
   });
 
   it('keys lists, escapes keys, keeps 64-bit counters exact, skips attributes and mixed text', () => {
-    const tree = parseXml(`<data xmlns="urn:x"><interface><name>a]b\\c</name><in>18446744073709551615</in><out>-12</out><x>007</x><y>-</y></interface><interface n="1"><name>e0</name>t</interface><address><ip>10.0.0.1</ip></address><address><ip>10.0.0.2</ip><prefix-length>24</prefix-length></address><isPrototypeOf><ip>1</ip></isPrototypeOf><leaf-list>1</leaf-list><leaf-list>x</leaf-list></data>`);
+    const tree = parseXml(
+      `<data xmlns="urn:x"><interface><name>a]b\\c</name><in>18446744073709551615</in><out>-12</out><x>007</x><y>-</y></interface><interface n="1"><name>e0</name>t</interface><address><ip>10.0.0.1</ip></address><address><ip>10.0.0.2</ip><prefix-length>24</prefix-length></address><isPrototypeOf><ip>1</ip></isPrototypeOf><leaf-list>1</leaf-list><leaf-list>x</leaf-list></data>`,
+    );
     const leaves = flat(flatten, tree);
     expect(leaves).toBe(flat(previousFlatten, tree));
     expect(JSON.parse(leaves)).toEqual(

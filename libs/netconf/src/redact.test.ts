@@ -12,7 +12,10 @@ describe('redact', () => {
     const deep = new Error('handshake failed', { cause: new Error('server said hunter2') });
     expect(redactedCause(deep, ['hunter2'])).not.toBe(deep);
     expect(redactedCause(deep, ['hunter2']).cause).toBeUndefined();
-    const dirty = Object.assign(new Error('server said: bad password hunter2'), { level: 'client-authentication', cause: new Error('hunter2') });
+    const dirty = Object.assign(new Error('server said: bad password hunter2'), {
+      level: 'client-authentication',
+      cause: new Error('hunter2'),
+    });
     const copy = redactedCause(dirty, ['hunter2']);
     expect(copy.message).toBe(`server said: bad password ${REDACTED}`);
     expect((copy as Error & { level?: string }).level).toBe('client-authentication');

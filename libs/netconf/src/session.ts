@@ -2,7 +2,18 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from '@switch-telemetry/logging';
 import { NetconfRpcError, NetconfTimeoutError, ProtocolError, SessionClosedError, type RpcErrorDetail } from './errors';
 import { Deframer, frame, type Framing, MAX_MESSAGE_BYTES } from './framing';
-import { BASE_10, BASE_11, CLOSE_SESSION, NOTIFICATION_CAP, createSubscriptionXml, getConfigXml, getXml, helloXml, rpcXml, type Filter } from './messages';
+import {
+  BASE_10,
+  BASE_11,
+  CLOSE_SESSION,
+  NOTIFICATION_CAP,
+  createSubscriptionXml,
+  getConfigXml,
+  getXml,
+  helloXml,
+  rpcXml,
+  type Filter,
+} from './messages';
 import { parseXml, textOf, type XmlNode, type XmlValue } from './xml';
 
 export const RPC_TIMEOUT_MS = 30_000;
@@ -228,7 +239,8 @@ export class NetconfSession {
   private onHello(hello: XmlNode): void {
     const caps = (hello.capabilities as XmlNode | undefined)?.capability;
     const capabilities = (Array.isArray(caps) ? caps : caps ? [caps] : []).map((c) => (textOf(c) ?? '').trim());
-    if (!capabilities.includes(BASE_10) && !capabilities.includes(BASE_11)) throw new ProtocolError('the device hello has no base capability');
+    if (!capabilities.includes(BASE_10) && !capabilities.includes(BASE_11))
+      throw new ProtocolError('the device hello has no base capability');
     this.framing = capabilities.includes(BASE_11) ? 'chunked' : 'eom';
     this.deframer.setFraming(this.framing);
     const sid = Number(textOf(hello['session-id']));

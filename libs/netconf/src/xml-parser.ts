@@ -56,7 +56,15 @@ const XML_DECLARATION =
 
 // Names that would reach Object.prototype (refused) or shadow its methods (renamed with `__`, as fast-xml-parser did).
 const PROTOTYPE_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
-const METHOD_NAMES = new Set(['hasOwnProperty', 'toString', 'valueOf', '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__']);
+const METHOD_NAMES = new Set([
+  'hasOwnProperty',
+  'toString',
+  'valueOf',
+  '__defineGetter__',
+  '__defineSetter__',
+  '__lookupGetter__',
+  '__lookupSetter__',
+]);
 
 /** Whether `text` holds `part` at `at` (V8 compares a slice faster than startsWith with a position or a loop). */
 function holds(text: string, at: number, part: string): boolean {
@@ -114,18 +122,36 @@ function decodeReferences(raw: string, at: number): string {
         throw new XmlError(`not well-formed XML: a malformed character reference (near offset ${at})`);
       }
       const code = Number.parseInt(digits, hex ? 16 : 10);
-      const legal = code === 0x9 || code === 0xa || code === 0xd || (code >= 0x20 && code <= 0xd7ff) || (code >= 0xe000 && code <= 0xfffd) || (code >= 0x10000 && code <= 0x10ffff);
+      const legal =
+        code === 0x9 ||
+        code === 0xa ||
+        code === 0xd ||
+        (code >= 0x20 && code <= 0xd7ff) ||
+        (code >= 0xe000 && code <= 0xfffd) ||
+        (code >= 0x10000 && code <= 0x10ffff);
       if (!legal) throw new XmlError(`not well-formed XML: a character reference to a character XML does not allow (near offset ${at})`);
       replacement = String.fromCodePoint(code);
     } else {
       switch (raw.slice(amp + 1, semi)) {
-        case 'lt': replacement = '<'; break;
-        case 'gt': replacement = '>'; break;
-        case 'amp': replacement = '&'; break;
-        case 'quot': replacement = '"'; break;
-        case 'apos': replacement = "'"; break;
+        case 'lt':
+          replacement = '<';
+          break;
+        case 'gt':
+          replacement = '>';
+          break;
+        case 'amp':
+          replacement = '&';
+          break;
+        case 'quot':
+          replacement = '"';
+          break;
+        case 'apos':
+          replacement = "'";
+          break;
         default:
-          throw new XmlError(`not well-formed XML: an entity other than the five predefined ones (no DTD, so none is declared; near offset ${at})`);
+          throw new XmlError(
+            `not well-formed XML: an entity other than the five predefined ones (no DTD, so none is declared; near offset ${at})`,
+          );
       }
     }
     out += raw.slice(from, amp) + replacement;
@@ -182,7 +208,8 @@ class Reader {
         if (this.open !== undefined) this.pending += text.slice(i, end);
         else {
           // §2.1 [1], §2.8 [27]: outside the root element only white space, comments and PIs.
-          for (let p = i; p < end; p += 1) if (!isSpace(text.charCodeAt(p))) fail(this.rootSeen ? 'text after the root element' : 'text before the root element', p);
+          for (let p = i; p < end; p += 1)
+            if (!isSpace(text.charCodeAt(p))) fail(this.rootSeen ? 'text after the root element' : 'text before the root element', p);
         }
       }
       if (lt === -1) break;
@@ -205,7 +232,8 @@ class Reader {
     const declaration: XmlNode = { '@version': m[1] ?? m[2]! };
     const encoding = m[3] ?? m[4];
     // RFC 6241 §3: NETCONF messages are UTF-8; a message that says otherwise is not one.
-    if (encoding !== undefined && encoding.toUpperCase() !== 'UTF-8') throw new XmlError(`a message declared as ${quoted(encoding)}, not UTF-8 (RFC 6241 §3)`);
+    if (encoding !== undefined && encoding.toUpperCase() !== 'UTF-8')
+      throw new XmlError(`a message declared as ${quoted(encoding)}, not UTF-8 (RFC 6241 §3)`);
     if (encoding !== undefined) declaration['@encoding'] = encoding;
     const standalone = m[5] ?? m[6];
     if (standalone !== undefined) declaration['@standalone'] = standalone;
@@ -465,7 +493,8 @@ export function xmlParser(lists: ReadonlySet<string>): (text: string) => XmlNode
     // XML 1.0 §2.11: CR LF and a lone CR are read as LF.
     const text = input.indexOf('\r') === -1 ? input : input.replace(/\r\n?/g, '\n');
     const illegal = ILLEGAL_CHAR.exec(text);
-    if (illegal) fail(`character U+${illegal[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} is not allowed in XML`, illegal.index);
+    if (illegal)
+      fail(`character U+${illegal[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} is not allowed in XML`, illegal.index);
     return new Reader(text, lists, elementNames, attributeNames).read();
   };
 }

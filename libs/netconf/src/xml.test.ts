@@ -33,13 +33,17 @@ function normalised(doc: XmlNode): string {
   if (reply !== undefined && typeof reply === 'object' && !Array.isArray(reply) && reply.data !== undefined) {
     const data = reply.data;
     const tree = typeof data === 'object' && !Array.isArray(data) ? data : {};
-    return JSON.stringify(normalizeReply({ messageId: '1', ok: true, data: tree, raw: Buffer.alloc(0) }, 'dev', 'sub', '1764201600000000000'));
+    return JSON.stringify(
+      normalizeReply({ messageId: '1', ok: true, data: tree, raw: Buffer.alloc(0) }, 'dev', 'sub', '1764201600000000000'),
+    );
   }
   const notification = doc.notification;
   if (notification !== undefined && typeof notification === 'object' && !Array.isArray(notification)) {
     const event: XmlNode = {};
     for (const [key, value] of Object.entries(notification)) if (key !== 'eventTime' && !key.startsWith('@')) event[key] = value;
-    return JSON.stringify(normalizeNotification({ eventTime: textOf(notification.eventTime) ?? '', event, raw: Buffer.alloc(0) }, 'dev', 'sub'));
+    return JSON.stringify(
+      normalizeNotification({ eventTime: textOf(notification.eventTime) ?? '', event, raw: Buffer.alloc(0) }, 'dev', 'sub'),
+    );
   }
   const leaves: Array<{ path: string; value: string | number }> = [];
   flatten(doc as XmlValue, '', leaves);
@@ -74,10 +78,13 @@ describe('parseXml gives the tree the previous parser (fast-xml-parser) gave', (
     expect(reply.updates).toContainEqual({ path: 'interface[name=lo]/oper-status', value: 'unknown' });
   });
 
-  it.each(CORRECTED_MESSAGES.map((c) => [c.name, c] as const))('%s: where the previous parser was wrong, what XML 1.0 says', (_name, { xml, tree }) => {
-    expect(parseXml(Buffer.from(xml))).toEqual(tree);
-    expect(JSON.stringify(referenceParseXml(Buffer.from(xml)))).not.toBe(JSON.stringify(tree));
-  });
+  it.each(CORRECTED_MESSAGES.map((c) => [c.name, c] as const))(
+    '%s: where the previous parser was wrong, what XML 1.0 says',
+    (_name, { xml, tree }) => {
+      expect(parseXml(Buffer.from(xml))).toEqual(tree);
+      expect(JSON.stringify(referenceParseXml(Buffer.from(xml)))).not.toBe(JSON.stringify(tree));
+    },
+  );
 
   it('reads a string as it reads its UTF-8 bytes', () => {
     for (const [, xml] of CORPUS) expect(parseXml(xml.replace(/^\uFEFF/, ''))).toEqual(parseXml(Buffer.from(xml)));

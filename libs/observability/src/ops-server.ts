@@ -48,7 +48,11 @@ async function runCheck(name: string, check: ReadinessCheck, timeoutMs: number):
 }
 
 function send(res: ServerResponse, answer: OpsAnswer): void {
-  res.writeHead(answer.status, { 'content-type': answer.contentType, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(answer.body) });
+  res.writeHead(answer.status, {
+    'content-type': answer.contentType,
+    'cache-control': 'no-store',
+    'content-length': Buffer.byteLength(answer.body),
+  });
   res.end(answer.body);
 }
 

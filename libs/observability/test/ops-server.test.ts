@@ -38,7 +38,11 @@ describe('ops server', () => {
     natsUp = false;
     res = await fetch(`${base()}/readyz`);
     expect(res.status).toBe(503);
-    expect(await res.json()).toEqual({ status: 'unavailable', checks: { nats: 'BUS_UNAVAILABLE: NATS connection is down', db: 'ok' }, required: ['nats', 'db'] });
+    expect(await res.json()).toEqual({
+      status: 'unavailable',
+      checks: { nats: 'BUS_UNAVAILABLE: NATS connection is down', db: 'ok' },
+      required: ['nats', 'db'],
+    });
     natsUp = true;
   });
 
@@ -78,7 +82,11 @@ describe('ops server readiness timeout', () => {
     try {
       const res = await fetch(`http://127.0.0.1:${server.port}/readyz`);
       expect(res.status).toBe(503);
-      expect(await res.json()).toEqual({ status: 'unavailable', checks: { db: 'ST_TIMEOUT: db readiness check timed out after 100 ms' }, required: ['db'] });
+      expect(await res.json()).toEqual({
+        status: 'unavailable',
+        checks: { db: 'ST_TIMEOUT: db readiness check timed out after 100 ms' },
+        required: ['db'],
+      });
     } finally {
       await server.close();
     }

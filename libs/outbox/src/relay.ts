@@ -46,8 +46,16 @@ export class OutboxRelay {
 
   constructor(private readonly options: OutboxRelayOptions) {
     if (options.registry) {
-      this.published = new Counter({ name: 'outbox_published_total', help: 'Outbox messages published and removed', registers: [options.registry] });
-      this.failures = new Counter({ name: 'outbox_publish_failures_total', help: 'Outbox rounds that stopped at a failed publish or query', registers: [options.registry] });
+      this.published = new Counter({
+        name: 'outbox_published_total',
+        help: 'Outbox messages published and removed',
+        registers: [options.registry],
+      });
+      this.failures = new Counter({
+        name: 'outbox_publish_failures_total',
+        help: 'Outbox rounds that stopped at a failed publish or query',
+        registers: [options.registry],
+      });
       const pool = options.pool;
       new Gauge({
         name: 'outbox_pending',
@@ -111,7 +119,7 @@ export class OutboxRelay {
     if (!this.options.bus.isConnected()) return;
     const client = await this.options.pool.connect();
     try {
-      for (let more = true; more && !this.stopped; ) {
+      for (let more = true; more && !this.stopped;) {
         await client.query('BEGIN');
         try {
           const { rows: lock } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [RELAY_LOCK_KEY]);
@@ -121,7 +129,9 @@ export class OutboxRelay {
             return;
           }
           const limit = this.options.batch ?? OUTBOX_BATCH;
-          const { rows } = await client.query<Row>('SELECT id, subject, msg_id, headers, payload FROM outbox ORDER BY id LIMIT $1', [limit]);
+          const { rows } = await client.query<Row>('SELECT id, subject, msg_id, headers, payload FROM outbox ORDER BY id LIMIT $1', [
+            limit,
+          ]);
           const done: string[] = [];
           let failed: unknown;
           for (const row of rows) {

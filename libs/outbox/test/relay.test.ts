@@ -88,7 +88,10 @@ describe('outbox relay', () => {
     const bus = await withTestBus('outbox3');
     await provisionTopology(bus.jsm, topology, log);
     const subject = `${topology.namespace}.events.alert.pair`;
-    const relays = [new OutboxRelay({ pool: db.pool, bus, log, pollMs: 20, batch: 7 }), new OutboxRelay({ pool: db.pool, bus, log, pollMs: 20, batch: 7 })];
+    const relays = [
+      new OutboxRelay({ pool: db.pool, bus, log, pollMs: 20, batch: 7 }),
+      new OutboxRelay({ pool: db.pool, bus, log, pollMs: 20, batch: 7 }),
+    ];
     try {
       relays.forEach((r) => r.start());
       await write(60, () => subject);

@@ -14,7 +14,11 @@ async function eventually(check: () => Promise<boolean>, timeoutMs: number): Pro
   }
 }
 
-const readyStatus = (port: number) => fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status, () => 0);
+const readyStatus = (port: number) =>
+  fetch(`http://127.0.0.1:${port}/readyz`).then(
+    (r) => r.status,
+    () => 0,
+  );
 
 describe('runService', () => {
   let db: TestDatabase;
@@ -65,7 +69,11 @@ describe('runService', () => {
     const codes: number[] = [];
     const running = await runService(
       { app: 'demo', defaultHttpPort: 9100, configShape: {}, ownedPrefixes: [] },
-      { env: { ...baseEnv(), NATS_URL: 'nats://127.0.0.1:1', NATS_CONNECT_TIMEOUT_MS: '500' }, exit: (c) => codes.push(c), handleSignals: false },
+      {
+        env: { ...baseEnv(), NATS_URL: 'nats://127.0.0.1:1', NATS_CONNECT_TIMEOUT_MS: '500' },
+        exit: (c) => codes.push(c),
+        handleSignals: false,
+      },
     );
     expect(running).toBeUndefined();
     expect(codes).toEqual([EXIT_UNAVAILABLE]);
@@ -121,4 +129,3 @@ describe('runService', () => {
     await bus.close();
   });
 });
-

@@ -49,7 +49,9 @@ describe('hex scheme', () => {
 describe('github scheme', () => {
   it('accepts sha256=<hex> and refuses the bare hex', () => {
     const sig = hexOf('gh-secret', body);
-    expect(() => verifySignature({ scheme: 'github', secrets: ['gh-secret'], headers: { 'x-hub-signature-256': `sha256=${sig}` }, body })).not.toThrow();
+    expect(() =>
+      verifySignature({ scheme: 'github', secrets: ['gh-secret'], headers: { 'x-hub-signature-256': `sha256=${sig}` }, body }),
+    ).not.toThrow();
     expect(() => verifySignature({ scheme: 'github', secrets: ['gh-secret'], headers: { 'x-hub-signature-256': sig }, body })).toThrow(
       SignatureMissingError,
     );
@@ -78,8 +80,12 @@ describe('standard scheme (Standard Webhooks)', () => {
   it('refuses a replay outside the ±5 min tolerance, either way', () => {
     const old = new Date(now.getTime() - 6 * 60_000);
     const future = new Date(now.getTime() + 6 * 60_000);
-    expect(() => verifySignature({ scheme: 'standard', secrets: [whsec], headers: sign('msg_3', old), body })).toThrow(TimestampOutOfToleranceError);
-    expect(() => verifySignature({ scheme: 'standard', secrets: [whsec], headers: sign('msg_3', future), body })).toThrow(TimestampOutOfToleranceError);
+    expect(() => verifySignature({ scheme: 'standard', secrets: [whsec], headers: sign('msg_3', old), body })).toThrow(
+      TimestampOutOfToleranceError,
+    );
+    expect(() => verifySignature({ scheme: 'standard', secrets: [whsec], headers: sign('msg_3', future), body })).toThrow(
+      TimestampOutOfToleranceError,
+    );
     const edge = new Date(now.getTime() - 4 * 60_000);
     expect(() => verifySignature({ scheme: 'standard', secrets: [whsec], headers: sign('msg_3', edge), body })).not.toThrow();
   });
@@ -89,7 +95,9 @@ describe('standard scheme (Standard Webhooks)', () => {
     expect(() => verifySignature({ scheme: 'standard', secrets: [whsec], headers: { ...headers, 'webhook-id': 'msg_5' }, body })).toThrow(
       SignatureInvalidError,
     );
-    expect(() => verifySignature({ scheme: 'standard', secrets: [whsec], headers, body: Buffer.from('{}') })).toThrow(SignatureInvalidError);
+    expect(() => verifySignature({ scheme: 'standard', secrets: [whsec], headers, body: Buffer.from('{}') })).toThrow(
+      SignatureInvalidError,
+    );
     const other = `whsec_${randomBytes(24).toString('base64')}`;
     expect(() => verifySignature({ scheme: 'standard', secrets: [other], headers, body })).toThrow(SignatureInvalidError);
   });
@@ -104,7 +112,8 @@ describe('standardSecretProblem', () => {
   const of = (bytes: number) => `whsec_${randomBytes(bytes).toString('base64')}`;
 
   it('accepts whsec_ and the canonical base64 of 24 to 64 bytes', () => {
-    for (const bytes of [STANDARD_SECRET_MIN_BYTES, 32, 33, 34, STANDARD_SECRET_MAX_BYTES]) expect(standardSecretProblem(of(bytes))).toBeUndefined();
+    for (const bytes of [STANDARD_SECRET_MIN_BYTES, 32, 33, 34, STANDARD_SECRET_MAX_BYTES])
+      expect(standardSecretProblem(of(bytes))).toBeUndefined();
   });
 
   it.each([

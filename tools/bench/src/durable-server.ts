@@ -25,7 +25,18 @@ export async function durableServerMain(args: string[]): Promise<void> {
       const payload = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
       const id = `wh-nms-${createHash('sha256').update(body).digest('hex').slice(0, 32)}`;
       const event = { v: 1, source: 'nms', delivery_id: id, event: 'device.updated', received_at: new Date().toISOString(), payload };
-      const job = { v: 1, id, queue: 'default', worker: 'webhook-process', args: { source: 'nms', deliveryId: id, event: 'device.updated', payload }, attempt: 0, maxAttempts: 5, snoozes: 0, errors: [], enqueuedAt: event.received_at };
+      const job = {
+        v: 1,
+        id,
+        queue: 'default',
+        worker: 'webhook-process',
+        args: { source: 'nms', deliveryId: id, event: 'device.updated', payload },
+        attempt: 0,
+        maxAttempts: 5,
+        snoozes: 0,
+        errors: [],
+        enqueuedAt: event.received_at,
+      };
       Promise.all([
         bus.publish(eventSubject, Buffer.from(JSON.stringify(event)), { msgId: id, headers: { 'Content-Type': 'application/json' } }),
         bus.publish(jobSubject, Buffer.from(JSON.stringify(job)), { msgId: id }),

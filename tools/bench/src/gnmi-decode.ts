@@ -7,7 +7,10 @@ const ROUNDS = 3;
 
 /** A typical streamed notification: one interface, five 64-bit counters, PROTO encoding. */
 function sample(): SubscribeResponse {
-  const counter = (name: string, v: string) => ({ path: { elem: [{ name: 'state' }, { name: 'counters' }, { name }] }, val: { value: 'uint_val' as const, uint_val: v } });
+  const counter = (name: string, v: string) => ({
+    path: { elem: [{ name: 'state' }, { name: 'counters' }, { name }] },
+    val: { value: 'uint_val' as const, uint_val: v },
+  });
   return {
     update: {
       timestamp: '1764201600123456789',
@@ -37,7 +40,9 @@ function rate(fn: () => void): number {
  */
 export async function gnmiDecodeBench(): Promise<Record<string, unknown>> {
   const { definition } = gnmiService();
-  const method = (definition['gnmi.gNMI'] as unknown as Record<string, { responseSerialize(v: unknown): Buffer; responseDeserialize(b: Buffer): unknown }>).Subscribe!;
+  const method = (
+    definition['gnmi.gNMI'] as unknown as Record<string, { responseSerialize(v: unknown): Buffer; responseDeserialize(b: Buffer): unknown }>
+  ).Subscribe!;
   const bytes = method.responseSerialize(sample());
   // npm run bench generates it with pbjs next to the bundle.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -64,5 +69,13 @@ export async function gnmiDecodeBench(): Promise<Record<string, unknown>> {
   }
   const value = Math.max(...loader);
   const baseline = Math.max(...stat);
-  return { value: round(value), unit: 'decodes/s', baseline: round(baseline), ratio: round(value / baseline, 3), message_bytes: bytes.length, decoder: 'proto-loader', baseline_decoder: 'pbjs static-module' };
+  return {
+    value: round(value),
+    unit: 'decodes/s',
+    baseline: round(baseline),
+    ratio: round(value / baseline, 3),
+    message_bytes: bytes.length,
+    decoder: 'proto-loader',
+    baseline_decoder: 'pbjs static-module',
+  };
 }

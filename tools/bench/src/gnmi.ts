@@ -27,7 +27,8 @@ function metadata(): Metadata {
 /** The same Subscribe RPC with responses left as bytes: transport and HTTP/2 only, no protobuf, no normalising. */
 async function rawRound(address: string): Promise<void> {
   const { definition } = gnmiService();
-  const method = (definition['gnmi.gNMI'] as unknown as Record<string, { path: string; requestSerialize: (v: unknown) => Buffer }>).Subscribe!;
+  const method = (definition['gnmi.gNMI'] as unknown as Record<string, { path: string; requestSerialize: (v: unknown) => Buffer }>)
+    .Subscribe!;
   const Raw = makeGenericClientConstructor(
     {
       Subscribe: {
@@ -42,7 +43,10 @@ async function rawRound(address: string): Promise<void> {
     },
     'gNMI',
   );
-  const client = new Raw(address, credentials.createInsecure()) as unknown as { Subscribe(md: Metadata): ClientDuplexStream<unknown, Buffer>; close(): void };
+  const client = new Raw(address, credentials.createInsecure()) as unknown as {
+    Subscribe(md: Metadata): ClientDuplexStream<unknown, Buffer>;
+    close(): void;
+  };
   const call = client.Subscribe(metadata());
   call.on('error', () => undefined);
   call.write({ subscribe: firehose });
@@ -74,9 +78,27 @@ async function clientRound(address: string): Promise<void> {
 
 export async function gnmiBench(): Promise<Record<string, unknown>> {
   // The simulated target runs in its own process, so the client has a core to itself.
-  const sim = spawn(process.execPath, ['--import', 'tsx', resolve(process.cwd(), 'tools', 'sim', 'src', 'main.ts'), '--gnmi', '1', '--port', '0', '--interfaces', '16', '--username', 'bench', '--password', 'bench-pw'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const sim = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      resolve(process.cwd(), 'tools', 'sim', 'src', 'main.ts'),
+      '--gnmi',
+      '1',
+      '--port',
+      '0',
+      '--interfaces',
+      '16',
+      '--username',
+      'bench',
+      '--password',
+      'bench-pw',
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const line = await new Promise<string>((res, rej) => {
     createInterface({ input: sim.stdout! }).once('line', res);
     sim.once('exit', (code) => rej(new Error(`the simulator exited ${code}`)));

@@ -37,9 +37,7 @@ function heapMb(): number {
 async function breakerHeap(): Promise<{ before: number; after: number; breakers: number }> {
   const client = new HttpClient({ log, maxAttempts: 1, maxBreakers: BREAKERS * 2 });
   const before = heapMb();
-  await windowed(BREAKERS, 200, (i) =>
-    client.get(`http://127.1.${Math.floor(i / 250)}.${(i % 250) + 1}:9/`).catch(() => undefined),
-  );
+  await windowed(BREAKERS, 200, (i) => client.get(`http://127.1.${Math.floor(i / 250)}.${(i % 250) + 1}:9/`).catch(() => undefined));
   const breakers = client.breakerStates().length;
   const after = heapMb();
   await client.close();

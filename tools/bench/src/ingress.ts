@@ -55,7 +55,13 @@ async function waitReady(opsUrl: string, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`ingress exited ${child.exitCode}`);
-    if ((await fetch(`${opsUrl}/readyz`).then((r) => r.status, () => 0)) === 200) return;
+    if (
+      (await fetch(`${opsUrl}/readyz`).then(
+        (r) => r.status,
+        () => 0,
+      )) === 200
+    )
+      return;
     if (Date.now() > deadline) throw new Error('ingress not ready in 30 s');
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -77,11 +83,15 @@ export async function ingressBench(): Promise<Record<string, unknown>> {
     databaseUrl: db.url,
     env: { INGRESS_WEBHOOK_SOURCES: JSON.stringify([{ name: 'nms', scheme: 'hex', secrets: [SECRET] }]), OPS_PORT: String(opsPort) },
   });
-  const bare = spawn(process.execPath, [resolve(root, 'tools', 'bench', 'src', 'bare-server.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const bare = spawn(process.execPath, [resolve(root, 'tools', 'bench', 'src', 'bare-server.mjs')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const barePort = await new Promise<string>((res) => createInterface({ input: bare.stdout! }).once('line', res));
   const bareUrl = `http://127.0.0.1:${barePort}`;
   // The durable baseline: the same two publishes per request, nothing else (durable-server.ts).
-  const durable = spawn(process.execPath, [process.argv[1]!, 'ingress-durable', natsUrl, namespace], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const durable = spawn(process.execPath, [process.argv[1]!, 'ingress-durable', natsUrl, namespace], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const durableLines = createInterface({ input: durable.stdout! });
   const durablePort = await new Promise<string>((res) => durableLines.once('line', res));
   const durableUrl = `http://127.0.0.1:${durablePort}`;
@@ -111,7 +121,10 @@ export async function ingressBench(): Promise<Record<string, unknown>> {
       console.error(`round ${r + 1}: durable ${round(durableRounds[r]!.rate)} req/s, ingress ${round(ingressRounds[r]!.rate)} req/s`);
     }
     durable.kill('SIGTERM');
-    const durableCpu = JSON.parse(await new Promise<string>((res) => durableLines.once('line', res))) as { requests: number; cpu_us_per_request: number };
+    const durableCpu = JSON.parse(await new Promise<string>((res) => durableLines.once('line', res))) as {
+      requests: number;
+      cpu_us_per_request: number;
+    };
     const accepted = warm.accepted + [...ours, ...ingressRounds].reduce((a, r) => a + r.accepted, 0);
     const storedIn = async (stream: 'events' | 'jobs', filter: string) => {
       const info = await bus.jsm.streams.info(topology.streams[stream].name, { subjects_filter: `${namespace}.${filter}` });

@@ -23,7 +23,12 @@ const payload = new TextEncoder().encode(JSON.stringify({ device: 'leaf-01', n: 
 /** Raw JetStream: publish N messages to a work-queue stream and pull-consume + ack them. */
 async function rawRound(bus: Bus, ns: string, round: number): Promise<void> {
   const stream = `${ns}_RAW${round}`;
-  await bus.jsm.streams.add({ name: stream, subjects: [`${ns}.raw${round}.>`], retention: RetentionPolicy.Workqueue, storage: StorageType.File });
+  await bus.jsm.streams.add({
+    name: stream,
+    subjects: [`${ns}.raw${round}.>`],
+    retention: RetentionPolicy.Workqueue,
+    storage: StorageType.File,
+  });
   await bus.jsm.consumers.add(stream, { durable_name: 'raw', ack_policy: AckPolicy.Explicit, max_ack_pending: CONCURRENCY });
   const consumer = await bus.js.consumers.get(stream, 'raw');
   let acked = 0;

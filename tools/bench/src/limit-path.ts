@@ -15,7 +15,7 @@ import { createLogger } from '@switch-telemetry/logging';
 export function readCapture(file: string): Buffer[] {
   const all = readFileSync(file);
   const out: Buffer[] = [];
-  for (let at = 0; at < all.length; ) {
+  for (let at = 0; at < all.length;) {
     const n = all.readUInt32BE(at);
     out.push(all.subarray(at + 4, at + 4 + n));
     at += 4 + n;
@@ -23,7 +23,9 @@ export function readCapture(file: string): Buffer[] {
   return out;
 }
 
-/** Runs in its own process (`main.js pipeline-limit <capture> <nats> <namespace> <messages> <devices> <in-flight>`); prints one JSON line. */
+/**
+ * Runs in its own process (`main.js pipeline-limit <capture> <nats> <namespace> <messages> <devices> <in-flight>`); prints one JSON line.
+ */
 export async function limitPathMain(args: string[]): Promise<Record<string, unknown>> {
   const [file, natsUrl, namespace, messagesArg, devicesArg, inFlightArg] = args as [string, string, string, string, string, string];
   const responses = readCapture(file);
@@ -33,7 +35,12 @@ export async function limitPathMain(args: string[]): Promise<Record<string, unkn
   // One head per device, as each device's stream has: the same bytes become distinct messages.
   const targets = Array.from({ length: devices }, (_, d) => {
     const device = `limit-${d}`;
-    return { device, head: messageHead(device, 'counters'), subject: `${namespace}.telemetry.${device}.counters`, headers: { device, source: 'gnmi', 'Content-Type': 'application/json' } };
+    return {
+      device,
+      head: messageHead(device, 'counters'),
+      subject: `${namespace}.telemetry.${device}.counters`,
+      headers: { device, source: 'gnmi', 'Content-Type': 'application/json' },
+    };
   });
   const before = process.cpuUsage();
   const started = process.hrtime.bigint();
@@ -60,5 +67,11 @@ export async function limitPathMain(args: string[]): Promise<Record<string, unkn
   const cpu = process.cpuUsage(before);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   await bus.close();
-  return { messages, cpu_us_per_msg: (cpu.user + cpu.system) / messages, user_us_per_msg: cpu.user / messages, system_us_per_msg: cpu.system / messages, per_s: messages / seconds };
+  return {
+    messages,
+    cpu_us_per_msg: (cpu.user + cpu.system) / messages,
+    user_us_per_msg: cpu.user / messages,
+    system_us_per_msg: cpu.system / messages,
+    per_s: messages / seconds,
+  };
 }

@@ -135,7 +135,11 @@ export async function netconfParseBench(): Promise<Record<string, unknown>> {
     for (const [name, parse] of Object.entries(CANDIDATES)) {
       for (const [what, bytes] of Object.entries(MESSAGES)) best[name]![what] = Math.min(best[name]![what]!, microseconds(parse, bytes));
     }
-    console.error(`round ${r + 1}: ${Object.entries(best).map(([name, b]) => `${name.slice(0, 2)} ${round(b.notification!, 1)}/${round(b.get!, 1)} µs`).join(', ')}`);
+    console.error(
+      `round ${r + 1}: ${Object.entries(best)
+        .map(([name, b]) => `${name.slice(0, 2)} ${round(b.notification!, 1)}/${round(b.get!, 1)} µs`)
+        .join(', ')}`,
+    );
   }
   const table: Record<string, Record<string, number>> = {};
   for (const [name, parse] of Object.entries(CANDIDATES)) {
@@ -147,9 +151,13 @@ export async function netconfParseBench(): Promise<Record<string, unknown>> {
       refused_corruptions_accepted: corrupted.filter((xml) => accepts(parse, xml)).length,
     };
   }
-  console.error(`${'candidate'.padEnd(46)} µs/notification  µs/get  µs/netconfd get  malformed accepted (of ${MALFORMED_MESSAGES.length})  corruptions the validator refuses, accepted (of ${corrupted.length})`);
+  console.error(
+    `${'candidate'.padEnd(46)} µs/notification  µs/get  µs/netconfd get  malformed accepted (of ${MALFORMED_MESSAGES.length})  corruptions the validator refuses, accepted (of ${corrupted.length})`,
+  );
   for (const [name, t] of Object.entries(table)) {
-    console.error(`${name.padEnd(46)} ${String(t.us_per_notification).padStart(15)}  ${String(t.us_per_get).padStart(6)}  ${String(t.us_per_netconfd_get).padStart(15)}  ${String(t.malformed_accepted).padStart(18)}  ${String(t.refused_corruptions_accepted).padStart(20)}`);
+    console.error(
+      `${name.padEnd(46)} ${String(t.us_per_notification).padStart(15)}  ${String(t.us_per_get).padStart(6)}  ${String(t.us_per_netconfd_get).padStart(15)}  ${String(t.malformed_accepted).padStart(18)}  ${String(t.refused_corruptions_accepted).padStart(20)}`,
+    );
   }
   const ours = table['d: hand-written (parseXml now)']!;
   const before = table['a: fast-xml-parser validate + parse (before)']!;

@@ -40,7 +40,13 @@ async function rawChannel(device: Device): Promise<{ channel: ClientChannel; def
   await new Promise<void>((res, rej) => {
     ssh.once('ready', () => res());
     ssh.once('error', rej);
-    ssh.connect({ host: device.host, port: device.port, username: 'bench', password: 'bench-pw', hostVerifier: (key: Buffer) => fingerprintOf(key) === device.fingerprint });
+    ssh.connect({
+      host: device.host,
+      port: device.port,
+      username: 'bench',
+      password: 'bench-pw',
+      hostVerifier: (key: Buffer) => fingerprintOf(key) === device.fingerprint,
+    });
   });
   const channel = await new Promise<ClientChannel>((res, rej) => ssh.subsys('netconf', (err, ch) => (err ? rej(err) : res(ch))));
   const deframer = new Deframer('eom');
@@ -91,7 +97,14 @@ async function rawGets(device: Device): Promise<void> {
 }
 
 async function parsedGets(device: Device): Promise<void> {
-  const c = await connectNetconf({ host: device.host, port: device.port, username: 'bench', password: 'bench-pw', hostKey: { fingerprints: [device.fingerprint] }, log });
+  const c = await connectNetconf({
+    host: device.host,
+    port: device.port,
+    username: 'bench',
+    password: 'bench-pw',
+    hostKey: { fingerprints: [device.fingerprint] },
+    log,
+  });
   await windowed(RPCS, IN_FLIGHT, async () => normalizeReply(await c.session.get(FILTER), 'sim', 'bench'));
   await c.close();
 }
@@ -104,7 +117,14 @@ async function rawNotifications(device: Device): Promise<void> {
 }
 
 async function parsedNotifications(device: Device): Promise<void> {
-  const c = await connectNetconf({ host: device.host, port: device.port, username: 'bench', password: 'bench-pw', hostKey: { fingerprints: [device.fingerprint] }, log });
+  const c = await connectNetconf({
+    host: device.host,
+    port: device.port,
+    username: 'bench',
+    password: 'bench-pw',
+    hostKey: { fingerprints: [device.fingerprint] },
+    log,
+  });
   await c.session.createSubscription({ stream: 'NETCONF' });
   let n = 0;
   for await (const notification of c.session.notificationStream()) {
@@ -118,7 +138,25 @@ export async function netconfBench(): Promise<Record<string, unknown>> {
   // The simulated device in its own process, streaming notifications as fast as the channel takes them.
   const sim = spawn(
     process.execPath,
-    ['--import', 'tsx', resolve(process.cwd(), 'tools', 'sim', 'src', 'main.ts'), '--gnmi', '0', '--netconf', '1', '--netconf-port', '0', '--username', 'bench', '--password', 'bench-pw', '--notification-ms', '0', '--interfaces', '8'],
+    [
+      '--import',
+      'tsx',
+      resolve(process.cwd(), 'tools', 'sim', 'src', 'main.ts'),
+      '--gnmi',
+      '0',
+      '--netconf',
+      '1',
+      '--netconf-port',
+      '0',
+      '--username',
+      'bench',
+      '--password',
+      'bench-pw',
+      '--notification-ms',
+      '0',
+      '--interfaces',
+      '8',
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const line = await new Promise<string>((res, rej) => {

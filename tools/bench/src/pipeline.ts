@@ -24,7 +24,13 @@ import { withStack } from './stack';
 async function captureResponses(count: number): Promise<Buffer> {
   const target = new GnmiTarget({ name: 'capture', host: '127.10.99.1', port: 0, username: 'bench', password: 'bench-pw', interfaces: 4 });
   await target.start();
-  const client = new GnmiClient({ address: target.address, tls: false, username: 'bench', password: 'bench-pw', log: createLogger({ app: 'bench', level: 'warn' }) });
+  const client = new GnmiClient({
+    address: target.address,
+    tls: false,
+    username: 'bench',
+    password: 'bench-pw',
+    log: createLogger({ app: 'bench', level: 'warn' }),
+  });
   const parts: Buffer[] = [];
   try {
     await client.connect();
@@ -47,12 +53,22 @@ async function captureResponses(count: number): Promise<Buffer> {
 }
 
 /** The limit path in a child process (its CPU only); one JSON line back. */
-function runLimitPath(capture: string, natsUrl: string, namespace: string, messages: number, devices: number): { cpu_us_per_msg: number; user_us_per_msg: number; system_us_per_msg: number; per_s: number } {
-  const run = spawnSync(process.execPath, [process.argv[1]!, 'pipeline-limit', capture, natsUrl, namespace, String(messages), String(devices), String(IN_FLIGHT)], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-    timeout: TIMEOUT_MS,
-  });
+function runLimitPath(
+  capture: string,
+  natsUrl: string,
+  namespace: string,
+  messages: number,
+  devices: number,
+): { cpu_us_per_msg: number; user_us_per_msg: number; system_us_per_msg: number; per_s: number } {
+  const run = spawnSync(
+    process.execPath,
+    [process.argv[1]!, 'pipeline-limit', capture, natsUrl, namespace, String(messages), String(devices), String(IN_FLIGHT)],
+    {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      timeout: TIMEOUT_MS,
+    },
+  );
   const line = run.stdout.trim().split('\n').pop();
   if (run.status !== 0 || !line) throw new Error(`the limit path failed (${run.status})`);
   return JSON.parse(line) as { cpu_us_per_msg: number; user_us_per_msg: number; system_us_per_msg: number; per_s: number };
@@ -111,7 +127,8 @@ export async function pipelineBench(): Promise<Record<string, unknown>> {
     let collectorPid = 0;
     const steadyCpu: Array<{ at: number; cpu: number }> = [];
     const mark = (expected: number) => {
-      if (collectorPid && (arrivals.length === Math.floor(expected * 0.1) || arrivals.length === Math.floor(expected * 0.9))) steadyCpu.push({ at: arrivals.length, cpu: usage(collectorPid).cpu });
+      if (collectorPid && (arrivals.length === Math.floor(expected * 0.1) || arrivals.length === Math.floor(expected * 0.9)))
+        steadyCpu.push({ at: arrivals.length, cpu: usage(collectorPid).cpu });
     };
     const consuming = (async () => {
       for await (const m of messages) {
@@ -128,7 +145,11 @@ export async function pipelineBench(): Promise<Record<string, unknown>> {
     })();
 
     // The collector as it ships.
-    const { child: collector, url: collectorUrl, died: collectorDied } = await startCollector({ COLLECTOR_SPREAD_MS: '500', LOG_LEVEL: process.env.BENCH_COLLECTOR_LOG ?? 'warn' });
+    const {
+      child: collector,
+      url: collectorUrl,
+      died: collectorDied,
+    } = await startCollector({ COLLECTOR_SPREAD_MS: '500', LOG_LEVEL: process.env.BENCH_COLLECTOR_LOG ?? 'warn' });
     const natsPid = Number(spawnSync('pgrep', ['-o', 'nats-server'], { encoding: 'utf8' }).stdout.trim()) || undefined;
     collectorPid = collector.pid!;
     const cpuBefore = usage(collector.pid!);
@@ -152,7 +173,9 @@ export async function pipelineBench(): Promise<Record<string, unknown>> {
     const cpuAfter = usage(collector.pid!);
     const [simAfter, natsAfter] = [usage(sim.pid!), natsPid ? usage(natsPid) : undefined];
     const received = await metric(collectorUrl, 'collector_messages_received_total');
-    const dropped = ((await metric(collectorUrl, 'collector_messages_dropped_total', 'buffer_full')) || 0) + ((await metric(collectorUrl, 'collector_messages_dropped_total', 'oversized')) || 0);
+    const dropped =
+      ((await metric(collectorUrl, 'collector_messages_dropped_total', 'buffer_full')) || 0) +
+      ((await metric(collectorUrl, 'collector_messages_dropped_total', 'oversized')) || 0);
     const info = await bus.jsm.streams.info(stream, { subjects_filter: `${topology.namespace}.telemetry.>` });
     const stored = Object.values(info.state.subjects ?? {}).reduce((a, b) => a + b, 0);
     messages.stop();
@@ -175,13 +198,19 @@ export async function pipelineBench(): Promise<Record<string, unknown>> {
     // The baseline: the limit path on the same responses, as many messages, as many devices.
     const limit = runLimitPath(capture, process.env.NATS_URL ?? 'nats://127.0.0.1:4222', topology.namespace, stored, DEVICES);
     const [first, lastMark] = [steadyCpu[0], steadyCpu[1]];
-    const collectorUs = first && lastMark ? ((lastMark.cpu - first.cpu) * 1e6) / (lastMark.at - first.at) : ((cpuAfter.cpu - cpuBefore.cpu) * 1e6) / Math.max(1, stored);
+    const collectorUs =
+      first && lastMark
+        ? ((lastMark.cpu - first.cpu) * 1e6) / (lastMark.at - first.at)
+        : ((cpuAfter.cpu - cpuBefore.cpu) * 1e6) / Math.max(1, stored);
 
     // Latency at a realistic load: a fresh collector, STEADY_DEVICES devices sending one notification a second.
     collector.kill('SIGTERM');
     sim.kill('SIGTERM');
     await Promise.all([new Promise((r) => collector.once('exit', r)), new Promise((r) => sim.once('exit', r))]);
-    const steady = STEADY_DEVICES > 0 ? await steadyLatency(startSim, startCollector, devices, bus, topology.streams.telemetry.name, topology.namespace) : undefined;
+    const steady =
+      STEADY_DEVICES > 0
+        ? await steadyLatency(startSim, startCollector, devices, bus, topology.streams.telemetry.name, topology.namespace)
+        : undefined;
     rmSync(scratch, { recursive: true, force: true });
 
     const result = {
@@ -275,7 +304,12 @@ async function steadyLatency(
     })(),
     died,
   ]);
-  await bus.jsm.consumers.add(stream, { durable_name: 'steady', ack_policy: AckPolicy.None, deliver_policy: DeliverPolicy.New, filter_subject: `${namespace}.telemetry.>` });
+  await bus.jsm.consumers.add(stream, {
+    durable_name: 'steady',
+    ack_policy: AckPolicy.None,
+    deliver_policy: DeliverPolicy.New,
+    filter_subject: `${namespace}.telemetry.>`,
+  });
   const messages = await (await bus.js.consumers.get(stream, 'steady')).consume({ max_messages: 4_096 });
   const latencies: number[] = [];
   const decoder = new TextDecoder();
@@ -295,5 +329,10 @@ async function steadyLatency(
   child.kill('SIGTERM');
   sim.kill('SIGTERM');
   latencies.sort((a, b) => a - b);
-  return { rate: round(latencies.length / (STEADY_MS / 1_000)), p50: percentile(latencies, 50), p99: percentile(latencies, 99), cpuPct: round(cpuPct, 1) };
+  return {
+    rate: round(latencies.length / (STEADY_MS / 1_000)),
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    cpuPct: round(cpuPct, 1),
+  };
 }

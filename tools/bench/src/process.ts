@@ -25,7 +25,10 @@ export async function metric(url: string, name: string, labels = ''): Promise<nu
   return NaN;
 }
 
-/** Rejects when the child exits (race it against a wait so a crash fails the run at once); an exit nobody waits for is not an unhandled rejection. */
+/**
+ * Rejects when the child exits (race it against a wait so a crash fails the run at once); an exit nobody waits for is not an unhandled
+ * rejection.
+ */
 export function exited(child: ChildProcess, what: string): Promise<never> {
   const exit = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`${what} exited ${code}`))));
   exit.catch(() => undefined);

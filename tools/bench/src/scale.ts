@@ -48,7 +48,12 @@ function deviceFor(d: SimDevice): DeviceInput {
     protocol: 'netconf',
     host_key: { fingerprints: [d.host_key] },
     subscriptions: [
-      { name: 'ifstate', paths: ['<interfaces-state xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"/>'], mode: 'get', interval_ms: 30_000 },
+      {
+        name: 'ifstate',
+        paths: ['<interfaces-state xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"/>'],
+        mode: 'get',
+        interval_ms: 30_000,
+      },
       { name: 'events', paths: ['<interface-statistics xmlns="urn:switch-telemetry:sim:interfaces"/>'], mode: 'notification' },
     ],
   });
@@ -81,10 +86,17 @@ export async function scaleBench(): Promise<Record<string, unknown>> {
     };
     const common = ['--port', '0', '--netconf-port', '0', '--interfaces', String(INTERFACES), '--notification-ms', '10000'];
     for (let first = 0; first < GNMI; first += GNMI_PER_SIM) {
-      sims.push(startSim(['--gnmi', String(Math.min(GNMI_PER_SIM, GNMI - first)), '--netconf', '0', '--first', String(first), ...common], onLine));
+      sims.push(
+        startSim(['--gnmi', String(Math.min(GNMI_PER_SIM, GNMI - first)), '--netconf', '0', '--first', String(first), ...common], onLine),
+      );
     }
     for (let first = 0; first < NETCONF; first += NETCONF_PER_SIM) {
-      sims.push(startSim(['--gnmi', '0', '--netconf', String(Math.min(NETCONF_PER_SIM, NETCONF - first)), '--first', String(GNMI + first), ...common], onLine));
+      sims.push(
+        startSim(
+          ['--gnmi', '0', '--netconf', String(Math.min(NETCONF_PER_SIM, NETCONF - first)), '--first', String(GNMI + first), ...common],
+          onLine,
+        ),
+      );
     }
     const simStarted = Date.now();
     await Promise.race([until(() => fleet.length === total, 600_000, 'the simulated fleet'), ...sims.map((s) => exited(s, 'a simulator'))]);
@@ -118,7 +130,9 @@ export async function scaleBench(): Promise<Record<string, unknown>> {
           states.push(`${state} ${await metric(url, 'collector_sessions', `state="${state}"`).catch(() => NaN)}`);
         }
         const writes = await metric(url, 'collector_ownership_writes_total').catch(() => NaN);
-        console.error(`+${round((Date.now() - startedAt) / 1000)} s: ${states.join(', ')}; ownership writes ${writes}; collector CPU ${round(usage(collector.pid!).cpu, 1)} s`);
+        console.error(
+          `+${round((Date.now() - startedAt) / 1000)} s: ${states.join(', ')}; ownership writes ${writes}; collector CPU ${round(usage(collector.pid!).cpu, 1)} s`,
+        );
       })();
     }, 10_000);
     progress.unref();
@@ -128,13 +142,19 @@ export async function scaleBench(): Promise<Record<string, unknown>> {
     // Steady state, and what the simulators spend meanwhile (are they the limit?); nothing scrapes the collector meanwhile.
     paused = true;
     clearInterval(progress);
-    console.error(`steady window from +${Date.now() - startedAt} ms to +${Date.now() - startedAt + STEADY_MS} ms after the collector started`);
+    console.error(
+      `steady window from +${Date.now() - startedAt} ms to +${Date.now() - startedAt + STEADY_MS} ms after the collector started`,
+    );
     const before = usage(collector.pid!);
     const simsBefore = sims.reduce((a, s) => a + usage(s.pid!).cpu, 0);
     await new Promise((r) => setTimeout(r, STEADY_MS));
     const after = usage(collector.pid!);
     const simsAfter = sims.reduce((a, s) => a + usage(s.pid!).cpu, 0);
-    const steady = { cpuPct: (100 * (after.cpu - before.cpu)) / (STEADY_MS / 1000), rssMiB: after.rssMiB, simCpuPct: (100 * (simsAfter - simsBefore)) / (STEADY_MS / 1000) };
+    const steady = {
+      cpuPct: (100 * (after.cpu - before.cpu)) / (STEADY_MS / 1000),
+      rssMiB: after.rssMiB,
+      simCpuPct: (100 * (simsAfter - simsBefore)) / (STEADY_MS / 1000),
+    };
     const published = await metric(url, 'collector_messages_published_total');
     const ownershipWrites = await metric(url, 'collector_ownership_writes_total');
     paused = false;

@@ -37,16 +37,26 @@ export async function withStack<T>(name: string, run: (stack: BenchStack) => Pro
     bus,
     db,
     sim(args, onLine) {
-      const child = spawn(process.execPath, ['--import', 'tsx', resolve(root, 'tools', 'sim', 'src', 'main.ts'), '--username', 'bench', '--password', 'bench-pw', ...args], {
-        cwd: root,
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', resolve(root, 'tools', 'sim', 'src', 'main.ts'), '--username', 'bench', '--password', 'bench-pw', ...args],
+        {
+          cwd: root,
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
       children.push(child);
       createInterface({ input: child.stdout! }).on('line', (line) => onLine(JSON.parse(line) as Record<string, unknown>));
       return child;
     },
     async collector(env) {
-      const app = await spawnApp({ app: 'collector', natsUrl, namespace: topology.namespace, databaseUrl: db.url, env: { DEVICE_CREDENTIALS_BENCH_CREDENTIALS: 'bench:bench-pw', ...env } });
+      const app = await spawnApp({
+        app: 'collector',
+        natsUrl,
+        namespace: topology.namespace,
+        databaseUrl: db.url,
+        env: { DEVICE_CREDENTIALS_BENCH_CREDENTIALS: 'bench:bench-pw', ...env },
+      });
       children.push(app.child);
       return { ...app, died: exited(app.child, 'the collector') };
     },
@@ -67,7 +77,13 @@ export async function withStack<T>(name: string, run: (stack: BenchStack) => Pro
  * port, with the given NATS, namespace and database; BENCH_PROFILE=<dir>
  * writes a CPU profile there.
  */
-export async function spawnApp(options: { app: string; natsUrl: string; namespace: string; databaseUrl: string; env?: Record<string, string> }): Promise<{ child: ChildProcess; url: string }> {
+export async function spawnApp(options: {
+  app: string;
+  natsUrl: string;
+  namespace: string;
+  databaseUrl: string;
+  env?: Record<string, string>;
+}): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
   const child = spawn(process.execPath, [...profile, resolve(process.cwd(), 'dist', 'apps', options.app, 'main.js')], {

@@ -13,7 +13,8 @@ export type StackConfig = z.infer<typeof stackConfigSchema>;
 // start), which starts NATS and PostgreSQL when their URLs are on this
 // machine; so what is left to fix here is a server elsewhere, or a step skipped.
 export const START_NATS = 'npm run services:up starts it when NATS_URL is on this machine; otherwise start the server NATS_URL names';
-export const START_POSTGRES = 'npm run services:up starts it when DATABASE_URL is on this machine; otherwise start the server DATABASE_URL names';
+export const START_POSTGRES =
+  'npm run services:up starts it when DATABASE_URL is on this machine; otherwise start the server DATABASE_URL names';
 
 /** A dependency that does not answer, with the one line that fixes it. */
 export class PreflightError extends Error {
@@ -49,13 +50,19 @@ export async function checkNats(config: StackConfig, log: Logger): Promise<void>
 /** Creates the database when missing; fails with a PreflightError naming the fix when PostgreSQL does not answer. */
 export async function checkPostgres(config: StackConfig): Promise<boolean> {
   try {
-    return await ensureDatabase(config.DATABASE_URL, { password: config.DATABASE_PASSWORD, connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS });
+    return await ensureDatabase(config.DATABASE_URL, {
+      password: config.DATABASE_PASSWORD,
+      connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+    });
   } catch (err) {
     const code = (err as { code?: string }).code;
     if (code === 'ECONNREFUSED' || code === 'ETIMEDOUT' || /timeout/i.test((err as Error).message)) {
       throw new PreflightError(`PostgreSQL does not answer at ${redactUrl(config.DATABASE_URL)}`, START_POSTGRES);
     }
-    throw new PreflightError(`PostgreSQL refused us at ${redactUrl(config.DATABASE_URL)}: ${(err as Error).message}`, 'check DATABASE_URL and the role\'s rights');
+    throw new PreflightError(
+      `PostgreSQL refused us at ${redactUrl(config.DATABASE_URL)}: ${(err as Error).message}`,
+      "check DATABASE_URL and the role's rights",
+    );
   }
 }
 

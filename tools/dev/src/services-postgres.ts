@@ -12,7 +12,18 @@
 // Where user namespaces are refused (some containers) a system user
 // (st-postgres) runs them instead and owns the data directory.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { Client } from 'pg';
@@ -86,12 +97,18 @@ export function postgresRunner(): PostgresRunner {
   if (probe.status === 0) return (cachedRunner = { prefix, describe: 'as uid 65534 in a user namespace' });
   // User namespaces refused (a container): a system user of our own.
   if (spawnSync('id', ['-u', SYSTEM_USER], { stdio: 'ignore' }).status !== 0) {
-    const made = spawnSync('useradd', ['--system', '--user-group', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', SYSTEM_USER], {
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
+    const made = spawnSync(
+      'useradd',
+      ['--system', '--user-group', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', SYSTEM_USER],
+      {
+        encoding: 'utf8',
+        timeout: 30_000,
+      },
+    );
     if (made.status !== 0) {
-      throw new ServicesError(`PostgreSQL will not run as root, unshare --user is refused here, and useradd ${SYSTEM_USER} failed: ${(made.stderr ?? '').trim()}`);
+      throw new ServicesError(
+        `PostgreSQL will not run as root, unshare --user is refused here, and useradd ${SYSTEM_USER} failed: ${(made.stderr ?? '').trim()}`,
+      );
     }
   }
   const uid = Number(execFileSync('id', ['-u', SYSTEM_USER], { encoding: 'utf8' }).trim());
@@ -124,7 +141,14 @@ export type PostgresProbe = { state: 'down' } | { state: 'starting' } | { state:
  * there; refused connections mean nothing is.
  */
 export async function probePostgres(host: string, port: number, role: string, timeoutMs = 1_000): Promise<PostgresProbe> {
-  const client = new Client({ host, port, user: role, database: 'postgres', connectionTimeoutMillis: timeoutMs, application_name: 'services-check' });
+  const client = new Client({
+    host,
+    port,
+    user: role,
+    database: 'postgres',
+    connectionTimeoutMillis: timeoutMs,
+    application_name: 'services-check',
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -152,7 +176,10 @@ export function initCluster(bin: string, pgdata: string, role: string, logFile: 
   if (existsSync(versionFile)) {
     const major = Number(readFileSync(versionFile, 'utf8').trim());
     if (major !== POSTGRES_MAJOR) {
-      throw new ServicesError(`${pgdata} holds a PostgreSQL ${major} cluster but the embedded server is ${POSTGRES_MAJOR}: remove that directory (its data goes with it)`, 78);
+      throw new ServicesError(
+        `${pgdata} holds a PostgreSQL ${major} cluster but the embedded server is ${POSTGRES_MAJOR}: remove that directory (its data goes with it)`,
+        78,
+      );
     }
     return false;
   }
@@ -210,7 +237,13 @@ export async function clearStalePostmasterPid(bin: string, pgdata: string): Prom
 }
 
 /** Waits until postgres `pid` accepts sessions; fails when it exits first (with the last line it logged after `logFrom`). */
-export async function waitPostgres(pid: number, target: { host: string; port: number; role: string }, logFile: string, logFrom: number, timeoutMs: number): Promise<void> {
+export async function waitPostgres(
+  pid: number,
+  target: { host: string; port: number; role: string },
+  logFile: string,
+  logFrom: number,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const probe = await probePostgres(target.host, target.port, target.role);
@@ -220,7 +253,10 @@ export async function waitPostgres(pid: number, target: { host: string; port: nu
       throw new ServicesError(`PostgreSQL exited while starting (${lastLogLine(logFile, logFrom)}); its log: ${logFile}`);
     }
     if (Date.now() > deadline) {
-      throw new ServicesError(`PostgreSQL (pid ${pid}) did not accept sessions on ${target.host}:${target.port} within ${timeoutMs / 1000} s; its log: ${logFile}`, EXIT_UNAVAILABLE);
+      throw new ServicesError(
+        `PostgreSQL (pid ${pid}) did not accept sessions on ${target.host}:${target.port} within ${timeoutMs / 1000} s; its log: ${logFile}`,
+        EXIT_UNAVAILABLE,
+      );
     }
     await sleep(100);
   }

@@ -2,7 +2,19 @@
 // remember what we launched, a check of /proc/<pid>/cmdline before we ever
 // signal a pid, a lock against two concurrent steps, detached launches.
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 
 /** sysexits EX_UNAVAILABLE: a service is missing or does not answer. */
@@ -168,7 +180,12 @@ export function fileSize(file: string): number {
 /** The last non-empty line of a log file from byte `from` on, for a one-line error. */
 export function lastLogLine(file: string, from = 0): string {
   try {
-    const lines = readFileSync(file).subarray(from).toString('utf8').split('\n').map((l) => l.trim()).filter((l) => l !== '');
+    const lines = readFileSync(file)
+      .subarray(from)
+      .toString('utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '');
     return lines.at(-1) ?? '(empty log)';
   } catch {
     return '(no log)';
@@ -217,7 +234,11 @@ function pidAlive(pid: number): boolean {
  * lock whose pid is gone (a step killed mid-way) is taken over; a live one is
  * waited for, up to `timeoutMs`.
  */
-export async function withLock<T>(dataDir: string, fn: () => Promise<T>, options: { timeoutMs: number; onWait?: (pid: number) => void }): Promise<T> {
+export async function withLock<T>(
+  dataDir: string,
+  fn: () => Promise<T>,
+  options: { timeoutMs: number; onWait?: (pid: number) => void },
+): Promise<T> {
   mkdirSync(runDir(dataDir), { recursive: true });
   const lock = join(runDir(dataDir), 'lock');
   const deadline = Date.now() + options.timeoutMs;
@@ -249,7 +270,9 @@ export async function withLock<T>(dataDir: string, fn: () => Promise<T>, options
       continue;
     }
     if (Date.now() > deadline) {
-      throw new ServicesError(`another services step (pid ${holder}) has held ${lock} for over ${Math.round(options.timeoutMs / 1000)} s; if it hangs, stop it`);
+      throw new ServicesError(
+        `another services step (pid ${holder}) has held ${lock} for over ${Math.round(options.timeoutMs / 1000)} s; if it hangs, stop it`,
+      );
     }
     if (!told) options.onWait?.(holder);
     told = true;

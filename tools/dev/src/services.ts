@@ -16,7 +16,16 @@ import { connect, isIP } from 'node:net';
 import { userInfo } from 'node:os';
 import { delimiter, join, relative, resolve } from 'node:path';
 import { loadConfig, port, url, z, type Env } from '@switch-telemetry/config';
-import { clearStalePostmasterPid, ensureClusterOwner, initCluster, postgresArgv, postgresBinaries, postgresRunner, probePostgres, waitPostgres } from './services-postgres';
+import {
+  clearStalePostmasterPid,
+  ensureClusterOwner,
+  initCluster,
+  postgresArgv,
+  postgresBinaries,
+  postgresRunner,
+  probePostgres,
+  waitPostgres,
+} from './services-postgres';
 import {
   ServicesError,
   fileSize,
@@ -176,7 +185,8 @@ export function probeNats(host: string, port: number, timeoutMs = 1_000): Promis
         return;
       }
       const line = buffer.slice(0, end);
-      if (!line.startsWith('INFO ')) return done({ state: 'other', detail: `it does not speak NATS (it said ${JSON.stringify(line.slice(0, 40))})` });
+      if (!line.startsWith('INFO '))
+        return done({ state: 'other', detail: `it does not speak NATS (it said ${JSON.stringify(line.slice(0, 40))})` });
       try {
         const info = JSON.parse(line.slice(5)) as { jetstream?: boolean };
         done(info.jetstream === true ? { state: 'jetstream' } : { state: 'no-jetstream' });
@@ -241,7 +251,9 @@ function natsProblem(probe: NatsProbe, target: LocalTarget): ServicesError | und
     );
   }
   if (probe.state === 'other') {
-    return new ServicesError(`something that is not NATS answers at ${target.address} (${probe.detail}); it is not ours, so we leave it alone: stop it or set NATS_URL to another address`);
+    return new ServicesError(
+      `something that is not NATS answers at ${target.address} (${probe.detail}); it is not ours, so we leave it alone: stop it or set NATS_URL to another address`,
+    );
   }
   return undefined;
 }
@@ -251,8 +263,12 @@ async function waitNats(pid: number, target: LocalTarget, logFile: string, logFr
   for (;;) {
     const probe = await probeNats(target.host, target.port);
     if (probe.state === 'jetstream') return;
-    if (processState(pid) !== 'alive') throw new ServicesError(`nats-server exited while starting (${lastLogLine(logFile, logFrom)}); its log: ${logFile}`);
-    if (Date.now() > deadline) throw new ServicesError(`nats-server (pid ${pid}) did not answer with JetStream on ${target.address} within ${NATS_START_TIMEOUT_MS / 1000} s; its log: ${logFile}`);
+    if (processState(pid) !== 'alive')
+      throw new ServicesError(`nats-server exited while starting (${lastLogLine(logFile, logFrom)}); its log: ${logFile}`);
+    if (Date.now() > deadline)
+      throw new ServicesError(
+        `nats-server (pid ${pid}) did not answer with JetStream on ${target.address} within ${NATS_START_TIMEOUT_MS / 1000} s; its log: ${logFile}`,
+      );
     await sleep(100);
   }
 }
@@ -301,7 +317,9 @@ async function upPostgres(dataDir: string, target: LocalTarget & { role: string 
   const ours = liveLaunched(dataDir, 'postgres');
   if (probe.state === 'up') return ours ? 'ours' : 'theirs';
   if (probe.state === 'other') {
-    throw new ServicesError(`something that is not PostgreSQL answers at ${target.address} (${probe.detail}); it is not ours, so we leave it alone: stop it or set DATABASE_URL to another address`);
+    throw new ServicesError(
+      `something that is not PostgreSQL answers at ${target.address} (${probe.detail}); it is not ours, so we leave it alone: stop it or set DATABASE_URL to another address`,
+    );
   }
   const logFile = join(dataDir, 'log', 'postgres.log');
   if (ours) {
@@ -313,7 +331,10 @@ async function upPostgres(dataDir: string, target: LocalTarget & { role: string 
     // Someone else's server, still recovering: wait for it, touch nothing.
     const deadline = Date.now() + POSTGRES_START_TIMEOUT_MS;
     while ((await probePostgres(target.host, target.port, target.role)).state === 'starting') {
-      if (Date.now() > deadline) throw new ServicesError(`the PostgreSQL at ${target.address} (not ours) is still starting up after ${POSTGRES_START_TIMEOUT_MS / 1000} s`);
+      if (Date.now() > deadline)
+        throw new ServicesError(
+          `the PostgreSQL at ${target.address} (not ours) is still starting up after ${POSTGRES_START_TIMEOUT_MS / 1000} s`,
+        );
       await sleep(200);
     }
     return 'theirs';
@@ -323,12 +344,16 @@ async function upPostgres(dataDir: string, target: LocalTarget & { role: string 
   const pgdata = join(dataDir, 'postgres');
   const began = Date.now();
   if (initCluster(bin, pgdata, target.role, join(dataDir, 'log', 'initdb.log'))) {
-    log(`services: created a PostgreSQL ${version} cluster in ${shown(pgdata)} (superuser ${target.role}, trust auth, ${postgresRunner().describe}) in ${seconds(began)}`);
+    log(
+      `services: created a PostgreSQL ${version} cluster in ${shown(pgdata)} (superuser ${target.role}, trust auth, ${postgresRunner().describe}) in ${seconds(began)}`,
+    );
   }
   ensureClusterOwner(pgdata);
   const running = await clearStalePostmasterPid(bin, pgdata);
   if (running !== undefined) {
-    throw new ServicesError(`a PostgreSQL on ${shown(pgdata)} (pid ${running}) runs but does not answer at ${target.address}; stop it (kill ${running}) and try again`);
+    throw new ServicesError(
+      `a PostgreSQL on ${shown(pgdata)} (pid ${running}) runs but does not answer at ${target.address}; stop it (kill ${running}) and try again`,
+    );
   }
   const argv = postgresArgv(bin, pgdata, target.host, target.port);
   const runner = postgresRunner();
@@ -376,7 +401,11 @@ function netconfSshd(dir: string): number | undefined {
 }
 
 /** Runs tools/netconfd/start.sh when netconfd does not answer; remembers what it started. */
-async function upNetconfd(dataDir: string, netconf: { port: number; dir: string }, log: (line: string) => void): Promise<Outcome | 'failed'> {
+async function upNetconfd(
+  dataDir: string,
+  netconf: { port: number; dir: string },
+  log: (line: string) => void,
+): Promise<Outcome | 'failed'> {
   const sshBefore = await sshAnswers('127.0.0.1', netconf.port);
   const netconfdBefore = pidsByComm('netconfd');
   if (sshBefore && netconfdBefore.length > 0 && existsSync('/tmp/ncxserver.sock')) {
@@ -395,7 +424,9 @@ async function upNetconfd(dataDir: string, netconf: { port: number; dir: string 
     env: { ...process.env, NETCONFD_PORT: String(netconf.port), NETCONFD_DIR: netconf.dir },
   });
   if (run.status !== 0) {
-    log(`services: tools/netconfd/start.sh failed (${run.error ? run.error.message : `exit ${run.status}`}), so the NETCONF integration tests (libs/netconf) will fail`);
+    log(
+      `services: tools/netconfd/start.sh failed (${run.error ? run.error.message : `exit ${run.status}`}), so the NETCONF integration tests (libs/netconf) will fail`,
+    );
     return 'failed';
   }
   const started: string[] = [];
@@ -406,7 +437,11 @@ async function upNetconfd(dataDir: string, netconf: { port: number; dir: string 
   }
   const sshd = sshBefore ? undefined : netconfSshd(netconf.dir);
   if (sshd !== undefined) {
-    writePidFile(dataDir, 'sshd', { pid: sshd, match: ['sshd', `${netconf.dir}/sshd_config`], address: addressOf('127.0.0.1', netconf.port) });
+    writePidFile(dataDir, 'sshd', {
+      pid: sshd,
+      match: ['sshd', `${netconf.dir}/sshd_config`],
+      address: addressOf('127.0.0.1', netconf.port),
+    });
     started.push(`its sshd on 127.0.0.1:${netconf.port} (pid ${sshd})`);
   }
   if (started.length === 0) return 'theirs';
@@ -434,7 +469,10 @@ function shown(path: string): string {
 }
 
 function movedError(what: string, pid: number, was: string | undefined, now: string): ServicesError {
-  return new ServicesError(`our ${what} (pid ${pid}) serves ${was ?? 'another address'}, but the URL names ${now}: run npm run services:stop first`, 78);
+  return new ServicesError(
+    `our ${what} (pid ${pid}) serves ${was ?? 'another address'}, but the URL names ${now}: run npm run services:stop first`,
+    78,
+  );
 }
 
 export function stopCommand(dataDir: string): string {
@@ -479,7 +517,9 @@ export async function servicesUp(config: ServicesConfig, log: (line: string) => 
     { timeoutMs: LOCK_TIMEOUT_MS, onWait: (pid) => log(`services: waiting for another services step (pid ${pid}) to finish`) },
   );
   if (report.started.length > 0) {
-    log(`services: left running after this command: ${report.started.map((n) => LABELS[n]).join(', ')}; stop them with: ${stopCommand(dataDir)}`);
+    log(
+      `services: left running after this command: ${report.started.map((n) => LABELS[n]).join(', ')}; stop them with: ${stopCommand(dataDir)}`,
+    );
   }
   return report;
 }
@@ -508,7 +548,9 @@ export async function servicesStop(dataDir: string, log: (line: string) => void 
         const how = await stopLaunched(launched, name === 'postgres' ? 'SIGINT' : 'SIGTERM', STOP_GRACE_MS);
         removePidFile(dataDir, name);
         stopped.push(name);
-        log(`services: stopped ${LABELS[name]} (pid ${launched.pid})${how === 'killed' ? ` with SIGKILL after ${STOP_GRACE_MS / 1000} s` : ''}`);
+        log(
+          `services: stopped ${LABELS[name]} (pid ${launched.pid})${how === 'killed' ? ` with SIGKILL after ${STOP_GRACE_MS / 1000} s` : ''}`,
+        );
       }
     },
     { timeoutMs: LOCK_TIMEOUT_MS, onWait: (pid) => log(`services: waiting for another services step (pid ${pid}) to finish`) },

@@ -40,7 +40,10 @@ describe('module boundaries', () => {
 
   it('stops a protocol lib from importing the bus or the database', async () => {
     for (const lib of ['bus', 'db']) {
-      const errors = await boundaryErrors('libs/gnmi/src/probe.ts', `import * as x from '@switch-telemetry/${lib}';\nexport const y = x;\n`);
+      const errors = await boundaryErrors(
+        'libs/gnmi/src/probe.ts',
+        `import * as x from '@switch-telemetry/${lib}';\nexport const y = x;\n`,
+      );
       expect(errors).toEqual(['A project tagged with "type:protocol" can only depend on libs tagged with "type:protocol", "type:core"']);
     }
   });
@@ -48,11 +51,16 @@ describe('module boundaries', () => {
   it('stops a lib from importing an app', async () => {
     // Every app depends on the libs, so Nx names it a circular dependency.
     const errors = await boundaryErrors('libs/bus/src/probe.ts', "import { a } from '@switch-telemetry/collector';\nexport const x = a;\n");
-    expect(errors).toEqual([expect.stringContaining('Circular dependency between "@switch-telemetry/bus" and "@switch-telemetry/collector"')]);
+    expect(errors).toEqual([
+      expect.stringContaining('Circular dependency between "@switch-telemetry/bus" and "@switch-telemetry/collector"'),
+    ]);
   });
 
   it('lets an app import the libs', async () => {
-    const errors = await boundaryErrors('apps/collector/src/probe.ts', "import { runService } from '@switch-telemetry/service';\nexport const x = runService;\n");
+    const errors = await boundaryErrors(
+      'apps/collector/src/probe.ts',
+      "import { runService } from '@switch-telemetry/service';\nexport const x = runService;\n",
+    );
     expect(errors).toEqual([]);
   });
 });

@@ -84,15 +84,36 @@ describe('services step: configuration', () => {
     expect(natsTarget('nats://nats.example.com:4222').kind).toBe('external');
     expect(natsTarget('nats://127.0.0.1:4222,nats://127.0.0.1:4223').kind).toBe('external');
     expect(natsTarget('tls://127.0.0.1:4222').kind).toBe('external');
-    expect(postgresTarget('postgres://app@127.0.0.1:6543/db', 'root')).toEqual({ kind: 'local', host: '127.0.0.1', port: 6543, address: '127.0.0.1:6543', role: 'app' });
+    expect(postgresTarget('postgres://app@127.0.0.1:6543/db', 'root')).toEqual({
+      kind: 'local',
+      host: '127.0.0.1',
+      port: 6543,
+      address: '127.0.0.1:6543',
+      role: 'app',
+    });
     expect(postgresTarget('postgres://[::1]/db', 'root')).toMatchObject({ host: '::1', port: 5432, address: '[::1]:5432', role: 'root' });
   });
 
   it('reads DATABASE_URL for start, TEST_DATABASE_URL for test (the server the tests use), and SERVICES_DATA_DIR', () => {
-    const env = { DATABASE_URL: 'postgres://127.0.0.1:1111/a', TEST_DATABASE_URL: 'postgres://127.0.0.1:2222/b', SERVICES_DATA_DIR: '/tmp/x', USER: 'u' };
-    expect(servicesConfig('start', env)).toEqual({ dataDir: '/tmp/x', natsUrl: DEFAULT_NATS_URL, databaseUrl: env.DATABASE_URL, defaultRole: 'u' });
-    expect(servicesConfig('test', env)).toMatchObject({ databaseUrl: env.TEST_DATABASE_URL, netconf: { port: 8830, dir: '/tmp/st-netconfd' } });
-    expect(() => servicesConfig('start', { DATABASE_URL: 'mysql://x/y' })).toThrow('DATABASE_URL: must be a URL with scheme postgres, postgresql');
+    const env = {
+      DATABASE_URL: 'postgres://127.0.0.1:1111/a',
+      TEST_DATABASE_URL: 'postgres://127.0.0.1:2222/b',
+      SERVICES_DATA_DIR: '/tmp/x',
+      USER: 'u',
+    };
+    expect(servicesConfig('start', env)).toEqual({
+      dataDir: '/tmp/x',
+      natsUrl: DEFAULT_NATS_URL,
+      databaseUrl: env.DATABASE_URL,
+      defaultRole: 'u',
+    });
+    expect(servicesConfig('test', env)).toMatchObject({
+      databaseUrl: env.TEST_DATABASE_URL,
+      netconf: { port: 8830, dir: '/tmp/st-netconfd' },
+    });
+    expect(() => servicesConfig('start', { DATABASE_URL: 'mysql://x/y' })).toThrow(
+      'DATABASE_URL: must be a URL with scheme postgres, postgresql',
+    );
   });
 });
 
@@ -105,7 +126,12 @@ describe('services step: what is not ours', () => {
     const dataDir = join(dir, 'data');
     const lines: string[] = [];
     const report = await servicesUp(
-      { dataDir, natsUrl: 'nats://nats.example.com:4222', databaseUrl: 'postgres://db.example.com:5432/switch_telemetry', defaultRole: 'root' },
+      {
+        dataDir,
+        natsUrl: 'nats://nats.example.com:4222',
+        databaseUrl: 'postgres://db.example.com:5432/switch_telemetry',
+        defaultRole: 'root',
+      },
       (l) => lines.push(l),
     );
     expect(report).toEqual({ started: [], running: [], external: ['nats', 'postgres'] });
@@ -126,7 +152,9 @@ describe('services step: what is not ours', () => {
       const failure = await servicesUp(config, () => undefined).catch((err: unknown) => err);
       expect(failure).toBeInstanceOf(ServicesError);
       expect((failure as ServicesError).exitCode).toBe(69);
-      expect((failure as Error).message).toMatch(new RegExp(`^a NATS server without JetStream answers at 127\\.0\\.0\\.1:${FAKE_NATS_PORT}; it is not ours`));
+      expect((failure as Error).message).toMatch(
+        new RegExp(`^a NATS server without JetStream answers at 127\\.0\\.0\\.1:${FAKE_NATS_PORT}; it is not ours`),
+      );
       expect((failure as Error).message).not.toContain('\n');
       expect(fake.listening).toBe(true);
       expect(existsSync(join(dir, 'data', 'run', 'nats.json'))).toBe(false);
@@ -139,12 +167,16 @@ describe('services step: what is not ours', () => {
     mkdirSync(join(dir, 'run'));
     const gone = spawnSync('true').pid;
     writeFileSync(join(dir, 'run', 'lock'), `${gone}\n`);
-    await expect(withLock(dir, async () => readFileSync(join(dir, 'run', 'lock'), 'utf8'), { timeoutMs: 1_000 })).resolves.toBe(`${process.pid}\n`);
+    await expect(withLock(dir, async () => readFileSync(join(dir, 'run', 'lock'), 'utf8'), { timeoutMs: 1_000 })).resolves.toBe(
+      `${process.pid}\n`,
+    );
     expect(existsSync(join(dir, 'run', 'lock'))).toBe(false);
 
     writeFileSync(join(dir, 'run', 'lock'), '1\n'); // pid 1 is always alive
     const waited: number[] = [];
-    await expect(withLock(dir, async () => 'ran', { timeoutMs: 500, onWait: (pid) => waited.push(pid) })).rejects.toThrow('another services step (pid 1)');
+    await expect(withLock(dir, async () => 'ran', { timeoutMs: 500, onWait: (pid) => waited.push(pid) })).rejects.toThrow(
+      'another services step (pid 1)',
+    );
     expect(waited).toEqual([1]);
   });
 });
@@ -172,7 +204,9 @@ describe('services step: NATS and PostgreSQL in an empty data dir', () => {
     expect(run.stderr).toContain(`services: started NATS with JetStream on 127.0.0.1:${NATS_PORT}`);
     expect(run.stderr).toMatch(/services: created a PostgreSQL 15\.\d+\.\d+ cluster in /);
     expect(run.stderr).toContain(`services: started PostgreSQL 15.`);
-    expect(run.stderr).toContain(`services: left running after this command: NATS, PostgreSQL; stop them with: SERVICES_DATA_DIR=${dataDir} npm run services:stop`);
+    expect(run.stderr).toContain(
+      `services: left running after this command: NATS, PostgreSQL; stop them with: SERVICES_DATA_DIR=${dataDir} npm run services:stop`,
+    );
     expect(run.code).toBe(0);
     console.log(`services step, cold (initdb + both starts): ${run.ms} ms`);
 

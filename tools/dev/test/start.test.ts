@@ -39,7 +39,12 @@ async function ingressOpsPort(stdout: () => string, timeoutMs: number): Promise<
 
 async function waitReady(port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while ((await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status, () => 0)) !== 200) {
+  while (
+    (await fetch(`http://127.0.0.1:${port}/readyz`).then(
+      (r) => r.status,
+      () => 0,
+    )) !== 200
+  ) {
     if (Date.now() > deadline) throw new Error(`port ${port} not ready within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -92,7 +97,10 @@ describe('npm start', () => {
       expect((await fetch(`http://127.0.0.1:${ports[0]}/readyz`)).status).toBe(404);
 
       // End to end: a signed webhook into ingress becomes a device row, written by discovery's worker.
-      const body = JSON.stringify({ event: 'device.created', device: { id: 'e2e-leaf', name: 'E2E', protocol: 'gnmi', address: '127.10.9.9', port: 57400 } });
+      const body = JSON.stringify({
+        event: 'device.created',
+        device: { id: 'e2e-leaf', name: 'E2E', protocol: 'gnmi', address: '127.10.9.9', port: 57400 },
+      });
       const accepted = await fetch(`http://127.0.0.1:${ports[0]}/v1/webhooks/nms`, {
         method: 'POST',
         body,

@@ -1,5 +1,24 @@
-import { Metadata, Server, ServerCredentials, status, type ServerDuplexStream, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
-import { gnmiService, joinPath, type Encoding, type Notification, type Path, type SubscribeRequest, type SubscribeResponse, type Subscription, type SubscriptionList, type TypedValue } from '@switch-telemetry/gnmi';
+import {
+  Metadata,
+  Server,
+  ServerCredentials,
+  status,
+  type ServerDuplexStream,
+  type ServerUnaryCall,
+  type sendUnaryData,
+} from '@grpc/grpc-js';
+import {
+  gnmiService,
+  joinPath,
+  type Encoding,
+  type Notification,
+  type Path,
+  type SubscribeRequest,
+  type SubscribeResponse,
+  type Subscription,
+  type SubscriptionList,
+  type TypedValue,
+} from '@switch-telemetry/gnmi';
 import { DeviceModel, matches, type Leaf } from './model';
 
 export type GnmiFault = 'none' | 'refuse' | 'auth' | 'stall' | 'drop' | 'garbage';
@@ -44,7 +63,9 @@ function typed(leaf: Leaf, encoding: Encoding, garbage: boolean): TypedValue {
   }
   // RFC 7951: 64-bit integers are JSON strings in JSON_IETF; plain JSON carries the number.
   const json = typeof v === 'bigint' ? (encoding === 'JSON_IETF' ? JSON.stringify(v.toString()) : v.toString()) : JSON.stringify(v);
-  return encoding === 'JSON_IETF' ? { json_ietf_val: Buffer.from(json), value: 'json_ietf_val' } : { json_val: Buffer.from(json), value: 'json_val' };
+  return encoding === 'JSON_IETF'
+    ? { json_ietf_val: Buffer.from(json), value: 'json_ietf_val' }
+    : { json_val: Buffer.from(json), value: 'json_val' };
 }
 
 /** One simulated gNMI target: a gRPC server on its own address, with faults to inject. */
@@ -79,7 +100,11 @@ export class GnmiTarget {
       Subscribe: this.subscribe.bind(this),
     });
     const creds = this.options.tls
-      ? ServerCredentials.createSsl(this.options.tls.clientCa ?? null, [{ cert_chain: this.options.tls.cert, private_key: this.options.tls.key }], this.options.tls.clientCa !== undefined)
+      ? ServerCredentials.createSsl(
+          this.options.tls.clientCa ?? null,
+          [{ cert_chain: this.options.tls.cert, private_key: this.options.tls.key }],
+          this.options.tls.clientCa !== undefined,
+        )
       : ServerCredentials.createInsecure();
     this.port = await new Promise<number>((resolve, reject) =>
       server.bindAsync(`${this.options.host}:${this.options.port}`, creds, (error, port) => (error ? reject(error) : resolve(port))),
@@ -118,13 +143,14 @@ export class GnmiTarget {
     this.server = undefined;
     // Open streams end first; a client that lingers is cut after a second.
     this.drop();
-    if (server) await new Promise<void>((resolve) => {
-      const cut = setTimeout(resolve, 1_000);
-      server.tryShutdown(() => {
-        clearTimeout(cut);
-        resolve();
+    if (server)
+      await new Promise<void>((resolve) => {
+        const cut = setTimeout(resolve, 1_000);
+        server.tryShutdown(() => {
+          clearTimeout(cut);
+          resolve();
+        });
       });
-    });
     server?.forceShutdown();
   }
 
@@ -168,7 +194,10 @@ export class GnmiTarget {
     }));
   }
 
-  private get(call: ServerUnaryCall<{ prefix?: Path; path?: Path[]; encoding?: Encoding }, unknown>, callback: sendUnaryData<unknown>): void {
+  private get(
+    call: ServerUnaryCall<{ prefix?: Path; path?: Path[]; encoding?: Encoding }, unknown>,
+    callback: sendUnaryData<unknown>,
+  ): void {
     if (!this.authorized(call.metadata)) return callback({ code: status.UNAUTHENTICATED, details: 'bad username or password' });
     const encoding = call.request.encoding ?? 'JSON';
     if (!SUPPORTED.includes(encoding)) return callback({ code: status.INVALID_ARGUMENT, details: `encoding ${encoding} not supported` });
@@ -213,20 +242,31 @@ export class GnmiTarget {
 
     call.on('data', (request: SubscribeRequest) => {
       if (request.poll !== undefined && list) {
-        if (list.mode !== 'POLL') return call.emit('error', { code: status.INVALID_ARGUMENT, details: 'poll on a subscription that is not POLL' });
-        void sendAll(this.leavesFor(list.prefix, (list.subscription ?? []).map((s) => s.path ?? {}))).then(() => send({ sync_response: true }));
+        if (list.mode !== 'POLL')
+          return call.emit('error', { code: status.INVALID_ARGUMENT, details: 'poll on a subscription that is not POLL' });
+        void sendAll(
+          this.leavesFor(
+            list.prefix,
+            (list.subscription ?? []).map((s) => s.path ?? {}),
+          ),
+        ).then(() => send({ sync_response: true }));
         return;
       }
-      if (!request.subscribe || list) return call.emit('error', { code: status.INVALID_ARGUMENT, details: 'the first message must be a SubscriptionList' });
+      if (!request.subscribe || list)
+        return call.emit('error', { code: status.INVALID_ARGUMENT, details: 'the first message must be a SubscriptionList' });
       list = request.subscribe;
       const encoding = list.encoding ?? 'JSON';
-      if (!SUPPORTED.includes(encoding)) return call.emit('error', { code: status.INVALID_ARGUMENT, details: `encoding ${encoding} not supported` });
+      if (!SUPPORTED.includes(encoding))
+        return call.emit('error', { code: status.INVALID_ARGUMENT, details: `encoding ${encoding} not supported` });
       if (this.options.fault === 'stall') {
         stalled = true; // accepted, then silence
         return;
       }
       const subs = list.subscription ?? [];
-      const all = this.leavesFor(list.prefix, subs.map((s) => s.path ?? {}));
+      const all = this.leavesFor(
+        list.prefix,
+        subs.map((s) => s.path ?? {}),
+      );
       void (async () => {
         if (!list!.updates_only) await sendAll(all);
         await send({ sync_response: true });
@@ -238,7 +278,12 @@ export class GnmiTarget {
   }
 
   /** STREAM mode for one subscription: SAMPLE on a timer (or as fast as flow control allows), ON_CHANGE on flaps. */
-  private stream(sub: Subscription, list: SubscriptionList, send: (r: SubscribeResponse) => Promise<void>, cleanups: Array<() => void>): void {
+  private stream(
+    sub: Subscription,
+    list: SubscriptionList,
+    send: (r: SubscribeResponse) => Promise<void>,
+    cleanups: Array<() => void>,
+  ): void {
     const leaves = this.leavesFor(list.prefix, [sub.path ?? {}]);
     const encoding = list.encoding ?? 'JSON';
     const mode = sub.mode ?? 'TARGET_DEFINED';

@@ -1,6 +1,8 @@
-// `npm run sim -- --gnmi 100 --netconf 20 [--first 0] [--port 57400] [--netconf-port 830] [--username u --password p] [--interfaces 8] [--fault 3=auth,7=drop] [--limit N]`
+// `npm run sim -- --gnmi 100 --netconf 20 [--first 0] [--port 57400] [--netconf-port 830] [--username u --password p] [--interfaces 8]
+// [--fault 3=auth,7=drop] [--limit N]`
 // Starts the simulated fleet and prints one JSON line per device; stops on SIGTERM/SIGINT.
-// SIGUSR1 drops every session at once and prints {"dropped":n}. With --limit, a firehose stream (sample interval ≤ 1 ms) stops after N notifications per target and prints {"limit_reached":name,"sent":n}.
+// SIGUSR1 drops every session at once and prints {"dropped":n}. With --limit, a firehose stream (sample interval ≤ 1 ms) stops after N
+// notifications per target and prints {"limit_reached":name,"sent":n}.
 import { parseArgs } from 'node:util';
 import { startFleet, startNetconfFleet } from './fleet';
 import type { GnmiFault } from './gnmi-target';
@@ -34,13 +36,29 @@ async function main(): Promise<number> {
   const gnmi = Number(values.gnmi);
   const netconf = Number(values.netconf);
   const netconfPort = Number(values['netconf-port']);
-  if (!Number.isInteger(netconf) || netconf < 0 || netconf > 10_000 || !Number.isInteger(netconfPort) || netconfPort < 0 || netconfPort > 65_535) {
+  if (
+    !Number.isInteger(netconf) ||
+    netconf < 0 ||
+    netconf > 10_000 ||
+    !Number.isInteger(netconfPort) ||
+    netconfPort < 0 ||
+    netconfPort > 65_535
+  ) {
     console.error('sim: --netconf 0..10000, --netconf-port 0..65535');
     return 64;
   }
   const port = Number(values.port);
   const interfaces = Number(values.interfaces);
-  if (!Number.isInteger(gnmi) || gnmi < 0 || gnmi > 10_000 || !Number.isInteger(port) || port < 0 || port > 65_535 || !Number.isInteger(interfaces) || interfaces < 1) {
+  if (
+    !Number.isInteger(gnmi) ||
+    gnmi < 0 ||
+    gnmi > 10_000 ||
+    !Number.isInteger(port) ||
+    port < 0 ||
+    port > 65_535 ||
+    !Number.isInteger(interfaces) ||
+    interfaces < 1
+  ) {
     console.error('sim: --gnmi 0..10000, --port 0..65535, --interfaces ≥ 1');
     return 64;
   }
@@ -69,18 +87,38 @@ async function main(): Promise<number> {
     port,
     interfaces,
     faults,
-    ...(limit === undefined ? {} : { limit, onLimit: (name: string, sent: number) => console.log(JSON.stringify({ limit_reached: name, sent })) }),
+    ...(limit === undefined
+      ? {}
+      : { limit, onLimit: (name: string, sent: number) => console.log(JSON.stringify({ limit_reached: name, sent })) }),
     ...(values.username === undefined ? {} : { username: values.username, password: values.password ?? '' }),
   });
   for (const t of targets) {
     console.log(JSON.stringify({ name: t.options.name, protocol: 'gnmi', address: t.options.host, port: t.port, fault: t.options.fault }));
   }
   const devices = await startNetconfFleet(
-    { gnmi, first, port, netconf, netconfPort, interfaces, notificationMs: Number(values['notification-ms']), ...(values.username === undefined ? {} : { username: values.username, password: values.password ?? '' }) },
+    {
+      gnmi,
+      first,
+      port,
+      netconf,
+      netconfPort,
+      interfaces,
+      notificationMs: Number(values['notification-ms']),
+      ...(values.username === undefined ? {} : { username: values.username, password: values.password ?? '' }),
+    },
     gnmi,
   );
   for (const d of devices) {
-    console.log(JSON.stringify({ name: d.options.name, protocol: 'netconf', address: d.options.host, port: d.port, host_key: d.fingerprint, fault: d.options.fault }));
+    console.log(
+      JSON.stringify({
+        name: d.options.name,
+        protocol: 'netconf',
+        address: d.options.host,
+        port: d.port,
+        host_key: d.fingerprint,
+        fault: d.options.fault,
+      }),
+    );
   }
   // SIGUSR1: every device drops its sessions at once (the benchmarks' fleet-wide outage).
   process.on('SIGUSR1', () => {

@@ -30,14 +30,38 @@ export class DeviceModel {
     for (let i = 1; i <= interfaces; i += 1) {
       const prefix = [el('interfaces'), el('interface', { name: `Ethernet${i}` })];
       for (const counter of ['in-octets', 'out-octets', 'in-pkts', 'out-pkts', 'in-errors']) {
-        this.leaves.push({ prefix, rel: [el('state'), el('counters'), el(counter)], kind: 'counter', value: BigInt(Math.floor(this.random() * 1e12)), version: 0 });
+        this.leaves.push({
+          prefix,
+          rel: [el('state'), el('counters'), el(counter)],
+          kind: 'counter',
+          value: BigInt(Math.floor(this.random() * 1e12)),
+          version: 0,
+        });
       }
       this.leaves.push({ prefix, rel: [el('state'), el('oper-status')], kind: 'status', value: 'UP', version: 0 });
     }
     const system = [el('system')];
-    this.leaves.push({ prefix: system, rel: [el('cpus'), el('cpu', { index: '0' }), el('state'), el('total'), el('instant')], kind: 'gauge', value: 5, version: 0 });
-    this.leaves.push({ prefix: system, rel: [el('memory'), el('state'), el('physical')], kind: 'counter', value: 16n * 1024n ** 3n, version: 0 });
-    this.leaves.push({ prefix: system, rel: [el('memory'), el('state'), el('used')], kind: 'counter', value: 6n * 1024n ** 3n, version: 0 });
+    this.leaves.push({
+      prefix: system,
+      rel: [el('cpus'), el('cpu', { index: '0' }), el('state'), el('total'), el('instant')],
+      kind: 'gauge',
+      value: 5,
+      version: 0,
+    });
+    this.leaves.push({
+      prefix: system,
+      rel: [el('memory'), el('state'), el('physical')],
+      kind: 'counter',
+      value: 16n * 1024n ** 3n,
+      version: 0,
+    });
+    this.leaves.push({
+      prefix: system,
+      rel: [el('memory'), el('state'), el('used')],
+      kind: 'counter',
+      value: 6n * 1024n ** 3n,
+      version: 0,
+    });
   }
 
   /** A deterministic pseudo-random number in [0, 1) (so a run can be repeated). */

@@ -153,16 +153,20 @@ export class NetconfDevice {
         const ask = (): void => {
           const round = rounds.shift();
           if (!round) return allPassword ? ctx.accept() : ctx.reject(['keyboard-interactive']);
-          ctx.prompt(round.map((prompt) => ({ prompt, echo: keyboard.echo ?? false })), (answers) => {
-            const got = Array.isArray(answers) ? answers : [];
-            this.keyboardAnswers.push(got);
-            allPassword &&= got.length === round.length && got.every((a) => same(a, this.options.password));
-            ask();
-          });
+          ctx.prompt(
+            round.map((prompt) => ({ prompt, echo: keyboard.echo ?? false })),
+            (answers) => {
+              const got = Array.isArray(answers) ? answers : [];
+              this.keyboardAnswers.push(got);
+              allPassword &&= got.length === round.length && got.every((a) => same(a, this.options.password));
+              ask();
+            },
+          );
         };
         return ask();
       }
-      if (ctx.method === 'password' && ctx.username === this.options.username && same(ctx.password, this.options.password)) return ctx.accept();
+      if (ctx.method === 'password' && ctx.username === this.options.username && same(ctx.password, this.options.password))
+        return ctx.accept();
       ctx.reject(['password']);
     });
     client.on('ready', () => {
@@ -179,7 +183,13 @@ export class NetconfDevice {
   /** One NETCONF session on the subsystem channel. */
   private serve(channel: Duplex): void {
     const sessionId = Math.floor(Math.random() * 1e6) + 1;
-    const caps = [BASE_10, ...(this.options.eomOnly ? [] : [BASE_11]), NOTIFICATION_CAP, INTERLEAVE_CAP, `${IF_NS}?module=ietf-interfaces&revision=2018-02-20`];
+    const caps = [
+      BASE_10,
+      ...(this.options.eomOnly ? [] : [BASE_11]),
+      NOTIFICATION_CAP,
+      INTERLEAVE_CAP,
+      `${IF_NS}?module=ietf-interfaces&revision=2018-02-20`,
+    ];
     let framing: Framing = 'eom';
     const deframer = new Deframer('eom');
     let helloSeen = false;
@@ -227,14 +237,20 @@ export class NetconfDevice {
             return;
           }
           if (this.options.fault === 'rpc-error') {
-            reply(id, `<rpc-error><error-type>application</error-type><error-tag>${this.options.errorTag ?? 'in-use'}</error-tag><error-severity>error</error-severity><error-path>/interfaces</error-path><error-message xml:lang="en">simulated failure</error-message></rpc-error>`);
+            reply(
+              id,
+              `<rpc-error><error-type>application</error-type><error-tag>${this.options.errorTag ?? 'in-use'}</error-tag><error-severity>error</error-severity><error-path>/interfaces</error-path><error-message xml:lang="en">simulated failure</error-message></rpc-error>`,
+            );
             continue;
           }
           if (this.options.fault === 'subscription-refused') {
             // Refuses a notification subscription at once, and answers a get only after slowMs:
             // a poll is still waiting when the subscription fails.
             if (rpc['create-subscription'] !== undefined) {
-              reply(id, '<rpc-error><error-type>protocol</error-type><error-tag>operation-not-supported</error-tag><error-severity>error</error-severity></rpc-error>');
+              reply(
+                id,
+                '<rpc-error><error-type>protocol</error-type><error-tag>operation-not-supported</error-tag><error-severity>error</error-severity></rpc-error>',
+              );
             } else {
               const xml = `<rpc-reply message-id="${id}" xmlns="${NETCONF_BASE_NS}"><data>${this.stateXml((rpc.get ?? {}) as XmlNode)}</data></rpc-reply>`;
               setTimeout(() => send(xml), this.options.slowMs ?? 2_000).unref();
@@ -259,7 +275,10 @@ export class NetconfDevice {
             stopNotifications();
             channel.end();
           } else {
-            reply(id, '<rpc-error><error-type>protocol</error-type><error-tag>operation-not-supported</error-tag><error-severity>error</error-severity><error-message>not simulated</error-message></rpc-error>');
+            reply(
+              id,
+              '<rpc-error><error-type>protocol</error-type><error-tag>operation-not-supported</error-tag><error-severity>error</error-severity><error-message>not simulated</error-message></rpc-error>',
+            );
           }
         }
       } catch {
@@ -286,26 +305,38 @@ export class NetconfDevice {
   private stateXml(get: XmlNode): string {
     const filter = get.filter as XmlNode | undefined;
     const wanted = filter ? Object.keys(filter).filter((k) => !k.startsWith('@')) : ['interfaces-state', 'interfaces'];
-    const stats = (c: Record<string, string>) => Object.entries(c).map(([k, v]) => `<${k}>${v}</${k}>`).join('');
+    const stats = (c: Record<string, string>) =>
+      Object.entries(c)
+        .map(([k, v]) => `<${k}>${v}</${k}>`)
+        .join('');
     const list = this.interfaces();
     const parts: string[] = [];
     if (wanted.includes('interfaces-state')) {
-      parts.push(`<interfaces-state xmlns="${IF_NS}">${list.map((i) => `<interface><name>${i.name}</name><type xmlns:ianaift="urn:ietf:params:xml:ns:yang:iana-if-type">ianaift:ethernetCsmacd</type><oper-status>${i.status}</oper-status><statistics>${stats(i.counters)}</statistics></interface>`).join('')}</interfaces-state>`);
+      parts.push(
+        `<interfaces-state xmlns="${IF_NS}">${list.map((i) => `<interface><name>${i.name}</name><type xmlns:ianaift="urn:ietf:params:xml:ns:yang:iana-if-type">ianaift:ethernetCsmacd</type><oper-status>${i.status}</oper-status><statistics>${stats(i.counters)}</statistics></interface>`).join('')}</interfaces-state>`,
+      );
     }
     if (wanted.includes('interfaces')) {
-      parts.push(`<interfaces xmlns="${IF_NS}">${list.map((i) => `<interface><name>${i.name}</name><enabled>true</enabled><oper-status>${i.status}</oper-status><statistics>${stats(i.counters)}</statistics></interface>`).join('')}</interfaces>`);
+      parts.push(
+        `<interfaces xmlns="${IF_NS}">${list.map((i) => `<interface><name>${i.name}</name><enabled>true</enabled><oper-status>${i.status}</oper-status><statistics>${stats(i.counters)}</statistics></interface>`).join('')}</interfaces>`,
+      );
     }
     return parts.join('');
   }
 
   private configXml(): string {
-    return `<interfaces xmlns="${IF_NS}">${this.interfaces().map((i) => `<interface><name>${i.name}</name><description>simulated ${i.name}</description><enabled>true</enabled></interface>`).join('')}</interfaces>`;
+    return `<interfaces xmlns="${IF_NS}">${this.interfaces()
+      .map((i) => `<interface><name>${i.name}</name><description>simulated ${i.name}</description><enabled>true</enabled></interface>`)
+      .join('')}</interfaces>`;
   }
 
   private notificationXml(): string {
     this.model.tick();
     const body = this.interfaces()
-      .map((i) => `<interface><name>${i.name}</name><oper-status>${i.status}</oper-status><in-octets>${i.counters['in-octets']}</in-octets><out-octets>${i.counters['out-octets']}</out-octets></interface>`)
+      .map(
+        (i) =>
+          `<interface><name>${i.name}</name><oper-status>${i.status}</oper-status><in-octets>${i.counters['in-octets']}</in-octets><out-octets>${i.counters['out-octets']}</out-octets></interface>`,
+      )
       .join('');
     return `<notification xmlns="${NOTIFICATION_NS}"><eventTime>${new Date().toISOString()}</eventTime><interface-statistics xmlns="${SIM_NS}">${body}</interface-statistics></notification>`;
   }

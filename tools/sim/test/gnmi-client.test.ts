@@ -25,14 +25,33 @@ let hostNo = 100;
 
 async function target(options: Partial<GnmiTargetOptions> = {}): Promise<GnmiTarget> {
   hostNo += 1;
-  const t = new GnmiTarget({ name: `t${hostNo}`, host: `127.10.9.${hostNo}`, port: 0, username: 'admin', password: 'secret-pw', interfaces: 4, tickMs: 50, flapMs: 100, ...options });
+  const t = new GnmiTarget({
+    name: `t${hostNo}`,
+    host: `127.10.9.${hostNo}`,
+    port: 0,
+    username: 'admin',
+    password: 'secret-pw',
+    interfaces: 4,
+    tickMs: 50,
+    flapMs: 100,
+    ...options,
+  });
   await t.start();
   targets.push(t);
   return t;
 }
 
 function client(t: GnmiTarget, options: Partial<GnmiClientOptions> = {}): GnmiClient {
-  const c = new GnmiClient({ address: t.address, username: 'admin', password: 'secret-pw', tls: false, log, connectTimeoutMs: 2_000, rpcTimeoutMs: 2_000, ...options });
+  const c = new GnmiClient({
+    address: t.address,
+    username: 'admin',
+    password: 'secret-pw',
+    tls: false,
+    log,
+    connectTimeoutMs: 2_000,
+    rpcTimeoutMs: 2_000,
+    ...options,
+  });
   clients.push(c);
   return c;
 }
@@ -72,21 +91,24 @@ describe('gNMI client against the simulated target', () => {
     expect(caps.supported_models?.map((m) => m.name)).toContain('openconfig-interfaces');
   });
 
-  it.each<Encoding>(['JSON', 'JSON_IETF', 'PROTO'])('gets counters in %s and normalises them with exact 64-bit values', async (encoding) => {
-    const t = await target();
-    const res = await client(t).get({ path: [parsePath('/interfaces/interface[name=Ethernet2]/state/counters/in-octets')], encoding });
-    expect(res.notification).toHaveLength(1);
-    const msg = normalizeNotification(res.notification![0]!, 'leaf-01', 'get');
-    const leaf = t.model.leaves.find((l) => l.prefix[1]!.key!.name === 'Ethernet2' && l.rel[2]!.name === 'in-octets')!;
-    expect(msg).toMatchObject({ v: 1, device: 'leaf-01', source: 'gnmi', prefix: '/interfaces/interface[name=Ethernet2]', deletes: [] });
-    expect(msg.updates).toHaveLength(1);
-    expect(msg.updates[0]!.path).toBe('state/counters/in-octets');
-    // JSON_IETF carries 64-bit integers as strings (RFC 7951); JSON and PROTO as numbers.
-    const value = msg.updates[0]!.value;
-    expect(BigInt(value as string | number)).toBeGreaterThan(0n);
-    expect(BigInt(value as string | number) <= (leaf.value as bigint)).toBe(true);
-    expect(typeof msg.ts === 'number' || typeof msg.ts === 'string').toBe(true);
-  });
+  it.each<Encoding>(['JSON', 'JSON_IETF', 'PROTO'])(
+    'gets counters in %s and normalises them with exact 64-bit values',
+    async (encoding) => {
+      const t = await target();
+      const res = await client(t).get({ path: [parsePath('/interfaces/interface[name=Ethernet2]/state/counters/in-octets')], encoding });
+      expect(res.notification).toHaveLength(1);
+      const msg = normalizeNotification(res.notification![0]!, 'leaf-01', 'get');
+      const leaf = t.model.leaves.find((l) => l.prefix[1]!.key!.name === 'Ethernet2' && l.rel[2]!.name === 'in-octets')!;
+      expect(msg).toMatchObject({ v: 1, device: 'leaf-01', source: 'gnmi', prefix: '/interfaces/interface[name=Ethernet2]', deletes: [] });
+      expect(msg.updates).toHaveLength(1);
+      expect(msg.updates[0]!.path).toBe('state/counters/in-octets');
+      // JSON_IETF carries 64-bit integers as strings (RFC 7951); JSON and PROTO as numbers.
+      const value = msg.updates[0]!.value;
+      expect(BigInt(value as string | number)).toBeGreaterThan(0n);
+      expect(BigInt(value as string | number) <= (leaf.value as bigint)).toBe(true);
+      expect(typeof msg.ts === 'number' || typeof msg.ts === 'string').toBe(true);
+    },
+  );
 
   it('streams SAMPLE at the asked interval after the initial sync', async () => {
     const events = await collect(
@@ -132,7 +154,19 @@ describe('gNMI client against the simulated target', () => {
     const t = await target({ tickMs: 60_000 }); // counters stand still
     const events = await collect(
       client(t),
-      { mode: 'STREAM', encoding: 'PROTO', subscription: [{ path: parsePath('/system/memory/state/physical'), mode: 'SAMPLE', sample_interval: String(50_000_000), suppress_redundant: true, heartbeat_interval: String(400_000_000) }] },
+      {
+        mode: 'STREAM',
+        encoding: 'PROTO',
+        subscription: [
+          {
+            path: parsePath('/system/memory/state/physical'),
+            mode: 'SAMPLE',
+            sample_interval: String(50_000_000),
+            suppress_redundant: true,
+            heartbeat_interval: String(400_000_000),
+          },
+        ],
+      },
       () => false,
       1_000,
     );
@@ -167,22 +201,32 @@ describe('gNMI client against the simulated target', () => {
 
   it('fails Capabilities and Subscribe with a permanent UNAUTHENTICATED on bad credentials', async () => {
     const t = await target();
-    const error = await client(t, { password: 'wrong' }).capabilities().catch((e) => e);
+    const error = await client(t, { password: 'wrong' })
+      .capabilities()
+      .catch((e) => e);
     expect(error).toBeInstanceOf(GnmiRpcError);
     expect(error).toMatchObject({ grpcStatus: 'UNAUTHENTICATED', classification: 'permanent', isAuthFailure: true });
     const sub = client(t, { password: 'wrong' }).subscribe({ subscription: [{ path: counters }] });
-    await expect((async () => { for await (const _ of sub) void _; })()).rejects.toMatchObject({ grpcStatus: 'UNAUTHENTICATED' });
+    await expect(
+      (async () => {
+        for await (const _ of sub) void _;
+      })(),
+    ).rejects.toMatchObject({ grpcStatus: 'UNAUTHENTICATED' });
   });
 
   it('reports a target that refuses connections as a retryable connect error', async () => {
     const t = await target({ fault: 'refuse', port: 1 });
-    const error = await client(t, { connectTimeoutMs: 500 }).connect().catch((e) => e);
+    const error = await client(t, { connectTimeoutMs: 500 })
+      .connect()
+      .catch((e) => e);
     expect(error).toBeInstanceOf(GnmiConnectError);
     expect(error.classification).toBe('retryable');
   });
 
   it('surfaces a dropped stream as a retryable UNAVAILABLE', async () => {
-    const sub = client(await target({ fault: 'drop', dropAfter: 5 })).subscribe({ subscription: [{ path: counters, mode: 'SAMPLE', sample_interval: String(50_000_000) }] });
+    const sub = client(await target({ fault: 'drop', dropAfter: 5 })).subscribe({
+      subscription: [{ path: counters, mode: 'SAMPLE', sample_interval: String(50_000_000) }],
+    });
     let received = 0;
     const error = await (async () => {
       for await (const e of sub) if (e.kind === 'update') received += 1;
@@ -197,13 +241,19 @@ describe('gNMI client against the simulated target', () => {
   });
 
   it('answers a bad request with a permanent error', async () => {
-    const error = await client(await target()).get({ path: [parsePath('/nothing/here')] }).catch((e) => e);
+    const error = await client(await target())
+      .get({ path: [parsePath('/nothing/here')] })
+      .catch((e) => e);
     expect(error).toMatchObject({ grpcStatus: 'NOT_FOUND', classification: 'permanent' });
   });
 
   it('pauses a fast stream while the consumer is slow instead of buffering without bound', async () => {
     const t = await target();
-    const sub = client(t).subscribe({ mode: 'STREAM', encoding: 'PROTO', subscription: [{ path: counters, mode: 'SAMPLE', sample_interval: '1' }] });
+    const sub = client(t).subscribe({
+      mode: 'STREAM',
+      encoding: 'PROTO',
+      subscription: [{ path: counters, mode: 'SAMPLE', sample_interval: '1' }],
+    });
     let received = 0;
     const started = Date.now();
     for await (const e of sub) {
@@ -222,15 +272,38 @@ describe('TLS', () => {
   const dir = mkdtempSync(join(tmpdir(), 'st-tls-'));
   const host = '127.10.8.1';
   beforeAll(() => {
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-subj', '/CN=sim-gnmi',
-      '-addext', `subjectAltName=DNS:sim-gnmi.test,IP:${host}`,
-    ], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+        '-subj',
+        '/CN=sim-gnmi',
+        '-addext',
+        `subjectAltName=DNS:sim-gnmi.test,IP:${host}`,
+      ],
+      { stdio: 'ignore' },
+    );
   });
 
   async function tlsTarget() {
-    const t = new GnmiTarget({ name: 'tls', host, port: 0, tls: { cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem')) } });
+    const t = new GnmiTarget({
+      name: 'tls',
+      host,
+      port: 0,
+      tls: { cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem')) },
+    });
     await t.start();
     targets.push(t);
     return t;
@@ -239,10 +312,17 @@ describe('TLS', () => {
   it('connects when the CA is given, and refuses a certificate it cannot verify', async () => {
     const t = await tlsTarget();
     expect((await client(t, { tls: { caFile: join(dir, 'cert.pem') }, username: undefined }).capabilities()).gNMI_version).toBe('0.10.0');
-    expect((await client(t, { tls: { caFile: join(dir, 'cert.pem'), serverName: 'sim-gnmi.test' }, username: undefined }).capabilities()).gNMI_version).toBe('0.10.0');
-    const unverified = await client(t, { tls: {}, username: undefined }).capabilities().catch((e) => e);
+    expect(
+      (await client(t, { tls: { caFile: join(dir, 'cert.pem'), serverName: 'sim-gnmi.test' }, username: undefined }).capabilities())
+        .gNMI_version,
+    ).toBe('0.10.0');
+    const unverified = await client(t, { tls: {}, username: undefined })
+      .capabilities()
+      .catch((e) => e);
     expect(unverified).toMatchObject({ grpcStatus: 'UNAVAILABLE' });
-    const wrongName = await client(t, { tls: { caFile: join(dir, 'cert.pem'), serverName: 'other.test' }, username: undefined }).capabilities().catch((e) => e);
+    const wrongName = await client(t, { tls: { caFile: join(dir, 'cert.pem'), serverName: 'other.test' }, username: undefined })
+      .capabilities()
+      .catch((e) => e);
     expect(wrongName).toBeInstanceOf(GnmiRpcError);
   });
 
@@ -260,12 +340,59 @@ describe('mutual TLS', () => {
   /** A P-256 key and a certificate for `cn` signed by the CA `ca` (or self-signed, a CA itself, when absent). */
   function issue(name: string, cn: string, ca?: string, ext?: string): void {
     if (!ca) {
-      openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-keyout', file(`${name}.key`), '-out', file(`${name}.pem`), '-subj', `/CN=${cn}`);
+      openssl(
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-keyout',
+        file(`${name}.key`),
+        '-out',
+        file(`${name}.pem`),
+        '-subj',
+        `/CN=${cn}`,
+      );
       return;
     }
-    openssl('req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', file(`${name}.key`), '-out', file(`${name}.csr`), '-subj', `/CN=${cn}`);
+    openssl(
+      'req',
+      '-new',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      file(`${name}.key`),
+      '-out',
+      file(`${name}.csr`),
+      '-subj',
+      `/CN=${cn}`,
+    );
     writeFileSync(file(`${name}.ext`), `${ext ?? ''}\n`);
-    openssl('x509', '-req', '-in', file(`${name}.csr`), '-CA', file(`${ca}.pem`), '-CAkey', file(`${ca}.key`), '-set_serial', String(Date.now()), '-days', '1', '-out', file(`${name}.pem`), '-extfile', file(`${name}.ext`));
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      file(`${name}.csr`),
+      '-CA',
+      file(`${ca}.pem`),
+      '-CAkey',
+      file(`${ca}.key`),
+      '-set_serial',
+      String(Date.now()),
+      '-days',
+      '1',
+      '-out',
+      file(`${name}.pem`),
+      '-extfile',
+      file(`${name}.ext`),
+    );
   }
   const pem = (name: string) => readFileSync(file(name));
 
@@ -278,20 +405,39 @@ describe('mutual TLS', () => {
   });
 
   async function mtlsTarget(): Promise<GnmiTarget> {
-    const t = new GnmiTarget({ name: 'mtls', host, port: 0, interfaces: 2, tickMs: 50, tls: { cert: pem('server.pem'), key: pem('server.key'), clientCa: pem('ca.pem') } });
+    const t = new GnmiTarget({
+      name: 'mtls',
+      host,
+      port: 0,
+      interfaces: 2,
+      tickMs: 50,
+      tls: { cert: pem('server.pem'), key: pem('server.key'), clientCa: pem('ca.pem') },
+    });
     await t.start();
     targets.push(t);
     return t;
   }
 
-  const list: SubscriptionList = { mode: 'STREAM', encoding: 'PROTO', subscription: [{ path: counters, mode: 'SAMPLE', sample_interval: String(100_000_000) }] };
+  const list: SubscriptionList = {
+    mode: 'STREAM',
+    encoding: 'PROTO',
+    subscription: [{ path: counters, mode: 'SAMPLE', sample_interval: String(100_000_000) }],
+  };
 
   it('subscribes with a client certificate given as content, and with files', async () => {
     const t = await mtlsTarget();
-    const inline = await collect(client(t, { username: undefined, tls: { ca: pem('ca.pem'), cert: pem('client.pem'), key: pem('client.key').toString() } }), list, (e) => e.includes('sync'));
+    const inline = await collect(
+      client(t, { username: undefined, tls: { ca: pem('ca.pem'), cert: pem('client.pem'), key: pem('client.key').toString() } }),
+      list,
+      (e) => e.includes('sync'),
+    );
     expect(inline).toContain('sync');
     expect(inline.filter((e) => e !== 'sync').length).toBeGreaterThan(0);
-    const files = await collect(client(t, { username: undefined, tls: { caFile: file('ca.pem'), certFile: file('client.pem'), keyFile: file('client.key') } }), list, (e) => e.includes('sync'));
+    const files = await collect(
+      client(t, { username: undefined, tls: { caFile: file('ca.pem'), certFile: file('client.pem'), keyFile: file('client.key') } }),
+      list,
+      (e) => e.includes('sync'),
+    );
     expect(files).toContain('sync');
   });
 
@@ -328,7 +474,15 @@ describe('keepalive', () => {
     });
     await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
     const port = (proxy.address() as { port: number }).port;
-    const c = new GnmiClient({ address: `127.0.0.1:${port}`, username: 'admin', password: 'secret-pw', tls: false, log, keepaliveMs: 300, keepaliveTimeoutMs: 300 });
+    const c = new GnmiClient({
+      address: `127.0.0.1:${port}`,
+      username: 'admin',
+      password: 'secret-pw',
+      tls: false,
+      log,
+      keepaliveMs: 300,
+      keepaliveTimeoutMs: 300,
+    });
     clients.push(c);
     const sub = c.subscribe({ subscription: [{ path: counters, mode: 'SAMPLE', sample_interval: String(100_000_000) }] });
     const started = Date.now();

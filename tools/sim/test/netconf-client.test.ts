@@ -33,7 +33,16 @@ let hostNo = 10;
 
 async function device(options: Partial<NetconfDeviceOptions> = {}): Promise<NetconfDevice> {
   hostNo += 1;
-  const d = new NetconfDevice({ name: `nc${hostNo}`, host: `127.10.6.${hostNo}`, port: 0, username: 'netconf', password: 'nc-secret', tickMs: 50, notificationMs: 50, ...options });
+  const d = new NetconfDevice({
+    name: `nc${hostNo}`,
+    host: `127.10.6.${hostNo}`,
+    port: 0,
+    username: 'netconf',
+    password: 'nc-secret',
+    tickMs: 50,
+    notificationMs: 50,
+    ...options,
+  });
   await d.start();
   devices.push(d);
   return d;
@@ -82,7 +91,11 @@ describe('NETCONF client against the simulated device', () => {
     const config = normalizeReply(await c.session.getConfig('running'), 'd', 'config');
     expect(config.prefix).toBe('/interfaces');
     expect(config.updates).toContainEqual({ path: 'interface[name=eth1]/description', value: 'simulated eth1' });
-    const state = normalizeReply(await c.session.get({ subtree: '<interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"/>' }), 'd', 's');
+    const state = normalizeReply(
+      await c.session.get({ subtree: '<interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"/>' }),
+      'd',
+      's',
+    );
     expect(state.updates.some((u) => u.path === 'interface[name=eth1]/statistics/out-octets')).toBe(true);
   });
 
@@ -124,7 +137,9 @@ describe('NETCONF client against the simulated device', () => {
     for await (const n of c.session.notificationStream()) {
       const previous = referenceParseXml(n.raw);
       expect(JSON.stringify(parseXml(n.raw))).toBe(JSON.stringify(previous));
-      const event = Object.fromEntries(Object.entries(previous.notification as XmlNode).filter(([key]) => key !== 'eventTime' && !key.startsWith('@')));
+      const event = Object.fromEntries(
+        Object.entries(previous.notification as XmlNode).filter(([key]) => key !== 'eventTime' && !key.startsWith('@')),
+      );
       expect(JSON.stringify(normalizeNotification(n, 'd', 's'))).toBe(JSON.stringify(normalizeNotification({ ...n, event }, 'd', 's')));
       if (++seen === 3) break;
     }
@@ -151,7 +166,13 @@ describe('NETCONF client against the simulated device', () => {
     const error = await c.session.get().catch((e) => e);
     expect(error).toBeInstanceOf(NetconfRpcError);
     expect(error.classification).toBe(classification);
-    expect(error.errors[0]).toMatchObject({ type: 'application', tag, severity: 'error', path: '/interfaces', message: 'simulated failure' });
+    expect(error.errors[0]).toMatchObject({
+      type: 'application',
+      tag,
+      severity: 'error',
+      path: '/interfaces',
+      message: 'simulated failure',
+    });
   });
 
   it('times out an RPC the device does not answer in time', async () => {
@@ -189,7 +210,10 @@ describe('host keys are verified, never accepted silently', () => {
     const d = await device();
     await expect(connect(d, { hostKey: {} })).rejects.toBeInstanceOf(NetconfConfigError);
     const dir = mkdtempSync(join(tmpdir(), 'st-kh-'));
-    writeFileSync(join(dir, 'known_hosts'), '# nothing for this device\n[127.0.0.1]:22 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeFakeFakeFakeFakeFakeFakeFakeFakeFakeFake\n');
+    writeFileSync(
+      join(dir, 'known_hosts'),
+      '# nothing for this device\n[127.0.0.1]:22 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeFakeFakeFakeFakeFakeFakeFakeFakeFakeFake\n',
+    );
     await expect(connect(d, { hostKey: { knownHostsFile: join(dir, 'known_hosts') } })).rejects.toBeInstanceOf(HostKeyUnknownError);
   });
 
@@ -224,20 +248,27 @@ it('reports refused credentials as NetconfAuthError', async () => {
 });
 
 /** Runs one connectNetconf in a child process (a crash or a hang there cannot take the test runner with it). */
-function probe(options: Omit<NetconfConnectOptions, 'log'>): Promise<{ exitCode: number | null; stderr: string; result: Record<string, unknown> | undefined }> {
+function probe(
+  options: Omit<NetconfConnectOptions, 'log'>,
+): Promise<{ exitCode: number | null; stderr: string; result: Record<string, unknown> | undefined }> {
   const root = resolve(__dirname, '..', '..', '..');
   const script = join(__dirname, 'fixtures', 'netconf-connect-probe.ts');
   return new Promise((done) => {
-    execFile(process.execPath, ['--import', 'tsx', script, JSON.stringify(options)], { cwd: root, timeout: 20_000 }, (error, stdout, stderr) => {
-      const line = stdout.trim().split('\n').pop();
-      let result: Record<string, unknown> | undefined;
-      try {
-        result = line ? (JSON.parse(line) as Record<string, unknown>) : undefined;
-      } catch {
-        result = undefined;
-      }
-      done({ exitCode: error ? ((error as { code?: number }).code ?? null) : 0, stderr, result });
-    });
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', script, JSON.stringify(options)],
+      { cwd: root, timeout: 20_000 },
+      (error, stdout, stderr) => {
+        const line = stdout.trim().split('\n').pop();
+        let result: Record<string, unknown> | undefined;
+        try {
+          result = line ? (JSON.parse(line) as Record<string, unknown>) : undefined;
+        } catch {
+          result = undefined;
+        }
+        done({ exitCode: error ? ((error as { code?: number }).code ?? null) : 0, stderr, result });
+      },
+    );
   });
 }
 
@@ -256,7 +287,13 @@ describe('files and host keys a caller gets wrong fail as typed errors, not cras
     writeFileSync(locked, `${d.knownHostsLine()}\n`);
     chmodSync(locked, 0o000);
     for (const file of [join(dir, 'missing'), dir, ...(process.getuid?.() === 0 ? [] : [locked])]) {
-      const run = await probe({ host: d.options.host, port: d.port, username: 'netconf', password: 'nc-secret', hostKey: { knownHostsFile: file } });
+      const run = await probe({
+        host: d.options.host,
+        port: d.port,
+        username: 'netconf',
+        password: 'nc-secret',
+        hostKey: { knownHostsFile: file },
+      });
       expect(run.stderr).not.toContain('Unhandled');
       expect(run.exitCode).toBe(0);
       expect(run.result).toMatchObject({ connected: false, name: 'NetconfConfigError', code: 'NETCONF_CONFIG', alive: true });
@@ -297,7 +334,12 @@ describe('files and host keys a caller gets wrong fail as typed errors, not cras
 
   it('reports a trust-on-first-use store that throws as a NetconfConfigError and closes the connection', async () => {
     const d = await device();
-    const store = { get: () => undefined, set: () => { throw new Error('read-only file system'); } };
+    const store = {
+      get: () => undefined,
+      set: () => {
+        throw new Error('read-only file system');
+      },
+    };
     const error = await connect(d, { hostKey: { trustOnFirstUse: { store } } }).catch((e) => e);
     expect(error).toBeInstanceOf(NetconfConfigError);
     await noConnectionsLeft(d);
@@ -305,7 +347,9 @@ describe('files and host keys a caller gets wrong fail as typed errors, not cras
 
   it('leaves no SSH connection behind after a refused host key or refused credentials', async () => {
     const d = await device();
-    await expect(connect(d, { hostKey: { fingerprints: ['SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'] } })).rejects.toBeInstanceOf(HostKeyMismatchError);
+    await expect(connect(d, { hostKey: { fingerprints: ['SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'] } })).rejects.toBeInstanceOf(
+      HostKeyMismatchError,
+    );
     await expect(connect(d, { password: 'wrong' })).rejects.toBeInstanceOf(NetconfAuthError);
     await noConnectionsLeft(d);
   });
@@ -317,7 +361,12 @@ describe('keyboard-interactive gets the password only when asked for a password'
     expect(isPasswordPrompt([{ prompt: "admin@leaf1's password:", echo: false }])).toBe(true);
     expect(isPasswordPrompt([{ prompt: 'OTP:', echo: false }])).toBe(false);
     expect(isPasswordPrompt([{ prompt: 'Password:', echo: true }])).toBe(false);
-    expect(isPasswordPrompt([{ prompt: 'Password:', echo: false }, { prompt: 'OTP:', echo: false }])).toBe(false);
+    expect(
+      isPasswordPrompt([
+        { prompt: 'Password:', echo: false },
+        { prompt: 'OTP:', echo: false },
+      ]),
+    ).toBe(false);
     expect(isPasswordPrompt([])).toBe(false);
   });
 
@@ -351,10 +400,12 @@ describe('keyboard-interactive gets the password only when asked for a password'
 describe('errors never carry a password, passphrase or private key', () => {
   const passphrase = 'correct horse battery staple';
   // ssh2's generator now and then writes a key its own parser rejects: take one that parses.
-  const encrypted = Array.from({ length: 20 }, () => utils.generateKeyPairSync('ed25519', { passphrase, cipher: 'aes256-ctr', rounds: 4 }).private).find(
-    (key) => !(utils.parseKey(key, passphrase) instanceof Error),
-  )!;
-  const shadow = 'root:$6$Vq8mZ1lq$x3cZJ0sVh6pQ3h9yWc0lMZl2bq8Gm1kYw0rT7uQ5nE2aR4sD6fG8hJ0kL2zX4cV6bN8mQ1wE3rT5yU7iO9pA:19000:0:99999:7:::\n';
+  const encrypted = Array.from(
+    { length: 20 },
+    () => utils.generateKeyPairSync('ed25519', { passphrase, cipher: 'aes256-ctr', rounds: 4 }).private,
+  ).find((key) => !(utils.parseKey(key, passphrase) instanceof Error))!;
+  const shadow =
+    'root:$6$Vq8mZ1lq$x3cZJ0sVh6pQ3h9yWc0lMZl2bq8Gm1kYw0rT7uQ5nE2aR4sD6fG8hJ0kL2zX4cV6bN8mQ1wE3rT5yU7iO9pA:19000:0:99999:7:::\n';
 
   function expectClean(error: unknown, secrets: string[]): void {
     const texts = [String(error), (error as Error).message, JSON.stringify(error)];

@@ -36,7 +36,10 @@ async function main(argv: string[]): Promise<number> {
   } catch (err) {
     const e = err instanceof CliError ? err : new CliError(EXIT.FAILURE, (err as Error).message);
     // One line, always; the usage text is one --help away.
-    const hint = e.exitCode === EXIT.USAGE && !e.message.startsWith('usage:') ? ` (see switchctl ${command === 'netconf' ? 'netconf' : 'gnmi'} --help)` : '';
+    const hint =
+      e.exitCode === EXIT.USAGE && !e.message.startsWith('usage:')
+        ? ` (see switchctl ${command === 'netconf' ? 'netconf' : 'gnmi'} --help)`
+        : '';
     process.stderr.write(`switchctl: ${e.message.split('\n')[0]}${hint}\n`);
     return e.exitCode;
   }

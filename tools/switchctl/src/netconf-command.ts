@@ -81,7 +81,8 @@ export async function netconfCommand(argv: string[], out: (line: string) => void
   }
   if (o.filter && o.xpath) throw new CliError(EXIT.USAGE, '--filter and --xpath exclude each other');
   if (o.filter) checkSubtreeFilter(o.filter);
-  if (!['running', 'candidate', 'startup'].includes(o.source)) throw new CliError(EXIT.USAGE, '--source must be running, candidate or startup');
+  if (!['running', 'candidate', 'startup'].includes(o.source))
+    throw new CliError(EXIT.USAGE, '--source must be running, candidate or startup');
   const timeoutMs = parseDuration(o.timeout);
   if (!timeoutMs) throw new CliError(EXIT.USAGE, '--timeout takes a duration like 500ms, 10s, 1m');
   const count = parseCount(o.count);
@@ -89,7 +90,9 @@ export async function netconfCommand(argv: string[], out: (line: string) => void
   const hostKey: HostKeyPolicy = {
     ...(o['host-key'].length ? { fingerprints: o['host-key'] } : {}),
     ...(o['known-hosts'] ? { knownHostsFile: o['known-hosts'] } : {}),
-    ...(o['accept-new'] ? { trustOnFirstUse: { store: fileHostKeyStore(env.SWITCHCTL_KNOWN_KEYS ?? join(homedir(), '.switchctl-known-keys.json')) } } : {}),
+    ...(o['accept-new']
+      ? { trustOnFirstUse: { store: fileHostKeyStore(env.SWITCHCTL_KNOWN_KEYS ?? join(homedir(), '.switchctl-known-keys.json')) } }
+      : {}),
   };
   const filter: Filter | undefined = o.filter ? { subtree: o.filter } : o.xpath ? { xpath: o.xpath } : undefined;
   const device = o.device ?? o.address!;
@@ -125,9 +128,12 @@ export async function netconfCommand(argv: string[], out: (line: string) => void
     return EXIT.OK;
   } catch (err) {
     if (err instanceof CliError) throw err;
-    if (err instanceof NetconfAuthError || err instanceof HostKeyMismatchError || err instanceof HostKeyUnknownError) throw new CliError(EXIT.AUTH, err.message);
-    if (err instanceof NetconfConnectError || err instanceof SessionClosedError || err instanceof NetconfTimeoutError) throw new CliError(EXIT.CONNECTION, err.message);
-    if (err instanceof FramingError || err instanceof XmlError || err instanceof XmlLimitError || err instanceof MessageTooLargeError) throw new CliError(EXIT.DATA, err.message);
+    if (err instanceof NetconfAuthError || err instanceof HostKeyMismatchError || err instanceof HostKeyUnknownError)
+      throw new CliError(EXIT.AUTH, err.message);
+    if (err instanceof NetconfConnectError || err instanceof SessionClosedError || err instanceof NetconfTimeoutError)
+      throw new CliError(EXIT.CONNECTION, err.message);
+    if (err instanceof FramingError || err instanceof XmlError || err instanceof XmlLimitError || err instanceof MessageTooLargeError)
+      throw new CliError(EXIT.DATA, err.message);
     if (err instanceof NetconfConfigError) throw new CliError(EXIT.USAGE, err.message);
     if (err instanceof NetconfRpcError) throw new CliError(EXIT.FAILURE, err.message);
     throw new CliError(EXIT.FAILURE, (err as Error).message);

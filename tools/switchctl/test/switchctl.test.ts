@@ -10,7 +10,11 @@ const targets: GnmiTarget[] = [];
 
 function switchctl(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((res) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'tools/switchctl/src/main.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'tools/switchctl/src/main.ts', ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -39,21 +43,60 @@ describe('switchctl gnmi', () => {
   });
 
   it('prints one telemetry message per notification for get', async () => {
-    const run = await switchctl(['gnmi', 'get', ...auth(), '--path', '/interfaces/interface[name=*]/state/oper-status', '--encoding', 'proto', '--device', 'leaf-01']);
+    const run = await switchctl([
+      'gnmi',
+      'get',
+      ...auth(),
+      '--path',
+      '/interfaces/interface[name=*]/state/oper-status',
+      '--encoding',
+      'proto',
+      '--device',
+      'leaf-01',
+    ]);
     expect(run.code).toBe(0);
-    const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatchObject({ v: 1, device: 'leaf-01', source: 'gnmi', prefix: '/interfaces/interface[name=Ethernet1]', updates: [{ path: 'state/oper-status' }] });
+    expect(lines[0]).toMatchObject({
+      v: 1,
+      device: 'leaf-01',
+      source: 'gnmi',
+      prefix: '/interfaces/interface[name=Ethernet1]',
+      updates: [{ path: 'state/oper-status' }],
+    });
   });
 
   it('subscribes and stops after --count messages', async () => {
-    const run = await switchctl(['gnmi', 'subscribe', ...auth(), '--path', '/interfaces/interface[name=Ethernet1]/state/counters', '--interval', '100ms', '--count', '3']);
+    const run = await switchctl([
+      'gnmi',
+      'subscribe',
+      ...auth(),
+      '--path',
+      '/interfaces/interface[name=Ethernet1]/state/counters',
+      '--interval',
+      '100ms',
+      '--count',
+      '3',
+    ]);
     expect(run.code).toBe(0);
     expect(run.stdout.trim().split('\n')).toHaveLength(3);
   });
 
   it('exits 77 with one line on a refused login', async () => {
-    const run = await switchctl(['gnmi', 'capabilities', '--address', sim.address, '--username', 'admin', '--password', 'wrong', '--insecure']);
+    const run = await switchctl([
+      'gnmi',
+      'capabilities',
+      '--address',
+      sim.address,
+      '--username',
+      'admin',
+      '--password',
+      'wrong',
+      '--insecure',
+    ]);
     expect(run.code).toBe(77);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(run.stderr).toContain('UNAUTHENTICATED');
@@ -85,7 +128,17 @@ describe('switchctl netconf', () => {
     const hello = await switchctl(['netconf', 'hello', ...base(), '--host-key', nc.fingerprint]);
     expect(hello.code).toBe(0);
     expect(JSON.parse(hello.stdout)).toMatchObject({ framing: 'chunked' });
-    const get = await switchctl(['netconf', 'get', ...base(), '--host-key', nc.fingerprint, '--filter', '<interfaces-state xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"/>', '--device', 'spine-01']);
+    const get = await switchctl([
+      'netconf',
+      'get',
+      ...base(),
+      '--host-key',
+      nc.fingerprint,
+      '--filter',
+      '<interfaces-state xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"/>',
+      '--device',
+      'spine-01',
+    ]);
     expect(get.code).toBe(0);
     expect(JSON.parse(get.stdout)).toMatchObject({ v: 1, device: 'spine-01', source: 'netconf', prefix: '/interfaces-state' });
     const config = await switchctl(['netconf', 'get-config', ...base(), '--host-key', nc.fingerprint]);
@@ -111,7 +164,12 @@ describe('switchctl netconf', () => {
   it('refuses a --filter that is not well-formed XML with 64 before connecting', async () => {
     // Nothing listens on this address: a connection attempt would be a 69, not a 64.
     const args = ['netconf', 'get', '--address', '127.10.7.10:1', '--username', 'u', '--password', 'p', '--host-key', nc.fingerprint];
-    for (const filter of ['<interfaces-state xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces">', '<a></b>', '<a b="1" b="2"/>', '&undeclared;']) {
+    for (const filter of [
+      '<interfaces-state xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces">',
+      '<a></b>',
+      '<a b="1" b="2"/>',
+      '&undeclared;',
+    ]) {
       const run = await switchctl([...args, '--filter', filter]);
       expect({ filter, code: run.code }).toEqual({ filter, code: 64 });
       expect(run.stderr).toContain('--filter is not well-formed XML');
@@ -122,9 +180,33 @@ describe('switchctl netconf', () => {
   });
 
   it('exits 77 on refused credentials and 69 when nothing answers', async () => {
-    const auth = await switchctl(['netconf', 'hello', '--address', `${nc.options.host}:${nc.port}`, '--username', 'netconf', '--password', 'wrong', '--host-key', nc.fingerprint]);
+    const auth = await switchctl([
+      'netconf',
+      'hello',
+      '--address',
+      `${nc.options.host}:${nc.port}`,
+      '--username',
+      'netconf',
+      '--password',
+      'wrong',
+      '--host-key',
+      nc.fingerprint,
+    ]);
     expect(auth.code).toBe(77);
-    const refused = await switchctl(['netconf', 'hello', '--address', '127.10.7.10:1', '--username', 'u', '--password', 'p', '--host-key', nc.fingerprint, '--timeout', '1s']);
+    const refused = await switchctl([
+      'netconf',
+      'hello',
+      '--address',
+      '127.10.7.10:1',
+      '--username',
+      'u',
+      '--password',
+      'p',
+      '--host-key',
+      nc.fingerprint,
+      '--timeout',
+      '1s',
+    ]);
     expect(refused.code).toBe(69);
     expect(refused.stderr.trim().split('\n')).toHaveLength(1);
   });

@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import { DeviceConflictError, DeviceRepository, InvalidDeviceError, securityChanges } from '@switch-telemetry/inventory';
-import { PROTOCOLS, deviceIdSchema, deviceInputSchema, devicePatchSchema, deviceReplaceSchema, deviceSchema, type DeviceInput } from '@switch-telemetry/contracts';
+import {
+  PROTOCOLS,
+  deviceIdSchema,
+  deviceInputSchema,
+  devicePatchSchema,
+  deviceReplaceSchema,
+  deviceSchema,
+  type DeviceInput,
+} from '@switch-telemetry/contracts';
 import { requireScope, type Caller } from '../auth';
 import type { IngressDeps } from '../deps';
 import { ProblemError } from '../problem';
@@ -58,7 +66,12 @@ export function deviceRoutes(api: Api, deps: IngressDeps): void {
     tag: 'devices',
     scope: 'read',
     query: listQuery,
-    responses: { 200: { description: 'A page of devices; `next` is the cursor of the next page', schema: z.object({ devices: z.array(deviceOut), next: z.string().optional() }) } },
+    responses: {
+      200: {
+        description: 'A page of devices; `next` is the cursor of the next page',
+        schema: z.object({ devices: z.array(deviceOut), next: z.string().optional() }),
+      },
+    },
     handler: async ({ query }) => {
       const [key, ...rest] = query.tag?.split('=') ?? [];
       return repo.list({
@@ -106,7 +119,9 @@ export function deviceRoutes(api: Api, deps: IngressDeps): void {
     body: deviceReplaceSchema,
     responses: { 200: { description: 'Replaced', schema: deviceOut }, 201: { description: 'Created', schema: deviceOut } },
     handler: async ({ params, body, caller, reply }) => {
-      const { device, created } = announced(await repo.upsert({ ...body, id: params.id }, undefined, { authorize: guard(caller) }).catch(conflict));
+      const { device, created } = announced(
+        await repo.upsert({ ...body, id: params.id }, undefined, { authorize: guard(caller) }).catch(conflict),
+      );
       return reply.code(created ? 201 : 200).send(device);
     },
   });

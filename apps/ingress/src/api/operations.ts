@@ -143,7 +143,8 @@ export function operationRoutes(api: Api, deps: IngressDeps): void {
     params: deadId,
     responses: { 202: { description: 'Enqueued', schema: z.object({ id: z.string() }) } },
     handler: async ({ params, reply }) => {
-      if (!(await deps.jobs.deadLetters.get(params.id))) throw new ProblemError(404, 'not-found', 'No such dead job', `no dead job ${params.id}`);
+      if (!(await deps.jobs.deadLetters.get(params.id)))
+        throw new ProblemError(404, 'not-found', 'No such dead job', `no dead job ${params.id}`);
       const { id } = await deps.jobs.retryDeadJob(params.id);
       return reply.code(202).send({ id });
     },
@@ -158,7 +159,8 @@ export function operationRoutes(api: Api, deps: IngressDeps): void {
     params: deadId,
     responses: { 204: { description: 'Deleted' } },
     handler: async ({ params, reply }) => {
-      if (!(await deps.jobs.deleteDeadJob(params.id))) throw new ProblemError(404, 'not-found', 'No such dead job', `no dead job ${params.id}`);
+      if (!(await deps.jobs.deleteDeadJob(params.id)))
+        throw new ProblemError(404, 'not-found', 'No such dead job', `no dead job ${params.id}`);
       return reply.code(204).send();
     },
   });

@@ -13,7 +13,10 @@ const endpointFields = {
   scheme: z.enum(SCHEMES),
   /** Write-only: stored to sign deliveries, never returned. */
   secret: z.string().min(16).max(512),
-  events: z.array(z.string().regex(/^(\*|[a-z0-9_-]+(\.[a-z0-9_-]+)*(\.\*)?)$/, { message: 'an alert kind, or * ' })).min(1).max(64),
+  events: z
+    .array(z.string().regex(/^(\*|[a-z0-9_-]+(\.[a-z0-9_-]+)*(\.\*)?)$/, { message: 'an alert kind, or * ' }))
+    .min(1)
+    .max(64),
   enabled: z.boolean(),
 };
 
@@ -59,7 +62,12 @@ interface Row {
 
 // The secret column is never selected for an answer.
 const COLUMNS = 'id, name, url, scheme, events, enabled, created_at, updated_at';
-const out = (r: Row) => ({ ...r, secret_set: true as const, created_at: r.created_at.toISOString(), updated_at: r.updated_at.toISOString() });
+const out = (r: Row) => ({
+  ...r,
+  secret_set: true as const,
+  created_at: r.created_at.toISOString(),
+  updated_at: r.updated_at.toISOString(),
+});
 const notFound = (id: string) => new ProblemError(404, 'not-found', 'No such webhook endpoint', `no webhook endpoint ${id}`);
 
 /** Outgoing alert webhook endpoints (the notifier's table): CRUD, secrets write-only. */
@@ -73,7 +81,9 @@ export function webhookEndpointRoutes(api: Api, deps: IngressDeps): void {
     tag: 'webhook-endpoints',
     scope: 'read',
     responses: { 200: { description: 'Endpoints', schema: z.object({ endpoints: z.array(endpointOut) }) } },
-    handler: async () => ({ endpoints: (await pool.query<Row>(`SELECT ${COLUMNS} FROM webhook_endpoints ORDER BY name, id`)).rows.map(out) }),
+    handler: async () => ({
+      endpoints: (await pool.query<Row>(`SELECT ${COLUMNS} FROM webhook_endpoints ORDER BY name, id`)).rows.map(out),
+    }),
   });
 
   api.add({
@@ -125,7 +135,11 @@ export function webhookEndpointRoutes(api: Api, deps: IngressDeps): void {
         // The scheme and the secret must fit together; a PATCH may send only
         // one of them, so the other is read (and locked) first.
         if (body.scheme !== undefined || body.secret !== undefined) {
-          const current = (await tx.query<{ scheme: Scheme; secret: string }>('SELECT scheme, secret FROM webhook_endpoints WHERE id = $1 FOR UPDATE', [params.id])).rows[0];
+          const current = (
+            await tx.query<{ scheme: Scheme; secret: string }>('SELECT scheme, secret FROM webhook_endpoints WHERE id = $1 FOR UPDATE', [
+              params.id,
+            ])
+          ).rows[0];
           if (!current) throw notFound(params.id);
           const problem = secretProblem(body.scheme ?? current.scheme, body.secret ?? current.secret);
           if (problem) {
@@ -137,7 +151,15 @@ export function webhookEndpointRoutes(api: Api, deps: IngressDeps): void {
           `UPDATE webhook_endpoints SET name = COALESCE($2, name), url = COALESCE($3, url), scheme = COALESCE($4, scheme),
              secret = COALESCE($5, secret), events = COALESCE($6, events), enabled = COALESCE($7, enabled), updated_at = now()
            WHERE id = $1 RETURNING ${COLUMNS}`,
-          [params.id, body.name ?? null, body.url ?? null, body.scheme ?? null, body.secret ?? null, body.events ?? null, body.enabled ?? null],
+          [
+            params.id,
+            body.name ?? null,
+            body.url ?? null,
+            body.scheme ?? null,
+            body.secret ?? null,
+            body.events ?? null,
+            body.enabled ?? null,
+          ],
         );
         if (!rows[0]) throw notFound(params.id);
         await tx.query('COMMIT');

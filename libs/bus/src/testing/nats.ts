@@ -26,10 +26,7 @@ export async function withTestBus(name: string, url = natsTestUrl()): Promise<Bu
 
 /** Deletes every stream and bucket of a test topology (tests only; production never deletes). */
 export async function deleteNamespace(bus: Bus, topology: Topology): Promise<void> {
-  const names = [
-    ...Object.values(topology.streams).map((s) => s.name),
-    ...Object.values(topology.buckets).map((b) => `KV_${b.name}`),
-  ];
+  const names = [...Object.values(topology.streams).map((s) => s.name), ...Object.values(topology.buckets).map((b) => `KV_${b.name}`)];
   for (const name of names) {
     await bus.jsm.streams.delete(name).catch(() => undefined);
   }

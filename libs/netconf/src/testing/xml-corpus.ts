@@ -285,7 +285,11 @@ export const CORRECTED_MESSAGES: ReadonlyArray<{ name: string; xml: string; tree
     tree: { x: { '#text': 'HI \u{1F600}\n', '@a': 'AB' } },
   },
   { name: 'a processing instruction in content', xml: `<x><?app data?><y>1</y></x>`, tree: { x: { y: '1' } } },
-  { name: 'a processing instruction beside the root', xml: `<?xml version="1.0"?><?app x?><x/><?app y?>`, tree: { '?xml': { '@version': '1.0' }, x: '' } },
+  {
+    name: 'a processing instruction beside the root',
+    xml: `<?xml version="1.0"?><?app x?><x/><?app y?>`,
+    tree: { '?xml': { '@version': '1.0' }, x: '' },
+  },
 ];
 
 /**
@@ -306,7 +310,7 @@ export const MALFORMED_MESSAGES: readonly string[] = [
   '<a x=1/>',
   '<a x/>',
   '<a x="1"y="2"/>',
-  "<a x='1\"/>",
+  '<a x=\'1"/>',
   '<1a/>',
   '<-a/>',
   '<:a/>',

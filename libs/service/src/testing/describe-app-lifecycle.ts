@@ -25,7 +25,8 @@ async function loggedOpsPort(proc: SpawnedApp, timeoutMs: number): Promise<numbe
       const port = (JSON.parse(line) as { port?: unknown }).port;
       if (typeof port === 'number') return port;
     }
-    if (proc.child.exitCode !== null) throw new Error(`app exited (${proc.child.exitCode}) before its ops server listened:\n${proc.output()}`);
+    if (proc.child.exitCode !== null)
+      throw new Error(`app exited (${proc.child.exitCode}) before its ops server listened:\n${proc.output()}`);
     if (Date.now() > deadline) throw new Error(`no "ops server listening" line within ${timeoutMs} ms:\n${proc.output()}`);
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -71,7 +72,11 @@ export function describeAppLifecycle(app: string, mainTs: string, options: AppLi
         if (opsPort !== port) expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(404);
         proc.child.kill('SIGTERM');
         expect(await proc.exited).toBe(EXIT_OK);
-        const lines = proc.output().trim().split('\n').map((l) => JSON.parse(l) as { app: string; msg: string });
+        const lines = proc
+          .output()
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as { app: string; msg: string });
         expect(lines.every((l) => l.app === app)).toBe(true);
         expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining(['ready to serve', 'stopping', 'stopped']));
       } finally {

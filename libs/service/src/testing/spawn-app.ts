@@ -31,7 +31,10 @@ export function spawnApp(mainTs: string, env: Record<string, string>): SpawnedAp
     async waitFor(url, status, timeoutMs) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const got = await fetch(url).then((r) => r.status, () => 0);
+        const got = await fetch(url).then(
+          (r) => r.status,
+          () => 0,
+        );
         if (got === status) return;
         if (child.exitCode !== null) throw new Error(`app exited (${child.exitCode}) before ${url} answered ${status}:\n${output}`);
         if (Date.now() > deadline) throw new Error(`${url} did not answer ${status} within ${timeoutMs} ms (last ${got}):\n${output}`);
