@@ -1,4 +1,4 @@
-/** Variables only the discovery reads (DISCOVERY_*); the common ones come from the service lib. Filled in by its own issue. */
+/** Variables only the discovery reads (DISCOVERY_*); the common ones come from the service lib. None yet. */
 export const discoveryConfigShape = {};
 
 export const DISCOVERY_HTTP_PORT = 9102;
