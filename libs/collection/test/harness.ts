@@ -5,6 +5,7 @@ import { createTestDatabase, type TestDatabase } from '@switch-telemetry/db/test
 import { DeviceRepository } from '@switch-telemetry/inventory';
 import { deviceInputSchema, type DeviceInput } from '@switch-telemetry/contracts';
 import { createLogger } from '@switch-telemetry/logging';
+import { GnmiTarget } from '@switch-telemetry/sim';
 import { Collector, type CollectorOptions } from '../src';
 
 export const log = createLogger({ app: 'collector-test', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -96,4 +97,44 @@ export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs
     if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * `count` simulated gNMI targets on 127.10.<subnet>.1…, each the device
+ * `<prefix>-<i>` sampling /interfaces every 200 ms with the lab credentials
+ * (`DEVICE_CREDENTIALS_ST_TEST_GNMI`). Stop the targets after the env.
+ */
+export async function addGnmiFleet(
+  env: CollectorEnv,
+  prefix: string,
+  subnet: number,
+  count: number,
+): Promise<{ ids: string[]; targets: GnmiTarget[] }> {
+  process.env.DEVICE_CREDENTIALS_ST_TEST_GNMI = 'admin:pw-gnmi';
+  const ids: string[] = [];
+  const targets: GnmiTarget[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const t = new GnmiTarget({
+      name: `${prefix}${i}`,
+      host: `127.10.${subnet}.${i + 1}`,
+      port: 0,
+      username: 'admin',
+      password: 'pw-gnmi',
+      interfaces: 1,
+      tickMs: 100,
+    });
+    await t.start();
+    targets.push(t);
+    ids.push(`${prefix}-${i}`);
+    await env.addDevice({
+      id: `${prefix}-${i}`,
+      protocol: 'gnmi',
+      address: t.options.host,
+      port: t.port,
+      credentials: 'st_test_gnmi',
+      tls: { plaintext: true },
+      subscriptions: [{ name: 'interfaces', paths: ['/interfaces'], mode: 'sample', interval_ms: 200 }],
+    });
+  }
+  return { ids, targets };
 }

@@ -1,7 +1,7 @@
 import { COLLECTOR_HEARTBEAT_TTL_MS } from '@switch-telemetry/bus';
 import { TcpOutage, natsTestUrl } from '@switch-telemetry/bus/testing';
 import { GnmiTarget } from '@switch-telemetry/sim';
-import { createCollectorEnv, waitFor, type CollectorEnv } from './harness';
+import { addGnmiFleet, createCollectorEnv, waitFor, type CollectorEnv } from './harness';
 
 // The production heartbeat TTL: the fence's margin (a quarter of it) is what is under test.
 const TTL_MS = COLLECTOR_HEARTBEAT_TTL_MS;
@@ -14,36 +14,13 @@ const TTL_MS = COLLECTOR_HEARTBEAT_TTL_MS;
 const DEVICES = 6;
 let env: CollectorEnv;
 let link: TcpOutage;
-const targets: GnmiTarget[] = [];
-const ids = Array.from({ length: DEVICES }, (_, i) => `part-${i}`);
+let targets: GnmiTarget[] = [];
 
 beforeAll(async () => {
   env = await createCollectorEnv('part', undefined, { heartbeatTtlMs: TTL_MS });
   const nats = new URL(natsTestUrl());
   link = await TcpOutage.start({ host: nats.hostname, port: Number(nats.port || 4222) });
-  process.env.DEVICE_CREDENTIALS_ST_TEST_GNMI = 'admin:pw-gnmi';
-  for (let i = 0; i < DEVICES; i += 1) {
-    const t = new GnmiTarget({
-      name: `p${i}`,
-      host: `127.10.7.${i + 1}`,
-      port: 0,
-      username: 'admin',
-      password: 'pw-gnmi',
-      interfaces: 1,
-      tickMs: 100,
-    });
-    await t.start();
-    targets.push(t);
-    await env.addDevice({
-      id: ids[i]!,
-      protocol: 'gnmi',
-      address: t.options.host,
-      port: t.port,
-      credentials: 'st_test_gnmi',
-      tls: { plaintext: true },
-      subscriptions: [{ name: 'interfaces', paths: ['/interfaces'], mode: 'sample', interval_ms: 200 }],
-    });
-  }
+  ({ targets } = await addGnmiFleet(env, 'part', 7, DEVICES));
 });
 afterAll(async () => {
   // Back on NATS first, so the cut-off replica's stop can hand over instead of waiting out its timeouts.

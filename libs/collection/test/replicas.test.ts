@@ -4,39 +4,17 @@ import { createInterface } from 'node:readline';
 import { Kvm } from '@nats-io/kv';
 import { natsTestUrl } from '@switch-telemetry/bus/testing';
 import { GnmiTarget } from '@switch-telemetry/sim';
-import { createCollectorEnv, waitFor, type CollectorEnv } from './harness';
+import { addGnmiFleet, createCollectorEnv, waitFor, type CollectorEnv } from './harness';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 const DEVICES = 8;
 let env: CollectorEnv;
-const sims: GnmiTarget[] = [];
-const ids = Array.from({ length: DEVICES }, (_, i) => `rep-${i}`);
+let sims: GnmiTarget[] = [];
+let ids: string[] = [];
 
 beforeAll(async () => {
   env = await createCollectorEnv('rep');
-  process.env.DEVICE_CREDENTIALS_ST_TEST_GNMI = 'admin:pw-gnmi';
-  for (let i = 0; i < DEVICES; i += 1) {
-    const t = new GnmiTarget({
-      name: `r${i}`,
-      host: `127.10.3.${i + 1}`,
-      port: 0,
-      username: 'admin',
-      password: 'pw-gnmi',
-      interfaces: 1,
-      tickMs: 100,
-    });
-    await t.start();
-    sims.push(t);
-    await env.addDevice({
-      id: ids[i]!,
-      protocol: 'gnmi',
-      address: t.options.host,
-      port: t.port,
-      credentials: 'st_test_gnmi',
-      tls: { plaintext: true },
-      subscriptions: [{ name: 'interfaces', paths: ['/interfaces'], mode: 'sample', interval_ms: 200 }],
-    });
-  }
+  ({ ids, targets: sims } = await addGnmiFleet(env, 'rep', 3, DEVICES));
 });
 afterAll(async () => {
   await env.dispose();

@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import { COLLECTOR_HEARTBEAT_TTL_MS } from '@switch-telemetry/bus';
 import { natsTestUrl } from '@switch-telemetry/bus/testing';
 import { GnmiTarget } from '@switch-telemetry/sim';
-import { createCollectorEnv, waitFor, type CollectorEnv } from './harness';
+import { addGnmiFleet, createCollectorEnv, waitFor, type CollectorEnv } from './harness';
 
 // Three replicas with the production timings (heartbeat TTL 8 s, renewed
 // every 2 s, the default session policy and reconcile period). The devices
@@ -16,34 +16,11 @@ const ROOT = resolve(__dirname, '..', '..', '..');
 const DEVICES = 12;
 const TAKEOVER_LIMIT_MS = 15_000;
 let env: CollectorEnv;
-const targets: GnmiTarget[] = [];
-const ids = Array.from({ length: DEVICES }, (_, i) => `tko-${i}`);
+let targets: GnmiTarget[] = [];
 
 beforeAll(async () => {
   env = await createCollectorEnv('tko', undefined, { heartbeatTtlMs: COLLECTOR_HEARTBEAT_TTL_MS });
-  process.env.DEVICE_CREDENTIALS_ST_TEST_GNMI = 'admin:pw-gnmi';
-  for (let i = 0; i < DEVICES; i += 1) {
-    const t = new GnmiTarget({
-      name: `t${i}`,
-      host: `127.10.5.${i + 1}`,
-      port: 0,
-      username: 'admin',
-      password: 'pw-gnmi',
-      interfaces: 1,
-      tickMs: 100,
-    });
-    await t.start();
-    targets.push(t);
-    await env.addDevice({
-      id: ids[i]!,
-      protocol: 'gnmi',
-      address: t.options.host,
-      port: t.port,
-      credentials: 'st_test_gnmi',
-      tls: { plaintext: true },
-      subscriptions: [{ name: 'interfaces', paths: ['/interfaces'], mode: 'sample', interval_ms: 200 }],
-    });
-  }
+  ({ targets } = await addGnmiFleet(env, 'tko', 5, DEVICES));
 });
 afterAll(async () => {
   await env.dispose();
