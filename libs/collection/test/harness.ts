@@ -1,6 +1,9 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { Registry } from 'prom-client';
 import { createTopology, provisionTopology, type Bus, type Topology } from '@switch-telemetry/bus';
-import { deleteNamespace, uniqueNamespace, withTestBus } from '@switch-telemetry/bus/testing';
+import { deleteNamespace, natsTestUrl, uniqueNamespace, withTestBus } from '@switch-telemetry/bus/testing';
 import { createTestDatabase, type TestDatabase } from '@switch-telemetry/db/testing';
 import { DeviceRepository } from '@switch-telemetry/inventory';
 import { deviceInputSchema, type DeviceInput } from '@switch-telemetry/contracts';
@@ -137,4 +140,25 @@ export async function addGnmiFleet(
     });
   }
   return { ids, targets };
+}
+
+/**
+ * A collector replica in a process of its own (fixtures/child-collector.ts),
+ * for SIGKILL tests; `owns()` is the devices it last reported synced.
+ * `production` runs it with the production timings.
+ */
+export function spawnChildCollector(env: CollectorEnv, timings?: 'production'): { child: ChildProcess; owns(): string[] } {
+  const script = resolve(__dirname, 'fixtures', 'child-collector.ts');
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', script, natsTestUrl(), env.topology.namespace, env.db.url, ...(timings ? [timings] : [])],
+    {
+      cwd: resolve(__dirname, '..', '..', '..'),
+      env: { ...process.env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  let owns: string[] = [];
+  createInterface({ input: child.stdout! }).on('line', (line) => (owns = JSON.parse(line) as string[]));
+  return { child, owns: () => owns };
 }

@@ -1,12 +1,7 @@
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { Kvm } from '@nats-io/kv';
-import { natsTestUrl } from '@switch-telemetry/bus/testing';
 import { GnmiTarget } from '@switch-telemetry/sim';
-import { addGnmiFleet, createCollectorEnv, waitFor, type CollectorEnv } from './harness';
+import { addGnmiFleet, createCollectorEnv, spawnChildCollector, waitFor, type CollectorEnv } from './harness';
 
-const ROOT = resolve(__dirname, '..', '..', '..');
 const DEVICES = 8;
 let env: CollectorEnv;
 let sims: GnmiTarget[] = [];
@@ -28,27 +23,17 @@ const synced = (c: { statuses(): Array<{ device: string; state: string }> }) =>
     .map((s) => s.device);
 
 it('two collectors own every device exactly once, and a SIGKILLed one loses its devices to the other once its heartbeat expires', async () => {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', resolve(__dirname, 'fixtures', 'child-collector.ts'), natsTestUrl(), env.topology.namespace, env.db.url],
-    {
-      cwd: ROOT,
-      env: { ...process.env },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  let childOwns: string[] = [];
-  createInterface({ input: child.stdout! }).on('line', (line) => (childOwns = JSON.parse(line) as string[]));
+  const { child, owns } = spawnChildCollector(env);
   try {
     const a = await env.collector();
     await waitFor(
-      () => synced(a).length + childOwns.length === DEVICES && childOwns.length > 0 && synced(a).length > 0,
+      () => synced(a).length + owns().length === DEVICES && owns().length > 0 && synced(a).length > 0,
       20_000,
       'all devices running on the two',
     );
     const mine = synced(a);
-    expect(mine.filter((d) => childOwns.includes(d))).toEqual([]);
-    expect([...mine, ...childOwns].sort()).toEqual([...ids].sort());
+    expect(mine.filter((d) => owns().includes(d))).toEqual([]);
+    expect([...mine, ...owns()].sort()).toEqual([...ids].sort());
     // The leases agree: one holder per device.
     const leases = await new Kvm(env.bus.js).open(env.topology.buckets.deviceLeases.name);
     const holders = new Set<string>();

@@ -1,10 +1,6 @@
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { COLLECTOR_HEARTBEAT_TTL_MS } from '@switch-telemetry/bus';
-import { natsTestUrl } from '@switch-telemetry/bus/testing';
 import { GnmiTarget } from '@switch-telemetry/sim';
-import { addGnmiFleet, createCollectorEnv, waitFor, type CollectorEnv } from './harness';
+import { addGnmiFleet, createCollectorEnv, spawnChildCollector, waitFor, type CollectorEnv } from './harness';
 
 // Three replicas with the production timings (heartbeat TTL 8 s, renewed
 // every 2 s, the default session policy and reconcile period). The devices
@@ -12,7 +8,6 @@ import { addGnmiFleet, createCollectorEnv, waitFor, type CollectorEnv } from './
 // counts the Subscribe streams open on it, and two replicas collecting one
 // device at once would show as two.
 
-const ROOT = resolve(__dirname, '..', '..', '..');
 const DEVICES = 12;
 const TAKEOVER_LIMIT_MS = 15_000;
 let env: CollectorEnv;
@@ -36,37 +31,18 @@ const synced = (c: { statuses(): Array<{ device: string; state: string }> }) =>
 const twice = () => targets.filter((t) => t.peakOpenStreams > 1).map((t) => t.options.name);
 
 it(`three replicas: a SIGKILLed one's devices run again on the others within ${TAKEOVER_LIMIT_MS / 1_000} s, and no device is ever collected twice`, async () => {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      resolve(__dirname, 'fixtures', 'child-collector.ts'),
-      natsTestUrl(),
-      env.topology.namespace,
-      env.db.url,
-      'production',
-    ],
-    {
-      cwd: ROOT,
-      env: { ...process.env },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  let childOwns: string[] = [];
-  createInterface({ input: child.stdout! }).on('line', (line) => (childOwns = JSON.parse(line) as string[]));
+  const { child, owns } = spawnChildCollector(env, 'production');
   try {
     const a = await env.collector(PRODUCTION);
     const b = await env.collector(PRODUCTION);
     // The first connects are spread over 5 s; the three find each other as they start.
     await waitFor(
-      () =>
-        synced(a).length + synced(b).length + childOwns.length === DEVICES && [synced(a), synced(b), childOwns].every((s) => s.length > 0),
+      () => synced(a).length + synced(b).length + owns().length === DEVICES && [synced(a), synced(b), owns()].every((s) => s.length > 0),
       40_000,
       'every device running, each replica with some',
     );
     expect(twice()).toEqual([]);
-    const lost = [...childOwns];
+    const lost = owns();
 
     child.kill('SIGKILL');
     const killedAt = Date.now();
