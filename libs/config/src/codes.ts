@@ -6,3 +6,6 @@ export const ConfigErrorCodes = {
 
 /** sysexits.h EX_CONFIG: the documented exit status of a bad configuration. */
 export const EXIT_CONFIG = 78;
+
+/** sysexits.h EX_UNAVAILABLE: a service the process needs is missing or does not answer. */
+export const EXIT_UNAVAILABLE = 69;

@@ -1,9 +1,8 @@
 import { busConfigShape, connectBus } from '@switch-telemetry/bus';
 import { loadConfig, logLevel, z, type Env } from '@switch-telemetry/config';
-import { ConfigError, EXIT_CONFIG } from '@switch-telemetry/config';
+import { ConfigError, EXIT_CONFIG, EXIT_UNAVAILABLE } from '@switch-telemetry/config';
 import { createPool, dbConfigShape, ensureDatabase, migrate } from '@switch-telemetry/db';
 import { createLogger, redactUrl, type Logger } from '@switch-telemetry/logging';
-import { EXIT_UNAVAILABLE } from './services-process';
 
 /** What `npm start` and `npm run migrate` read: the database and NATS settings every app shares. */
 export const stackConfigSchema = z.object({ ...busConfigShape, ...dbConfigShape, LOG_LEVEL: logLevel('info') });

@@ -27,7 +27,8 @@ import {
 import { userInfo } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { Client } from 'pg';
-import { EXIT_UNAVAILABLE, ServicesError, isOurs, lastLogLine, processState, sleep } from './services-process';
+import { EXIT_UNAVAILABLE } from '@switch-telemetry/config';
+import { ServicesError, isOurs, lastLogLine, processState, sleep } from './services-process';
 
 /** The PostgreSQL major version the pinned package ships (and the machines run). */
 export const POSTGRES_MAJOR = 15;

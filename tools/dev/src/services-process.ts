@@ -16,9 +16,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
-
-/** sysexits EX_UNAVAILABLE: a service is missing or does not answer. */
-export const EXIT_UNAVAILABLE = 69;
+import { EXIT_UNAVAILABLE } from '@switch-telemetry/config';
 
 /** An expected failure of the services step: one line for the user and the exit status. */
 export class ServicesError extends Error {

@@ -47,7 +47,8 @@ import {
   writePidFile,
 } from './services-process';
 
-export { EXIT_UNAVAILABLE, ServicesError } from './services-process';
+export { EXIT_UNAVAILABLE } from '@switch-telemetry/config';
+export { ServicesError } from './services-process';
 
 export const ROOT = resolve(__dirname, '..', '..', '..');
 export const DEFAULT_DATA_DIR = join(ROOT, '.data');
