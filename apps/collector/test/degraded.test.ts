@@ -40,15 +40,7 @@ async function stored(device: string): Promise<number> {
   return Object.values(info.state.subjects ?? {}).reduce((a, b) => a + b, 0);
 }
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (app.child.exitCode !== null)
-      throw new Error(`the collector exited (${app.child.exitCode}) waiting for ${what}:\n${app.output().slice(-3_000)}`);
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = (what: string, check: () => Promise<boolean>, timeoutMs = 20_000) => app.until(check, timeoutMs, what);
 
 const readyz = async () => {
   const res = await fetch(`${ops}/readyz`);

@@ -37,15 +37,7 @@ async function metric(name: string, labels = ''): Promise<number> {
   return line ? Number(line.split(' ').pop()) : NaN;
 }
 
-async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (app.child.exitCode !== null)
-      throw new Error(`the collector exited (${app.child.exitCode}) waiting for ${what}:\n${app.output().slice(-3_000)}`);
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const waitUntil = (check: () => Promise<boolean>, timeoutMs: number, what: string) => app.until(check, timeoutMs, what);
 
 async function sessionOf(device: string): Promise<Record<string, unknown> | undefined> {
   const entry = await (await new Kvm(bus.js).open(topology.buckets.sessions.name)).get(device);

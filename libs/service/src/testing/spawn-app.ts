@@ -9,6 +9,8 @@ export interface SpawnedApp {
   exited: Promise<number | string>;
   /** Polls `url` until it answers `status`, up to `timeoutMs`. */
   waitFor(url: string, status: number, timeoutMs: number): Promise<void>;
+  /** Polls `check` (a throw counts as false) until true, up to `timeoutMs`; fails at once, with the app's output, if the app exits. */
+  until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void>;
 }
 
 const ROOT = resolve(__dirname, '..', '..', '..', '..');
@@ -38,6 +40,14 @@ export function spawnApp(mainTs: string, env: Record<string, string>): SpawnedAp
         if (got === status) return;
         if (child.exitCode !== null) throw new Error(`app exited (${child.exitCode}) before ${url} answered ${status}:\n${output}`);
         if (Date.now() > deadline) throw new Error(`${url} did not answer ${status} within ${timeoutMs} ms (last ${got}):\n${output}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    async until(check, timeoutMs, what) {
+      const deadline = Date.now() + timeoutMs;
+      while (!(await check().catch(() => false))) {
+        if (child.exitCode !== null) throw new Error(`the app exited (${child.exitCode}) waiting for ${what}:\n${output.slice(-3_000)}`);
+        if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
         await new Promise((r) => setTimeout(r, 100));
       }
     },
