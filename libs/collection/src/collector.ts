@@ -35,6 +35,11 @@ export interface CollectorOptions {
   secrets?: SecretSources;
   /** Sessions connecting at once, at most. */
   maxConnecting?: number;
+  /**
+   * This replica's member name (default: host, pid and a random suffix). Must be unique among live replicas; devices are assigned by
+   * hashing member names, so a fixed name gives a repeatable assignment.
+   */
+  memberId?: string;
 }
 
 /**
@@ -110,7 +115,13 @@ export class Collector {
   constructor(private readonly options: CollectorOptions) {
     this.policy = { ...SESSION_POLICY, ...(options.policy ?? {}) };
     this.gate = new ConnectGate(options.maxConnecting ?? MAX_CONNECTING);
-    this.membership = new Membership(options.bus, options.topology, options.log.child({ component: 'membership' }));
+    this.membership = new Membership(
+      options.bus,
+      options.topology,
+      options.log.child({ component: 'membership' }),
+      undefined,
+      options.memberId,
+    );
     const runnerOptions: RunnerOptions = {
       connectTimeoutMs: 5_000,
       keepaliveMs: 60_000,

@@ -31,8 +31,14 @@ interface Lease {
  * its devices at the full TTL; it keeps its leases meanwhile (no writes while
  * it may be cut off), and resumes them when its heartbeat is stored again.
  */
+/** A name no other live process has: host, pid and a random suffix (a restarted process is a new member). */
+export function defaultMemberId(): string {
+  return `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+}
+
 export class Membership {
-  readonly id = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  /** This member's name in the collectors bucket and in the leases it holds. */
+  readonly id: string;
   private collectors: KV | undefined;
   private leasesKv: KV | undefined;
   /** Every lease as the bucket has it (a watch keeps it current), by device. */
@@ -49,7 +55,10 @@ export class Membership {
     private readonly topology: Topology,
     private readonly log: Logger,
     private readonly now: () => number = () => performance.now(),
-  ) {}
+    id?: string,
+  ) {
+    this.id = id ?? defaultMemberId();
+  }
 
   get heartbeatTtlMs(): number {
     return this.topology.buckets.collectors.ttlMs;

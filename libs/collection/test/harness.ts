@@ -23,6 +23,8 @@ export const FAST_POLICY = {
 };
 
 export interface CollectorEnv {
+  /** The label the env was created with; replicas are named `<label>-replica-<n>` and `<label>-child`. */
+  label: string;
   topology: Topology;
   db: TestDatabase;
   bus: Bus;
@@ -52,6 +54,7 @@ export async function createCollectorEnv(
   const devices = new DeviceRepository(db.pool);
   const collectors: Array<{ c: Collector; b: Bus }> = [];
   return {
+    label,
     topology,
     db,
     bus,
@@ -70,6 +73,9 @@ export async function createCollectorEnv(
         policy: FAST_POLICY,
         reconcileMs: 500,
         statusRefreshMs: 500,
+        // A fixed name per replica: devices are assigned by hashing member names, so the tests that expect
+        // every replica to get some devices see the same assignment on every run.
+        memberId: `${label}-replica-${collectors.length}`,
         ...options,
       });
       await c.start();
@@ -151,7 +157,7 @@ export function spawnChildCollector(env: CollectorEnv, timings?: 'production'): 
   const script = resolve(__dirname, 'fixtures', 'child-collector.ts');
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', script, natsTestUrl(), env.topology.namespace, env.db.url, ...(timings ? [timings] : [])],
+    ['--import', 'tsx', script, natsTestUrl(), env.topology.namespace, env.db.url, `${env.label}-child`, ...(timings ? [timings] : [])],
     {
       cwd: resolve(__dirname, '..', '..', '..'),
       env: { ...process.env },
