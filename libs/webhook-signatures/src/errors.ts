@@ -9,3 +9,5 @@ export class SignatureInvalidError extends errorClass(SignatureErrorCodes.INVALI
 export class TimestampOutOfToleranceError extends errorClass(SignatureErrorCodes.STALE, PERMANENT) {}
 /** A configured secret cannot be used (a `whsec_` secret that is not base64). */
 export class SecretInvalidError extends errorClass(SignatureErrorCodes.BAD_SECRET, PERMANENT) {}
+/** A delivery id header (`webhook-id`, `x-webhook-id`, `x-github-delivery`) that is not 1-256 of A-Z a-z 0-9 _ . : -. */
+export class DeliveryIdInvalidError extends errorClass(SignatureErrorCodes.BAD_DELIVERY_ID, PERMANENT) {}

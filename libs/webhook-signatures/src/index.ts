@@ -1,5 +1,11 @@
 export { SignatureErrorCodes } from './codes';
-export { SecretInvalidError, SignatureInvalidError, SignatureMissingError, TimestampOutOfToleranceError } from './errors';
+export {
+  DeliveryIdInvalidError,
+  SecretInvalidError,
+  SignatureInvalidError,
+  SignatureMissingError,
+  TimestampOutOfToleranceError,
+} from './errors';
 export {
   SCHEMES,
   STANDARD_SECRET_MAX_BYTES,
@@ -9,6 +15,7 @@ export {
   standardKey,
   standardSecretProblem,
   verifySignature,
+  type DeliveryIdentity,
   type Headers,
   type Scheme,
   type Verified,

@@ -1,5 +1,11 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { SecretInvalidError, SignatureInvalidError, SignatureMissingError, TimestampOutOfToleranceError } from './errors';
+import {
+  DeliveryIdInvalidError,
+  SecretInvalidError,
+  SignatureInvalidError,
+  SignatureMissingError,
+  TimestampOutOfToleranceError,
+} from './errors';
 
 export type Scheme = 'hex' | 'github' | 'standard';
 export const SCHEMES: readonly Scheme[] = ['hex', 'github', 'standard'];
@@ -10,13 +16,21 @@ export type Headers = Record<string, string | string[] | undefined>;
 /** Standard Webhooks: ±5 minutes between the signed timestamp and our clock. */
 export const STANDARD_TOLERANCE_S = 300;
 
+/**
+ * Where a delivery's identity comes from: `sender` when the sender names it
+ * (Standard Webhooks `webhook-id`, GitHub `X-GitHub-Delivery`, `x-webhook-id`
+ * beside a hex signature), so its repeats carry the same id however late;
+ * `content` when it does not, the hash of the body, which only says that two
+ * deliveries are equal, not that one is a repeat of the other.
+ */
+export type DeliveryIdentity = 'sender' | 'content';
+
 export interface Verified {
-  /**
-   * Identifies the delivery: `webhook-id` when the scheme has one, else a
-   * hash of the body and the signature, so a sender's repeat of the same
-   * delivery is recognised.
-   */
+  /** Identifies the delivery: the sender's id, or the SHA-256 of the body (32 hex digits). */
   deliveryId: string;
+  identity: DeliveryIdentity;
+  /** When the sender says it sent this attempt (Standard Webhooks `webhook-timestamp`), seconds since the epoch. */
+  sentAtS?: number;
 }
 
 export interface VerifyOptions {
@@ -79,7 +93,24 @@ export function standardKey(secret: string): Buffer {
 
 const HEX_SIG = /^[0-9a-f]{64}$/;
 
-function verifyHexDigest(received: string | undefined, secrets: readonly string[], body: Buffer, name: string): Verified {
+const DELIVERY_ID = /^[A-Za-z0-9_.:-]{1,256}$/;
+
+/** The sender's id from `name`, checked; undefined when the header is absent. */
+function senderId(headers: Headers, name: string): string | undefined {
+  const id = header(headers, name);
+  if (id === undefined) return undefined;
+  if (!DELIVERY_ID.test(id)) throw new DeliveryIdInvalidError(`${name} must be 1-256 of A-Z a-z 0-9 _ . : -`);
+  return id;
+}
+
+/** A signed body's identity: the sender's id in `idHeader` when given, else the body's hash. */
+function identityOf(headers: Headers, idHeader: string, body: Buffer): Verified {
+  const id = senderId(headers, idHeader);
+  if (id !== undefined) return { deliveryId: id, identity: 'sender' };
+  return { deliveryId: createHash('sha256').update(body).digest('hex').slice(0, 32), identity: 'content' };
+}
+
+function verifyHexDigest(received: string | undefined, secrets: readonly string[], body: Buffer, name: string): void {
   if (received === undefined || !HEX_SIG.test(received)) {
     throw new SignatureMissingError(`${name} must be 64 lowercase hex digits`);
   }
@@ -88,15 +119,13 @@ function verifyHexDigest(received: string | undefined, secrets: readonly string[
   let ok = false;
   for (const secret of secrets) ok = same(hmac(secret, body), got) || ok;
   if (!ok) throw new SignatureInvalidError(`${name} does not match`);
-  return { deliveryId: createHash('sha256').update(body).update('\0').update(received).digest('hex').slice(0, 32) };
 }
 
 function verifyStandard(options: VerifyOptions): Verified {
-  const id = header(options.headers, 'webhook-id');
+  const id = senderId(options.headers, 'webhook-id');
   const timestamp = header(options.headers, 'webhook-timestamp');
   const signatures = header(options.headers, 'webhook-signature');
   if (!id || !timestamp || !signatures) throw new SignatureMissingError('webhook-id, webhook-timestamp and webhook-signature are required');
-  if (!/^[A-Za-z0-9_.:-]{1,256}$/.test(id)) throw new SignatureMissingError('webhook-id has characters outside A-Z a-z 0-9 _ . : -');
   if (!/^\d{1,12}$/.test(timestamp)) throw new SignatureMissingError('webhook-timestamp must be whole seconds since the epoch');
   const now = options.nowS ?? Math.floor(Date.now() / 1_000);
   const tolerance = options.toleranceS ?? STANDARD_TOLERANCE_S;
@@ -114,22 +143,25 @@ function verifyStandard(options: VerifyOptions): Verified {
     for (const sig of received) ok = same(expected, sig) || ok;
   }
   if (!ok) throw new SignatureInvalidError('no webhook-signature matches');
-  return { deliveryId: id };
+  return { deliveryId: id, identity: 'sender', sentAtS: Number(timestamp) };
 }
 
 /**
  * Verifies a delivery's signature over the exact received bytes with any of
- * the source's secrets, in constant time per comparison. Throws a typed
- * error (missing, invalid, out of tolerance) otherwise.
+ * the source's secrets, in constant time per comparison, and tells who
+ * identifies the delivery. Throws a typed error (missing, invalid, out of
+ * tolerance, a malformed delivery id) otherwise.
  */
 export function verifySignature(options: VerifyOptions): Verified {
   switch (options.scheme) {
     case 'hex':
-      return verifyHexDigest(header(options.headers, 'x-webhook-signature'), options.secrets, options.body, 'x-webhook-signature');
+      verifyHexDigest(header(options.headers, 'x-webhook-signature'), options.secrets, options.body, 'x-webhook-signature');
+      return identityOf(options.headers, 'x-webhook-id', options.body);
     case 'github': {
       const value = header(options.headers, 'x-hub-signature-256');
       const digest = value?.startsWith('sha256=') ? value.slice('sha256='.length) : undefined;
-      return verifyHexDigest(digest, options.secrets, options.body, 'x-hub-signature-256');
+      verifyHexDigest(digest, options.secrets, options.body, 'x-hub-signature-256');
+      return identityOf(options.headers, 'x-github-delivery', options.body);
     }
     case 'standard':
       return verifyStandard(options);

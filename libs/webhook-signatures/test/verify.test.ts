@@ -1,7 +1,8 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { ErrorCodes, assertUniqueCodes } from '@switch-telemetry/errors';
 import {
+  DeliveryIdInvalidError,
   SignatureErrorCodes,
   SignatureInvalidError,
   SignatureMissingError,
@@ -36,6 +37,27 @@ describe('hex scheme', () => {
     ).toThrow(SignatureMissingError);
   });
 
+  it('takes the delivery id from x-webhook-id when the sender gives one, and refuses a malformed one', () => {
+    const headers = { 'x-webhook-signature': hexOf('s', body), 'x-webhook-id': 'nms:change-4711' };
+    expect(verifySignature({ scheme: 'hex', secrets: ['s'], headers, body })).toEqual({
+      deliveryId: 'nms:change-4711',
+      identity: 'sender',
+    });
+    expect(() => verifySignature({ scheme: 'hex', secrets: ['s'], headers: { ...headers, 'x-webhook-id': 'a b' }, body })).toThrow(
+      DeliveryIdInvalidError,
+    );
+    expect(() =>
+      verifySignature({ scheme: 'hex', secrets: ['s'], headers: { ...headers, 'x-webhook-id': 'x'.repeat(257) }, body }),
+    ).toThrow(DeliveryIdInvalidError);
+  });
+
+  it('without a sender id, identifies the delivery by its content: the same bytes signed with another secret are the same delivery', () => {
+    const a = verifySignature({ scheme: 'hex', secrets: ['s', 't'], headers: { 'x-webhook-signature': hexOf('s', body) }, body });
+    const b = verifySignature({ scheme: 'hex', secrets: ['s', 't'], headers: { 'x-webhook-signature': hexOf('t', body) }, body });
+    expect(a).toEqual({ deliveryId: createHash('sha256').update(body).digest('hex').slice(0, 32), identity: 'content' });
+    expect(b).toEqual(a);
+  });
+
   it('gives the same delivery id to the same delivery and a different one to another', () => {
     const a = verifySignature({ scheme: 'hex', secrets: ['s'], headers: { 'x-webhook-signature': hexOf('s', body) }, body });
     const b = verifySignature({ scheme: 'hex', secrets: ['s'], headers: { 'x-webhook-signature': hexOf('s', body) }, body });
@@ -47,6 +69,17 @@ describe('hex scheme', () => {
 });
 
 describe('github scheme', () => {
+  it('takes the delivery id from X-GitHub-Delivery', () => {
+    const headers = {
+      'x-hub-signature-256': `sha256=${hexOf('gh-secret', body)}`,
+      'x-github-delivery': '72d3162e-cc78-11e3-81ab-4c9367dc0958',
+    };
+    expect(verifySignature({ scheme: 'github', secrets: ['gh-secret'], headers, body })).toEqual({
+      deliveryId: '72d3162e-cc78-11e3-81ab-4c9367dc0958',
+      identity: 'sender',
+    });
+  });
+
   it('accepts sha256=<hex> and refuses the bare hex', () => {
     const sig = hexOf('gh-secret', body);
     expect(() =>
@@ -67,8 +100,12 @@ describe('standard scheme (Standard Webhooks)', () => {
     'webhook-signature': wh.sign(id, at, body.toString()),
   });
 
-  it('accepts a signature made by the standardwebhooks package and returns webhook-id', () => {
-    expect(verifySignature({ scheme: 'standard', secrets: [whsec], headers: sign('msg_1', now), body })).toEqual({ deliveryId: 'msg_1' });
+  it('accepts a signature made by the standardwebhooks package and returns webhook-id and webhook-timestamp', () => {
+    expect(verifySignature({ scheme: 'standard', secrets: [whsec], headers: sign('msg_1', now), body })).toEqual({
+      deliveryId: 'msg_1',
+      identity: 'sender',
+      sentAtS: Math.floor(now.getTime() / 1_000),
+    });
   });
 
   it('accepts when one of several signatures in the header matches (key rotation on the sender)', () => {
