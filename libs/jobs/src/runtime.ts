@@ -52,6 +52,14 @@ export interface EnqueueOptions {
    * same id again within the JOBS stream's duplicate window stores one job.
    */
   id?: string;
+  /**
+   * Makes this job unique on a key of the caller's (a webhook's delivery id)
+   * rather than on its arguments: enqueueing the same key again within the
+   * JOBS stream's duplicate window stores one job and answers `duplicate`
+   * with the first one's id. Ids stay unique: a key enqueued again after the
+   * window is a new job with a new id. Not with `id`.
+   */
+  uniqueKey?: string;
   /** How long to wait for JetStream to store it (default 5 s). */
   timeoutMs?: number;
 }
@@ -179,6 +187,9 @@ export class JobRuntime {
     if (options.id !== undefined && !/^[A-Za-z0-9_.:-]{1,200}$/.test(options.id)) {
       throw new InvalidJobArgsError(`job id must be 1-200 of A-Z a-z 0-9 _ . : -`, { details: { job: type.name } });
     }
+    if (options.uniqueKey !== undefined && options.id !== undefined) {
+      throw new InvalidJobArgsError(`a job has either an id or a unique key, not both`, { details: { job: type.name } });
+    }
     return this.enqueueWith(type, args, options, options.id === undefined ? undefined : { id: options.id, msgId: options.id });
   }
 
@@ -202,7 +213,12 @@ export class JobRuntime {
       });
     }
     const runAt = options.runAt?.getTime() ?? (options.runInMs !== undefined ? Date.now() + options.runInMs : undefined);
-    const hash = type.unique && !fixed ? uniqueHash(type.name, parsed.data) : undefined;
+    const hash =
+      options.uniqueKey !== undefined
+        ? uniqueHash(type.name, { key: options.uniqueKey })
+        : type.unique && !fixed
+          ? uniqueHash(type.name, parsed.data)
+          : undefined;
     const envelope: JobEnvelope = {
       v: 1,
       id: fixed?.id ?? (hash ? '' : newJobId()),

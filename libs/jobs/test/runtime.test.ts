@@ -176,6 +176,27 @@ describe('job runtime against the real NATS and PostgreSQL', () => {
     expect(different.id).not.toBe(results[0]!.id);
   });
 
+  it('keeps one job per caller key within the window, whatever the arguments, and refuses a key with an id', async () => {
+    const queue = nextQueue();
+    const type = defineJob({ name: 'keyed', queue, args: z.object({ n: z.number() }) });
+    const seen: Array<{ id: string; n: number }> = [];
+    const runtime = await env.runtime({ queues: { [queue]: 2 } });
+    await started(runtime.work(type, async ({ n }, ctx) => void seen.push({ id: ctx.id, n })));
+    const first = await runtime.enqueue(type, { n: 1 }, { uniqueKey: 'nms:msg_1' });
+    const again = await runtime.enqueue(type, { n: 2 }, { uniqueKey: 'nms:msg_1' });
+    const other = await runtime.enqueue(type, { n: 3 }, { uniqueKey: 'nms:msg_2' });
+    expect([first.duplicate, again.duplicate, other.duplicate]).toEqual([false, true, false]);
+    expect(again.id).toBe(first.id);
+    expect(other.id).not.toBe(first.id);
+    await waitUntil(() => seen.length === 2, 5_000, 'two runs');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(seen.sort((a, b) => a.n - b.n)).toEqual([
+      { id: first.id, n: 1 },
+      { id: other.id, n: 3 },
+    ]);
+    await expect(runtime.enqueue(type, { n: 4 }, { uniqueKey: 'k', id: 'x' })).rejects.toThrow(InvalidJobArgsError);
+  });
+
   it('stores a job enqueued twice with the same caller-chosen id once', async () => {
     const queue = nextQueue();
     const type = defineJob({ name: 'delivery', queue, args: z.object({ n: z.number() }) });
