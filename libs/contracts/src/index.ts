@@ -38,7 +38,14 @@ export {
   type TelemetryDroppedBody,
   type WebhookEventBody,
 } from './events';
-export { QUEUES, discoveryScanArgsSchema, sessionCleanupArgsSchema, webhookProcessArgsSchema, type QueueName } from './jobs';
+export {
+  QUEUES,
+  discoveryScanArgsSchema,
+  sessionCleanupArgsSchema,
+  webhookMemoryPruneArgsSchema,
+  webhookProcessArgsSchema,
+  type QueueName,
+} from './jobs';
 export {
   SESSION_STATES,
   sessionFailureSchema,

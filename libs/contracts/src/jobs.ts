@@ -8,12 +8,21 @@ import { z } from 'zod';
 export const QUEUES = { default: 10, discovery: 5, notifications: 10, maintenance: 3 } as const;
 export type QueueName = keyof typeof QUEUES;
 
-/** `webhook-process` on `default` (ingress enqueues, discovery runs): apply one accepted webhook. */
+/**
+ * `webhook-process` on `default` (ingress enqueues, discovery runs): apply one accepted webhook.
+ * `identity`: who named the delivery id (`sender`: its repeats are recognised for days; `content`:
+ * the body's hash, recognised for minutes). `receivedAt`: when the ingress accepted it; `sentAt`: when
+ * the sender says it sent it (Standard Webhooks `webhook-timestamp`), both RFC 3339. Jobs stored before
+ * these fields existed lack them: `sender`, and the time they are processed.
+ */
 export const webhookProcessArgsSchema = z.object({
   source: z.string(),
   deliveryId: z.string(),
   event: z.string(),
   payload: z.record(z.string(), z.unknown()),
+  identity: z.enum(['sender', 'content']).optional(),
+  receivedAt: z.iso.datetime({ offset: true }).optional(),
+  sentAt: z.iso.datetime({ offset: true }).optional(),
 });
 
 /** `discovery-scan` on `discovery`: scan one subnet (a normalised CIDR). */
@@ -21,3 +30,9 @@ export const discoveryScanArgsSchema = z.object({ subnet: z.string().min(1).max(
 
 /** `session-cleanup` on `maintenance` (collectors, cron): ask owners to restart sessions silent this long. */
 export const sessionCleanupArgsSchema = z.object({ staleAfterMs: z.number().int().positive() });
+
+/**
+ * `webhook-memory-prune` on `maintenance` (discovery, cron): delete remembered webhook deliveries past
+ * their memory, and deleted devices' change marks recorded longer ago than `retentionMs`.
+ */
+export const webhookMemoryPruneArgsSchema = z.object({ retentionMs: z.number().int().positive() });

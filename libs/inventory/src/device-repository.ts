@@ -20,6 +20,11 @@ export interface ChangeOptions {
   authorize?: (current: DeviceInput | undefined, next: DeviceInput) => void;
   /** Makes a repeat of the same change (a webhook delivery) one event, not two. */
   eventKey?: string;
+  /**
+   * When the change happened (default: now). Recorded as the device's latest
+   * change unless a later one is recorded already; see claimChange.
+   */
+  changedAt?: Date;
 }
 
 export interface DeviceFilter {
@@ -132,6 +137,7 @@ export class DeviceRepository {
         throw conflictOr(err, input);
       }
       await this.replaceSubscriptions(tx, input.id, input.subscriptions);
+      await this.mark(tx, input.id, options.changedAt, false);
       const device = (await this.get(input.id, tx))!;
       await this.announce(tx, { v: 1, event: 'upserted', device }, options.eventKey);
       return device;
@@ -161,6 +167,7 @@ export class DeviceRepository {
         throw conflictOr(err, input);
       }
       await this.replaceSubscriptions(tx, input.id, input.subscriptions);
+      await this.mark(tx, input.id, options.changedAt, false);
       const device = (await this.get(input.id, tx))!;
       await this.announce(tx, { v: 1, event: 'upserted', device }, options.eventKey);
       return { device, created: inserted };
@@ -179,7 +186,8 @@ export class DeviceRepository {
       }
       const next = merged.data;
       options.authorize?.(current, next);
-      return (await this.upsert(next, tx, { ...(options.eventKey ? { eventKey: options.eventKey } : {}) })).device;
+      const { eventKey, changedAt } = options;
+      return (await this.upsert(next, tx, stripUndefined({ eventKey, changedAt }))).device;
     });
   }
 
@@ -188,9 +196,39 @@ export class DeviceRepository {
     return this.inTransaction(client, async (tx) => {
       const { rowCount } = await tx.query('DELETE FROM devices WHERE id = $1', [id]);
       const deleted = (rowCount ?? 0) > 0;
+      // A delete of a device that is not there is remembered only when it is ordered (a webhook's), so an older create cannot follow it.
+      if (deleted || options.changedAt) await this.mark(tx, id, options.changedAt, true);
       if (deleted) await this.announce(tx, { v: 1, event: 'deleted', id }, options.eventKey);
       return deleted;
     });
+  }
+
+  /**
+   * For a change that may arrive out of order (a webhook): records `changedAt`
+   * as the device's latest change, in `tx`, unless a later change was
+   * recorded (a webhook's, the API's, a deletion's). False when it was: the
+   * change is superseded and must not be applied. Holds the device's mark
+   * locked until `tx` ends, so two changes of one device are ordered.
+   */
+  async claimChange(tx: PoolClient, id: string, changedAt: Date): Promise<boolean> {
+    const { rows } = await tx.query(
+      `INSERT INTO device_change_marks AS m (device_id, changed_at, deleted) VALUES ($1, $2, false)
+       ON CONFLICT (device_id) DO UPDATE SET changed_at = EXCLUDED.changed_at, recorded_at = now()
+       WHERE m.changed_at <= EXCLUDED.changed_at
+       RETURNING 1`,
+      [id, changedAt],
+    );
+    return rows.length === 1;
+  }
+
+  /** Records a change as the device's latest, never moving the mark back (an API change older than a webhook's stays behind it). */
+  private async mark(tx: PoolClient, id: string, changedAt: Date | undefined, deleted: boolean): Promise<void> {
+    await tx.query(
+      `INSERT INTO device_change_marks AS m (device_id, changed_at, deleted) VALUES ($1, $2, $3)
+       ON CONFLICT (device_id) DO UPDATE SET changed_at = GREATEST(m.changed_at, EXCLUDED.changed_at), deleted = EXCLUDED.deleted,
+         recorded_at = now()`,
+      [id, changedAt ?? new Date(), deleted],
+    );
   }
 
   private async announce(tx: PoolClient, body: DeviceEventBody, eventKey: string | undefined): Promise<void> {

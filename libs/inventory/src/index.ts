@@ -5,5 +5,15 @@ export { recordDeviceEvent } from './device-events';
 export { securityChanges } from './device-security';
 export { DeviceRepository, type ChangeOptions, type DeviceFilter } from './device-repository';
 export { DeviceConflictError, DeviceNotFoundError, InvalidCidrError, InvalidDeviceError } from './errors';
-export { discoveryScanJob, webhookProcessJob } from './jobs';
-export { webhookPayloadSchemas, webhookProcessor, type WebhookArgs, type WebhookProcessorDeps } from './webhook-processing';
+export { discoveryScanJob, webhookMemoryPruneJob, webhookProcessJob } from './jobs';
+export { pruneWebhookMemory, type PruneResult } from './webhook-memory';
+export {
+  WEBHOOK_CONTENT_WINDOW_MS,
+  WEBHOOK_DELIVERY_RETENTION_MS,
+  webhookDeliveriesCounter,
+  webhookPayloadSchemas,
+  webhookProcessor,
+  type WebhookArgs,
+  type WebhookDeliveryOutcome,
+  type WebhookProcessorDeps,
+} from './webhook-processing';

@@ -1,4 +1,4 @@
-import { discoveryScanArgsSchema, webhookProcessArgsSchema } from '@switch-telemetry/contracts';
+import { discoveryScanArgsSchema, webhookMemoryPruneArgsSchema, webhookProcessArgsSchema } from '@switch-telemetry/contracts';
 import { defineJob } from '@switch-telemetry/jobs';
 import { cidrSchema } from './cidr-schema';
 
@@ -17,4 +17,12 @@ export const discoveryScanJob = defineJob({
   args: discoveryScanArgsSchema.extend({ subnet: cidrSchema }),
   maxAttempts: 3,
   unique: true,
+});
+
+/** Forget webhook deliveries past their memory and old marks of deleted devices (maintenance, one attempt: the next slot runs it again). */
+export const webhookMemoryPruneJob = defineJob({
+  name: 'webhook-memory-prune',
+  queue: 'maintenance',
+  args: webhookMemoryPruneArgsSchema,
+  maxAttempts: 1,
 });
