@@ -132,6 +132,7 @@ export function buildServer(deps: IngressDeps, options: ServerOptions): FastifyI
     publishTimeoutMs: options.publishTimeoutMs,
     retryAfterS: options.retryAfterS,
     bodyLimitBytes: bodyLimit,
+    registry: options.registry,
   });
 
   const api = new Api();

@@ -2,13 +2,17 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { assertSubjectPath, publishJson } from '@switch-telemetry/bus';
 import type { WebhookEventBody } from '@switch-telemetry/contracts';
-import { webhookProcessJob } from '@switch-telemetry/inventory';
+import { webhookDeliveriesCounter, webhookProcessJob } from '@switch-telemetry/inventory';
+import type { Registry } from 'prom-client';
 import {
+  DeliveryIdInvalidError,
   SignatureInvalidError,
   SignatureMissingError,
   TimestampOutOfToleranceError,
   verifySignature,
+  type Verified,
 } from '@switch-telemetry/webhook-signatures';
+import type { Enqueued } from '@switch-telemetry/jobs';
 import type { WebhookSource } from './config';
 import type { IngressDeps } from './deps';
 import { assertCleanStrings } from './input';
@@ -21,11 +25,12 @@ export interface WebhookOptions {
   retryAfterS: number;
   /** Largest body accepted; see webhookBodyLimit. */
   bodyLimitBytes: number;
+  registry: Registry;
 }
 
 // What a webhook's JetStream messages hold besides the payload. The larger
 // is the job (libs/jobs envelope.ts): ids (job ≤ 200 bytes, delivery ≤ 256,
-// event ≤ 519, source ≤ 64), keys, timestamps, counters and NATS headers
+// event ≤ 519, source ≤ 64), keys, identity, timestamps, counters and NATS headers
 // fit in ENVELOPE_FIELDS_BYTES. A job that failed carries one error record
 // per attempt, its message kept to 2,000 UTF-16 units, each at most 6 bytes
 // as JSON (a \u escape), plus the record's other fields; and when its dead
@@ -66,20 +71,22 @@ function tooLarge(limitBytes: number): ProblemError {
 
 const EVENT = /^[a-z0-9_-]{1,64}(\.[a-z0-9_-]{1,64}){0,7}$/;
 
-/** A job id from the delivery: the same delivery again is the same job. */
-function jobIdFor(source: string, deliveryId: string): string {
-  return `wh-${source}-${createHash('sha256').update(deliveryId).digest('hex').slice(0, 32)}`;
+/** The Nats-Msg-Id of a delivery's event: the same delivery again within EVENTS' duplicate window is stored once. */
+function eventMsgId(source: string, deliveryId: string): string {
+  return `webhook:${source}:${createHash('sha256').update(deliveryId).digest('hex').slice(0, 32)}`;
 }
 
 /**
  * POST /v1/webhooks/:source — verify the signature over the exact bytes,
  * then store the event (events.webhook.<source>.<event>) and a
  * webhook-process job in JetStream, and only then answer 202. A repeat of a
- * delivery is stored once within the streams' duplicate windows and
- * processed once by the worker, however late it comes.
+ * delivery within the streams' duplicate window (5 min) is stored once and
+ * answered `duplicate: true`; a later one is told apart by the worker, which
+ * remembers sender ids for days and content-derived ones for minutes.
  */
 export function webhookRoutes(app: FastifyInstance, deps: IngressDeps, options: WebhookOptions): void {
   const sources = new Map(options.sources.map((s) => [s.name, s]));
+  const deliveries = webhookDeliveriesCounter(options.registry);
   const unavailable = (detail: string) =>
     new ProblemError(503, 'unavailable', 'Cannot store the event now', detail, undefined, { 'retry-after': String(options.retryAfterS) });
 
@@ -90,15 +97,17 @@ export function webhookRoutes(app: FastifyInstance, deps: IngressDeps, options: 
     if (!Buffer.isBuffer(request.body))
       throw new ProblemError(415, 'unsupported-media-type', 'Body must be JSON', 'send Content-Type: application/json');
 
-    let deliveryId: string;
+    let verified: Verified;
     try {
-      ({ deliveryId } = verifySignature({ scheme: source.scheme, secrets: source.secrets, headers: request.headers, body: request.body }));
+      verified = verifySignature({ scheme: source.scheme, secrets: source.secrets, headers: request.headers, body: request.body });
     } catch (err) {
       if (err instanceof SignatureMissingError || err instanceof SignatureInvalidError || err instanceof TimestampOutOfToleranceError) {
         throw new ProblemError(401, 'bad-signature', 'Signature not valid', err.message);
       }
+      if (err instanceof DeliveryIdInvalidError) throw new ProblemError(400, 'bad-delivery-id', 'Delivery id not valid', err.message);
       throw err;
     }
+    const { deliveryId, identity, sentAtS } = verified;
 
     const parsedBody = jsonBody(request.body);
     assertCleanStrings(parsedBody, 'body');
@@ -120,12 +129,13 @@ export function webhookRoutes(app: FastifyInstance, deps: IngressDeps, options: 
     }
 
     if (!deps.bus.isConnected()) throw unavailable('the message bus is not connected');
-    const id = jobIdFor(source.name, deliveryId);
+    const receivedAt = new Date().toISOString();
     // Both stored in parallel (one round trip, one socket write); the 202
     // waits for both acknowledgements. If one fails, the sender's retry
     // stores the missing one and the other is a duplicate.
+    let job: Enqueued;
     try {
-      await Promise.all([
+      [, job] = await Promise.all([
         publishJson(
           deps.bus,
           deps.topology.subjects.webhookEvent(source.name, event),
@@ -134,21 +144,31 @@ export function webhookRoutes(app: FastifyInstance, deps: IngressDeps, options: 
             source: source.name,
             delivery_id: deliveryId,
             event,
-            received_at: new Date().toISOString(),
+            received_at: receivedAt,
             payload,
           } satisfies WebhookEventBody,
-          { msgId: id, timeoutMs: options.publishTimeoutMs },
+          { msgId: eventMsgId(source.name, deliveryId), timeoutMs: options.publishTimeoutMs },
         ),
         deps.jobs.enqueue(
           webhookProcessJob,
-          { source: source.name, deliveryId, event, payload },
-          { id, timeoutMs: options.publishTimeoutMs },
+          {
+            source: source.name,
+            deliveryId,
+            event,
+            payload,
+            identity,
+            receivedAt,
+            ...(sentAtS === undefined ? {} : { sentAt: new Date(sentAtS * 1_000).toISOString() }),
+          },
+          { uniqueKey: `${source.name}:${deliveryId}`, timeoutMs: options.publishTimeoutMs },
         ),
       ]);
     } catch (err) {
       deps.log.warn({ err, source: source.name, event }, 'webhook not stored; answering 503');
       throw unavailable('the event could not be stored; nothing was accepted');
     }
-    return reply.code(202).send({ status: 'accepted', id });
+    deliveries.inc({ source: source.name, stage: 'ingress', outcome: job.duplicate ? 'duplicate' : 'accepted' });
+    // `id` is the job's: a repeat gets the first delivery's.
+    return reply.code(202).send({ status: 'accepted', id: job.id, duplicate: job.duplicate });
   });
 }

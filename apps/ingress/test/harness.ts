@@ -51,9 +51,14 @@ export interface Ingress {
 }
 
 /** The ingress server and its ops server on port 0 against the real NATS (or `natsUrl`) and a database of its own. */
-export async function startIngress(options: { natsUrl?: string; bodyLimitBytes?: number; maxConnections?: number } = {}): Promise<Ingress> {
+export async function startIngress(
+  options: { natsUrl?: string; bodyLimitBytes?: number; maxConnections?: number; duplicateWindowMs?: number } = {},
+): Promise<Ingress> {
   const log = createLogger({ app: 'ingress-test', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const topology = createTopology({ namespace: uniqueNamespace('ing') });
+  const topology = createTopology({
+    namespace: uniqueNamespace('ing'),
+    ...(options.duplicateWindowMs === undefined ? {} : { duplicateWindowMs: options.duplicateWindowMs }),
+  });
   const db = await createTestDatabase();
   const bus = await withTestBus('ingress-test', options.natsUrl);
   await provisionTopology(bus.jsm, topology, log);

@@ -32,7 +32,7 @@ describe('POST /v1/webhooks/:source', () => {
     const res = await post('nms', body, { 'x-webhook-signature': hex(SECRETS.hex, body) });
     expect(res.status).toBe(202);
     const answer = await res.json();
-    expect(answer).toEqual({ status: 'accepted', id: expect.stringMatching(/^wh-nms-[0-9a-f]{32}$/) });
+    expect(answer).toEqual({ status: 'accepted', id: expect.stringMatching(/^webhook-process-[0-9a-f]{24}-\d+$/), duplicate: false });
     expect(await ingress.count('events', 'events.webhook.nms.device.created')).toBe(1);
     expect(await ingress.count('jobs', 'jobs.default.webhook-process')).toBe(1);
   });
@@ -60,9 +60,23 @@ describe('POST /v1/webhooks/:source', () => {
     const again = await post('std', body, headers);
     expect(first.status).toBe(202);
     expect(again.status).toBe(202);
-    expect((await json(again)).id).toBe((await json(first)).id);
+    const [a, b] = [(await first.json()) as { id: string; duplicate: boolean }, (await again.json()) as { id: string; duplicate: boolean }];
+    expect(b).toEqual({ status: 'accepted', id: a.id, duplicate: true });
+    expect(a.duplicate).toBe(false);
+    const metrics = await ingress.registry.getSingleMetricAsString('webhook_deliveries_total');
+    expect(metrics).toContain('webhook_deliveries_total{source="std",stage="ingress",outcome="duplicate"} 1');
     expect(await ingress.count('jobs', 'jobs.default.webhook-process')).toBe(before + 1);
     expect(await ingress.count('events', 'events.webhook.std.device.created')).toBe(1);
+  });
+
+  it('answers 400 to a delivery id header that is not an id, naming the header', async () => {
+    const body = created('leaf-bad-id');
+    const res = await post('nms', body, { 'x-webhook-signature': hex(SECRETS.hex, body), 'x-webhook-id': 'id with spaces' });
+    expect(res.status).toBe(400);
+    expect(await json(res)).toMatchObject({
+      type: expect.stringContaining('bad-delivery-id'),
+      detail: expect.stringContaining('x-webhook-id'),
+    });
   });
 
   it('answers 401 to a Standard Webhooks replay outside the 5 minute tolerance', async () => {

@@ -16,6 +16,8 @@ export { openBucket } from './buckets';
 export { kvDelete, kvPut, type KvWriteOptions } from './kv-writes';
 export {
   COLLECTOR_HEARTBEAT_TTL_MS,
+  EVENTS_DUPLICATE_WINDOW_MS,
+  JOBS_DUPLICATE_WINDOW_MS,
   assertQueueName,
   assertSubjectPath,
   assertSubjectToken,

@@ -5,7 +5,12 @@ describe('topology', () => {
   it('uses the production names without a namespace', () => {
     const t = createTopology();
     expect(t.streams.telemetry).toMatchObject({ name: 'TELEMETRY', subjects: ['telemetry.>'], retention: 'limits' });
-    expect(t.streams.events).toMatchObject({ name: 'EVENTS', subjects: ['events.>'], maxAgeMs: 7 * 86_400_000 });
+    expect(t.streams.events).toMatchObject({
+      name: 'EVENTS',
+      subjects: ['events.>'],
+      maxAgeMs: 7 * 86_400_000,
+      duplicateWindowMs: 300_000,
+    });
     expect(t.streams.jobs).toMatchObject({ name: 'JOBS', subjects: ['jobs.>'], retention: 'workqueue', duplicateWindowMs: 300_000 });
     expect(Object.values(t.buckets).map((b) => b.name)).toEqual(['collectors', 'device-leases', 'sessions', 'host-keys']);
     expect(t.subjects.telemetry('leaf-01', 'interfaces')).toBe('telemetry.leaf-01.interfaces');

@@ -31,15 +31,19 @@ export interface TopologyOptions {
   telemetryMaxBytes?: number;
   /** A collector whose heartbeat is this old is gone; its devices are taken over. */
   collectorHeartbeatTtlMs?: number;
+  /** The JOBS and EVENTS duplicate window (5 min); tests shorten it to see what happens after it. */
+  duplicateWindowMs?: number;
 }
 
-// Defaults: EVENTS 7 days, JOBS duplicate window 5 min (docs/CONTRACTS.md); the
+// Defaults: EVENTS 7 days, JOBS and EVENTS duplicate windows 5 min (docs/CONTRACTS.md); the
 // telemetry limits are ours: a day or 1 GiB, whichever comes first.
 export const TELEMETRY_MAX_AGE_MS = DAY_MS;
 export const TELEMETRY_MAX_BYTES = 1024 ** 3;
 export const EVENTS_MAX_AGE_MS = 7 * DAY_MS;
 export const JOBS_DUPLICATE_WINDOW_MS = 5 * 60_000;
 export const DEFAULT_DUPLICATE_WINDOW_MS = 2 * 60_000; // JetStream's own default
+// EVENTS keeps the JOBS window: a webhook repeated within it is one event and one job, never one of them twice.
+export const EVENTS_DUPLICATE_WINDOW_MS = JOBS_DUPLICATE_WINDOW_MS;
 // A dead collector's devices move within about this long (plus a reconcile and a connect).
 export const COLLECTOR_HEARTBEAT_TTL_MS = 8_000;
 
@@ -127,7 +131,7 @@ export function createTopology(options: TopologyOptions = {}): Topology {
         retention: 'limits',
         maxAgeMs: EVENTS_MAX_AGE_MS,
         maxBytes: -1,
-        duplicateWindowMs: DEFAULT_DUPLICATE_WINDOW_MS,
+        duplicateWindowMs: options.duplicateWindowMs ?? EVENTS_DUPLICATE_WINDOW_MS,
       },
       jobs: {
         name: stream('JOBS'),
@@ -135,7 +139,7 @@ export function createTopology(options: TopologyOptions = {}): Topology {
         retention: 'workqueue',
         maxAgeMs: 0,
         maxBytes: -1,
-        duplicateWindowMs: JOBS_DUPLICATE_WINDOW_MS,
+        duplicateWindowMs: options.duplicateWindowMs ?? JOBS_DUPLICATE_WINDOW_MS,
       },
     },
     buckets: {
