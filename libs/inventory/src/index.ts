@@ -8,6 +8,7 @@ export { DeviceConflictError, DeviceNotFoundError, InvalidCidrError, InvalidDevi
 export { discoveryScanJob, webhookMemoryPruneJob, webhookProcessJob } from './jobs';
 export { pruneWebhookMemory, type PruneResult } from './webhook-memory';
 export {
+  WEBHOOK_CLOCK_SKEW_MS,
   WEBHOOK_CONTENT_WINDOW_MS,
   WEBHOOK_DELIVERY_RETENTION_MS,
   webhookDeliveriesCounter,

@@ -16,6 +16,12 @@ import { DeviceConflictError } from './errors';
  * window (5 min), inside which the ingress itself already answers repeats.
  */
 export const WEBHOOK_CONTENT_WINDOW_MS = 5 * 60_000;
+/**
+ * A change stamped later than its own arrival by more than this is refused:
+ * the sender's clock is wrong, and applying it would block every later change
+ * of the device until that time. (Standard Webhooks allows the same ±5 min.)
+ */
+export const WEBHOOK_CLOCK_SKEW_MS = 5 * 60_000;
 /** How long a sender-given delivery id is remembered: longer than any sender retries a delivery. */
 export const WEBHOOK_DELIVERY_RETENTION_MS = 7 * 24 * 60 * 60_000;
 
@@ -148,6 +154,13 @@ export function webhookProcessor(deps: WebhookProcessorDeps) {
     const expiresAt = new Date(receivedAt.getTime() + (identity === 'content' ? contentWindowMs : retentionMs));
     // The sender's time of the change when it gives one, else of the attempt, else the arrival.
     const changedAt = new Date(payload.timestamp ?? args.sentAt ?? receivedAt.toISOString());
+    const aheadMs = changedAt.getTime() - receivedAt.getTime();
+    if (aheadMs > WEBHOOK_CLOCK_SKEW_MS) {
+      count(args.source, 'discarded');
+      return discard(
+        `timestamp ${changedAt.toISOString()} is ${Math.round(aheadMs / 1_000)} s after the delivery arrived; the sender's clock is wrong`,
+      );
+    }
     const deviceId = payload.device.id;
     // One event per accepted delivery: a job id is unique, where a content-derived delivery id recurs.
     const eventKey = `${args.source}:${ctx.id}`;

@@ -186,6 +186,13 @@ describe('order per device', () => {
   });
 });
 
+it('refuses a change stamped well after its own arrival (a sender clock far ahead would block every later change)', async () => {
+  const ahead = delivery('future', 'device.created', { device: device('leaf-future'), timestamp: at(Date.now() + 10 * MINUTE) });
+  expect(await handle(ahead, job())).toEqual({ discard: expect.stringContaining("the sender's clock is wrong") });
+  expect(await devices.get('leaf-future')).toBeUndefined();
+  expect(await counted('worker', 'discarded')).toBe(1);
+});
+
 describe('pruning', () => {
   it('removes only deliveries past their memory and marks of devices deleted longer ago than the retention', async () => {
     await db.pool.query(`DELETE FROM webhook_deliveries`);
