@@ -1,45 +1,66 @@
-// switchctl: the command-line tool (npm run -s switchctl -- ...). JSON lines on
-// stdout, one line on stderr per error, exit statuses in exit.ts.
+// switchctl: the command-line tool. Tables on a terminal, JSON lines when
+// piped (--output json|table), one line on stderr per error, exit statuses in exit.ts.
+import {
+  DEAD_JOBS_USAGE,
+  DEVICES_USAGE,
+  DISCOVER_USAGE,
+  ENDPOINTS_USAGE,
+  SESSIONS_USAGE,
+  deadJobsCommand,
+  devicesCommand,
+  discoverCommand,
+  endpointsCommand,
+  sessionsCommand,
+  type CommandIo,
+} from './api-commands';
 import { CliError, EXIT } from './exit';
 import { GNMI_USAGE, gnmiCommand } from './gnmi-command';
 import { NETCONF_USAGE, netconfCommand } from './netconf-command';
 
 const USAGE = `usage: switchctl <command> ...
-  gnmi capabilities|get|subscribe            talk to one gNMI target (switchctl gnmi --help)
-  netconf hello|get|get-config|subscribe     talk to one NETCONF device (switchctl netconf --help)
+  devices list|get|add|edit|rm|import        the inventory, over the REST API
+  sessions list|get|restart                  device sessions as the collectors report them
+  dead-jobs list|retry|rm                    jobs that could not run
+  endpoints list|add|rm                      alert webhook endpoints
+  discover CIDR                              ask for a subnet scan
+  gnmi capabilities|get|subscribe            talk to one gNMI target directly
+  netconf hello|get|get-config|subscribe     talk to one NETCONF device directly
+  <command> --help                           the command's options
 
 exit status: 0 ok, 1 failure, 64 usage, 65 undecodable data, 69 connection, 77 authentication`;
 
+type Command = { usage: string; run: (argv: string[], io: CommandIo) => Promise<number> };
+
+const COMMANDS: Record<string, Command> = {
+  devices: { usage: DEVICES_USAGE, run: devicesCommand },
+  sessions: { usage: SESSIONS_USAGE, run: sessionsCommand },
+  'dead-jobs': { usage: DEAD_JOBS_USAGE, run: deadJobsCommand },
+  endpoints: { usage: ENDPOINTS_USAGE, run: endpointsCommand },
+  discover: { usage: DISCOVER_USAGE, run: discoverCommand },
+  gnmi: { usage: GNMI_USAGE, run: (argv, io) => gnmiCommand(argv, io.out, io.env) },
+  netconf: { usage: NETCONF_USAGE, run: (argv, io) => netconfCommand(argv, io.out, io.env) },
+};
+
 async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  const out = (line: string) => process.stdout.write(`${line}\n`);
+  const [name, ...rest] = argv;
+  const io: CommandIo = { out: (line) => process.stdout.write(`${line}\n`), env: process.env, isTty: process.stdout.isTTY === true };
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.out(USAGE);
+    return name === undefined ? EXIT.USAGE : EXIT.OK;
+  }
+  const command = COMMANDS[name];
   try {
-    if (command === 'gnmi') {
-      if (rest.includes('--help')) {
-        out(GNMI_USAGE);
-        return EXIT.OK;
-      }
-      return await gnmiCommand(rest, out);
-    }
-    if (command === 'netconf') {
-      if (rest.includes('--help')) {
-        out(NETCONF_USAGE);
-        return EXIT.OK;
-      }
-      return await netconfCommand(rest, out);
-    }
-    if (command === '--help' || command === 'help') {
-      out(USAGE);
+    if (!command) throw new CliError(EXIT.USAGE, `no command "${name.slice(0, 40)}"\n${USAGE}`);
+    // The direct device commands take --help before anything else is checked; the API ones parse it themselves.
+    if ((name === 'gnmi' || name === 'netconf') && (rest.includes('--help') || rest.includes('-h'))) {
+      io.out(command.usage);
       return EXIT.OK;
     }
-    throw new CliError(EXIT.USAGE, USAGE);
+    return await command.run(rest, io);
   } catch (err) {
     const e = err instanceof CliError ? err : new CliError(EXIT.FAILURE, (err as Error).message);
     // One line, always; the usage text is one --help away.
-    const hint =
-      e.exitCode === EXIT.USAGE && !e.message.startsWith('usage:')
-        ? ` (see switchctl ${command === 'netconf' ? 'netconf' : 'gnmi'} --help)`
-        : '';
+    const hint = e.exitCode === EXIT.USAGE && command && !e.message.startsWith('usage:') ? ` (see switchctl ${name} --help)` : '';
     process.stderr.write(`switchctl: ${e.message.split('\n')[0]}${hint}\n`);
     return e.exitCode;
   }
