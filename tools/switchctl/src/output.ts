@@ -40,7 +40,6 @@ export function writeObject(out: (line: string) => void, mode: OutputMode, value
 
 /** Control characters and newlines out of a table cell (values come from devices and other people's input). */
 function oneLine(value: string): string {
-  // eslint-disable-next-line no-control-regex
   return value.replace(/[\u0000-\u001f\u007f]+/g, ' ');
 }
 
