@@ -14,19 +14,6 @@ const TOKEN = 'degraded-admin-token-0123456789abcdef';
 const MAIN = resolve(__dirname, '..', 'src', 'main.ts');
 
 /** The port an app logged on a line with this message. */
-async function loggedPort(app: SpawnedApp, msg: string, timeoutMs = 20_000): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    for (const line of app.output().split('\n')) {
-      if (!line.includes(`"msg":"${msg}"`)) continue;
-      const port = (JSON.parse(line) as { port?: unknown }).port;
-      if (typeof port === 'number') return port;
-    }
-    if (app.child.exitCode !== null) throw new Error(`the ingress exited (${app.child.exitCode}):\n${app.output()}`);
-    if (Date.now() > deadline) throw new Error(`no "${msg}" line within ${timeoutMs} ms:\n${app.output()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function until<T>(what: string, probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -66,8 +53,8 @@ beforeAll(async () => {
     INGRESS_API_TOKENS: JSON.stringify([{ name: 'ops', token: TOKEN, scope: 'admin' }]),
     INGRESS_WEBHOOK_SOURCES: JSON.stringify([{ name: 'nms', scheme: 'hex', secrets: [SECRET] }]),
   });
-  ops = `http://127.0.0.1:${await loggedPort(ingress, 'ops server listening')}`;
-  api = `http://127.0.0.1:${await loggedPort(ingress, 'ready to serve')}`;
+  ops = `http://127.0.0.1:${await ingress.loggedPort('ops server listening')}`;
+  api = `http://127.0.0.1:${await ingress.loggedPort('ready to serve')}`;
 }, 40_000);
 
 afterAll(async () => {

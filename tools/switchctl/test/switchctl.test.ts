@@ -1,27 +1,10 @@
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GnmiTarget, NetconfDevice } from '@switch-telemetry/sim';
+import { switchctl } from './cli';
 
-const ROOT = resolve(__dirname, '..', '..', '..');
 const targets: GnmiTarget[] = [];
-
-function switchctl(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((res) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'tools/switchctl/src/main.ts', ...args], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.once('exit', (code) => res({ code, stdout, stderr }));
-  });
-}
 
 let sim: GnmiTarget;
 beforeAll(async () => {

@@ -11,6 +11,8 @@ export interface SpawnedApp {
   waitFor(url: string, status: number, timeoutMs: number): Promise<void>;
   /** Polls `check` (a throw counts as false) until true, up to `timeoutMs`; fails at once, with the app's output, if the app exits. */
   until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void>;
+  /** The `port` of the first JSON log line whose msg is `msg` ("ready to serve", "ops server listening"): how tests find port 0's pick. */
+  loggedPort(msg: string, timeoutMs?: number): Promise<number>;
 }
 
 const ROOT = resolve(__dirname, '..', '..', '..', '..');
@@ -40,6 +42,20 @@ export function spawnApp(mainTs: string, env: Record<string, string>): SpawnedAp
         if (got === status) return;
         if (child.exitCode !== null) throw new Error(`app exited (${child.exitCode}) before ${url} answered ${status}:\n${output}`);
         if (Date.now() > deadline) throw new Error(`${url} did not answer ${status} within ${timeoutMs} ms (last ${got}):\n${output}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    async loggedPort(msg, timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        for (const line of output.split('\n')) {
+          if (!line.includes(`"msg":"${msg}"`)) continue;
+          const port = (JSON.parse(line) as { port?: unknown }).port;
+          if (typeof port === 'number') return port;
+        }
+        if (child.exitCode !== null)
+          throw new Error(`the app exited (${child.exitCode}) before logging "${msg}":\n${output.slice(-3_000)}`);
+        if (Date.now() > deadline) throw new Error(`no "${msg}" line within ${timeoutMs} ms:\n${output.slice(-3_000)}`);
         await new Promise((r) => setTimeout(r, 100));
       }
     },

@@ -1,0 +1,224 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { uniqueNamespace } from '@switch-telemetry/bus/testing';
+import { createTestDatabase, type TestDatabase } from '@switch-telemetry/db/testing';
+import { spawnApp, type SpawnedApp } from '@switch-telemetry/service/testing';
+import { natsTestUrl } from '@switch-telemetry/bus/testing';
+import { lines, switchctl } from './cli';
+
+// switchctl's API commands against the real ingress (its own process, a
+// database and a NATS namespace of its own).
+
+const ADMIN = 'admin-token-0123456789abcdefghij';
+const READER = 'read-token-0123456789abcdefghijk';
+let db: TestDatabase;
+let ingress: SpawnedApp;
+let api: string;
+let dir: string;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  ingress = spawnApp(resolve(__dirname, '..', '..', '..', 'apps', 'ingress', 'src', 'main.ts'), {
+    NATS_URL: natsTestUrl(),
+    NATS_NAMESPACE: uniqueNamespace('ctl'),
+    DATABASE_URL: db.url,
+    HTTP_HOST: '127.0.0.1',
+    HTTP_PORT: '0',
+    OPS_PORT: '0',
+    LOG_LEVEL: 'info',
+    INGRESS_API_TOKENS: JSON.stringify([
+      { name: 'ops', token: ADMIN, scope: 'admin' },
+      { name: 'viewer', token: READER, scope: 'read' },
+    ]),
+  });
+  api = `http://127.0.0.1:${await ingress.loggedPort('ready to serve')}`;
+  dir = mkdtempSync(join(tmpdir(), 'switchctl-'));
+}, 40_000);
+afterAll(async () => {
+  ingress?.child.kill('SIGTERM');
+  await ingress?.exited;
+  await db?.drop();
+});
+
+const as = (token: string) => ({ SWITCHCTL_API: api, SWITCHCTL_TOKEN: token });
+const file = (name: string, text: string) => {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+};
+
+describe('devices', () => {
+  it('adds, lists, gets, edits and removes a device; JSON lines when piped, a table when asked', async () => {
+    const add = await switchctl(
+      [
+        'devices',
+        'add',
+        '--id',
+        'leaf-cli-1',
+        '--protocol',
+        'gnmi',
+        '--address',
+        '127.10.9.1',
+        '--port',
+        '57400',
+        '--path',
+        '/interfaces',
+        '--interval',
+        '10s',
+        '--plaintext',
+        '--tag',
+        'site=lab',
+      ],
+      as(ADMIN),
+    );
+    expect(add).toMatchObject({ code: 0, stderr: '' });
+    expect(lines(add)[0]).toMatchObject({
+      id: 'leaf-cli-1',
+      tags: { site: 'lab' },
+      subscriptions: [{ name: 'default', paths: ['/interfaces'], mode: 'sample', interval_ms: 10_000 }],
+    });
+
+    const list = await switchctl(['devices', 'list'], as(READER));
+    expect(lines(list).map((d) => d.id)).toEqual(['leaf-cli-1']);
+    const table = await switchctl(['devices', 'list', '--output', 'table'], as(READER));
+    expect(table.stdout.split('\n')[0]).toMatch(/^ID\s+PROTOCOL\s+ADDRESS\s+ENABLED\s+SUBSCRIPTIONS\s+TAGS$/);
+    expect(table.stdout).toContain('leaf-cli-1  gnmi      127.10.9.1:57400');
+
+    const edit = await switchctl(['devices', 'edit', 'leaf-cli-1', '--name', 'Leaf one', '--disable'], as(ADMIN));
+    expect(lines(edit)[0]).toMatchObject({ name: 'Leaf one', enabled: false, address: '127.10.9.1' });
+    expect(lines(await switchctl(['devices', 'get', 'leaf-cli-1'], as(READER)))[0]).toMatchObject({ name: 'Leaf one' });
+
+    expect((await switchctl(['devices', 'rm', 'leaf-cli-1'], as(ADMIN))).code).toBe(0);
+    const gone = await switchctl(['devices', 'get', 'leaf-cli-1'], as(READER));
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toMatch(/^switchctl: GET \/v1\/devices\/leaf-cli-1: 404 /);
+  });
+
+  it('imports YAML idempotently, reporting each bad row with its reason and going on with the rest', async () => {
+    const path = file(
+      'fleet.yaml',
+      `devices:
+  - { id: imp-1, name: Import one, protocol: gnmi, address: 127.10.9.11, port: 57400, tls: { plaintext: true } }
+  - { id: imp-2, name: Import two, protocol: netconf, address: 127.10.9.12, port: 830, credentials: lab }
+  - { id: Bad.Id, name: bad, protocol: snmp, address: 127.10.9.13, port: 99999 }
+  - { id: imp-4, name: Same place, protocol: gnmi, address: 127.10.9.11, port: 57400 }
+`,
+    );
+    const first = await switchctl(['devices', 'import', path], as(ADMIN));
+    expect(first.code).toBe(1);
+    const rows = lines(first);
+    expect(rows.slice(0, 4).map((r) => [r.row, r.id, r.outcome])).toEqual([
+      [1, 'imp-1', 'created'],
+      [2, 'imp-2', 'created'],
+      [3, 'Bad.Id', 'failed'],
+      [4, 'imp-4', 'failed'],
+    ]);
+    expect(rows[2]!.reason).toContain('id: must be 1-128 of a-z 0-9 _ -');
+    expect(rows[2]!.reason).toContain('protocol');
+    expect(rows[3]!.reason).toMatch(/409 .*127\.10\.9\.11:57400/);
+    expect(rows[4]).toEqual({ summary: { created: 2, updated: 0, unchanged: 0, failed: 2 }, dry_run: false });
+
+    const again = await switchctl(['devices', 'import', path], as(ADMIN));
+    expect(lines(again).at(-1)).toEqual({ summary: { created: 0, updated: 0, unchanged: 2, failed: 2 }, dry_run: false });
+
+    const changed = file(
+      'changed.yaml',
+      `- { id: imp-1, name: Renamed, protocol: gnmi, address: 127.10.9.11, port: 57400, tls: { plaintext: true } }\n`,
+    );
+    const human = await switchctl(['devices', 'import', changed, '--output', 'table'], as(ADMIN));
+    expect(human).toMatchObject({ code: 0 });
+    expect(human.stdout).toContain('0 created, 1 updated, 0 unchanged, 0 failed (1 rows)');
+    expect(lines(await switchctl(['devices', 'get', 'imp-1'], as(READER)))[0]).toMatchObject({ name: 'Renamed' });
+  });
+
+  it('imports CSV, with a quoted field, tags and paths, and says which row is bad and why', async () => {
+    const path = file(
+      'fleet.csv',
+      [
+        'id,name,protocol,address,port,tags,paths,plaintext',
+        'csv-1,"Spine, rack 4",gnmi,127.10.9.21,57400,site=lab;role=spine,/interfaces|/system,true',
+        'csv-2,Leaf,gnmi,127.10.9.22,not-a-port,,,',
+        'csv-3,Leaf,gnmi,127.10.9.23,57400,site,,',
+      ].join('\n'),
+    );
+    const run = await switchctl(['devices', 'import', path], as(ADMIN));
+    const rows = lines(run);
+    expect(rows.slice(0, 3).map((r) => [r.row, r.id, r.outcome])).toEqual([
+      [2, 'csv-1', 'created'],
+      [3, 'csv-2', 'failed'],
+      [4, '', 'failed'],
+    ]);
+    expect(rows[1]!.reason).toContain('port');
+    expect(rows[2]!.reason).toContain('tags: "site" is not key=value');
+    const device = lines(await switchctl(['devices', 'get', 'csv-1'], as(READER)))[0];
+    expect(device).toMatchObject({
+      name: 'Spine, rack 4',
+      tags: { site: 'lab', role: 'spine' },
+      subscriptions: [{ name: 'default', paths: ['/interfaces', '/system'], mode: 'sample' }],
+    });
+  });
+
+  it('refuses a write with a read token (exit 77), and names a file it cannot read (exit 64)', async () => {
+    const denied = await switchctl(['devices', 'rm', 'csv-1'], as(READER));
+    expect(denied.code).toBe(77);
+    expect(denied.stderr).toContain('403');
+    const missing = await switchctl(['devices', 'import', join(dir, 'nope.yaml')], as(ADMIN));
+    expect(missing).toMatchObject({ code: 64 });
+    expect(missing.stderr).toContain('cannot read');
+  });
+});
+
+describe('sessions, dead jobs, discovery', () => {
+  it('lists sessions and dead jobs (none yet), asks for a restart and a scan', async () => {
+    expect(await switchctl(['sessions', 'list'], as(READER))).toMatchObject({ code: 0, stdout: '' });
+    expect(lines(await switchctl(['sessions', 'restart', 'imp-1'], as(ADMIN)))).toEqual([{ device: 'imp-1', restart: 'requested' }]);
+    expect(await switchctl(['dead-jobs', 'list'], as(READER))).toMatchObject({ code: 0, stdout: '' });
+    const scan = lines(await switchctl(['discover', '10.99.0.0/24'], as(ADMIN)))[0];
+    expect(scan).toMatchObject({ subnet: '10.99.0.0/24', duplicate: false });
+    const bad = await switchctl(['discover', '10.99.0.0/99'], as(ADMIN));
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('400');
+  });
+});
+
+describe('connection settings', () => {
+  it('reads the API and token from a context of the config file, flags winning over it', async () => {
+    const config = file(
+      'config.yaml',
+      `current-context: lab\ncontexts:\n  - { name: lab, api: "${api}", token: "${READER}" }\n  - { name: elsewhere, api: "http://127.0.0.1:9" }\n`,
+    );
+    expect((await switchctl(['devices', 'list'], { SWITCHCTL_CONFIG: config })).code).toBe(0);
+    const other = await switchctl(['devices', 'list', '--context', 'elsewhere'], { SWITCHCTL_CONFIG: config });
+    expect(other.code).toBe(69);
+    const unknown = await switchctl(['devices', 'list', '--context', 'prod'], { SWITCHCTL_CONFIG: config });
+    expect(unknown).toMatchObject({ code: 64 });
+    expect(unknown.stderr).toContain('no context "prod"');
+  });
+
+  it('reports a refused connection at once, and a missing token with a hint', async () => {
+    // A port that was just listening and is closed now: nothing answers there.
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const closed = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    await new Promise((r) => server.close(r));
+    const refused = await switchctl(['sessions', 'list', '--api', closed, '--timeout', '10s']);
+    expect(refused).toMatchObject({ code: 69, stderr: `switchctl: ${closed}: connection refused\n` });
+    expect(refused.ms).toBeLessThan(5_000);
+    const anonymous = await switchctl(['devices', 'list', '--api', api]);
+    expect(anonymous.code).toBe(77);
+    expect(anonymous.stderr).toContain('give a token');
+  });
+
+  it('prints help for every command and refuses an unknown flag with 64', async () => {
+    for (const command of ['devices', 'sessions', 'dead-jobs', 'endpoints', 'discover', 'gnmi', 'netconf']) {
+      const help = await switchctl([command, '--help']);
+      expect(help).toMatchObject({ code: 0, stderr: '' });
+      expect(help.stdout).toMatch(/^usage: switchctl /);
+    }
+    const bad = await switchctl(['devices', 'list', '--colour']);
+    expect(bad.code).toBe(64);
+    expect(bad.stderr).toContain("Unknown option '--colour'");
+  });
+});
