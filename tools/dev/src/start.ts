@@ -4,9 +4,7 @@
 // what to do about one that does not), creates and migrates the database,
 // then runs the four apps with their output prefixed.
 import { prepareStack } from './preflight';
-import { runApps } from './supervise';
-
-export const APPS = ['ingress', 'collector', 'discovery', 'notifier'] as const;
+import { APPS, runApps } from './supervise';
 
 async function main(): Promise<number> {
   const prepared = await prepareStack({ checkNats: true, app: 'start' });

@@ -4,6 +4,9 @@ import { createInterface } from 'node:readline';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 
+/** The four apps, in the order `npm start` runs them. */
+export const APPS = ['ingress', 'collector', 'discovery', 'notifier'] as const;
+
 function prefixLines(stream: NodeJS.ReadableStream, prefix: string, out: NodeJS.WritableStream): void {
   createInterface({ input: stream }).on('line', (line) => out.write(`${prefix} ${line}\n`));
 }
