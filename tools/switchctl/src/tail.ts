@@ -267,7 +267,10 @@ export async function tailCommand(argv: string[], io: StreamIo): Promise<number>
     if (consumer && !nc.isClosed()) await within(consumer.delete(), DELETE_TIMEOUT_MS);
     await closeNats(nc);
     await within(lost, 100);
-    if (skipped > 0) io.err(`switchctl: skipped ${skipped} message${skipped === 1 ? '' : 's'} that were not telemetry messages v1`);
+    if (skipped > 0)
+      io.err(
+        `switchctl: skipped ${skipped === 1 ? '1 message that was not a telemetry message' : `${skipped} messages that were not telemetry messages`} v1`,
+      );
   }
   if (failure) throw failure;
   return EXIT.OK;

@@ -405,7 +405,8 @@ const clean = (s: string) => s.replace(/[\u0000-\u001f\u007f]+/g, ' ');
 
 function table(headers: string[], rows: string[][], indent = '  '): string[] {
   const cells = rows.map((r) => r.map(clean));
-  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length)));
+  // A row's last cell is never padded, so it does not widen its column (a short row's reason spans the rest).
+  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => (i < r.length - 1 ? r[i]!.length : 0))));
   const line = (values: string[]) =>
     indent +
     values
