@@ -288,7 +288,7 @@ describe('switchctl top', () => {
     for (const kind of ['session_down', 'session_down', 'telemetry_dropped'] as const) {
       await publishJson(bus, topology.subjects.alert(kind), { kind, device: 'leaf-03' });
     }
-    await publishJson(bus, topology.subjects.deviceEvent('created'), { id: 'leaf-06' });
+    await publishJson(bus, topology.subjects.deviceEvent('upserted'), { id: 'leaf-06' });
     // Traffic while the tests run: leaf-01 about 40 messages/s, leaf-02 about 10.
     let tick = 0;
     publishing = setInterval(() => {
