@@ -1,5 +1,6 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
+import { rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { createTopology, kvPut, provisionTopology, publishJson, type Bus, type Topology } from '@switch-telemetry/bus';
 import { deleteNamespace, natsTestUrl, uniqueNamespace, withTestBus } from '@switch-telemetry/bus/testing';
 import { createTestDatabase, type TestDatabase } from '@switch-telemetry/db/testing';
@@ -404,6 +405,8 @@ describe('switchctl top', () => {
       await waitFor(async () => (await consumersOf(bus, topology.streams.events.name)).length === 0, 3_000, 'the alert consumer deleted');
     } finally {
       tmux('kill-server');
+      // tmux leaves its socket file behind.
+      rmSync(join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`, socket), { force: true });
     }
   });
 });
