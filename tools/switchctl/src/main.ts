@@ -15,7 +15,10 @@ import {
 } from './api-commands';
 import { CliError, EXIT } from './exit';
 import { GNMI_USAGE, gnmiCommand } from './gnmi-command';
+import { interruptSignal } from './interrupt';
 import { NETCONF_USAGE, netconfCommand } from './netconf-command';
+import { TAIL_USAGE, tailCommand, type StreamIo } from './tail';
+import { TOP_USAGE, topCommand } from './top';
 
 const USAGE = `usage: switchctl <command> ...
   devices list|get|add|edit|rm|import        the inventory, over the REST API
@@ -25,6 +28,8 @@ const USAGE = `usage: switchctl <command> ...
   discover CIDR                              ask for a subnet scan
   gnmi capabilities|get|subscribe            talk to one gNMI target directly
   netconf hello|get|get-config|subscribe     talk to one NETCONF device directly
+  tail [--device D] [--path GLOB] [--since 5m]   telemetry as JetStream stores it, live
+  top                                        sessions, messages/s, alerts and breakers, refreshed in place
   <command> --help                           the command's options
 
 exit status: 0 ok, 1 failure, 64 usage, 65 undecodable data, 69 connection, 77 authentication`;
@@ -39,7 +44,19 @@ const COMMANDS: Record<string, Command> = {
   discover: { usage: DISCOVER_USAGE, run: discoverCommand },
   gnmi: { usage: GNMI_USAGE, run: (argv, io) => gnmiCommand(argv, io.out, io.env) },
   netconf: { usage: NETCONF_USAGE, run: (argv, io) => netconfCommand(argv, io.out, io.env) },
+  tail: { usage: TAIL_USAGE, run: (argv, io) => untilStopped(io, (streamIo) => tailCommand(argv, streamIo)) },
+  top: { usage: TOP_USAGE, run: (argv, io) => untilStopped(io, (streamIo) => topCommand(argv, streamIo)) },
 };
+
+/** Runs a command that goes on until stopped, with Ctrl-C / SIGTERM / a closed stdout as its signal to stop cleanly. */
+async function untilStopped(io: CommandIo, run: (io: StreamIo) => Promise<number>): Promise<number> {
+  const interrupt = interruptSignal();
+  try {
+    return await run({ ...io, err: (line) => process.stderr.write(`${line}\n`), signal: interrupt.signal });
+  } finally {
+    interrupt.dispose();
+  }
+}
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
