@@ -100,7 +100,8 @@ export function readImportFile(path: string): ImportRow[] {
     throw new CliError(EXIT.USAGE, `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
   }
   const ext = extname(path).toLowerCase();
-  let records: Array<() => unknown>;
+  // Each record with the id it names (for the report, even when the rest of the row is wrong).
+  let records: Array<{ id: string; read: () => unknown }>;
   if (ext === '.csv') {
     let parsed: Array<Record<string, string>>;
     try {
@@ -113,7 +114,7 @@ export function readImportFile(path: string): ImportRow[] {
     } catch (err) {
       throw new CliError(EXIT.DATA, `${path}: not CSV: ${(err as Error).message.split('\n')[0]}`);
     }
-    records = parsed.map((r) => () => fromCsv(r));
+    records = parsed.map((r) => ({ id: r.id ?? '', read: () => fromCsv(r) }));
   } else if (ext === '.yaml' || ext === '.yml' || ext === '.json') {
     let doc: unknown;
     try {
@@ -123,21 +124,23 @@ export function readImportFile(path: string): ImportRow[] {
     }
     const list = Array.isArray(doc) ? doc : (doc as { devices?: unknown } | null)?.devices;
     if (!Array.isArray(list)) throw new CliError(EXIT.DATA, `${path}: expected a list of devices, or a mapping with "devices:"`);
-    records = list.map((r: unknown) => () => r);
+    records = list.map((r: unknown) => ({
+      id: typeof (r as { id?: unknown })?.id === 'string' ? (r as { id: string }).id : '',
+      read: () => r,
+    }));
   } else {
     throw new CliError(EXIT.USAGE, `${path}: import reads .yaml, .yml, .json or .csv files`);
   }
   if (records.length > MAX_ROWS) throw new CliError(EXIT.DATA, `${path}: ${records.length} rows; at most ${MAX_ROWS} per import`);
-  return records.map((read, i) => {
+  return records.map(({ id, read }, i) => {
     // CSV rows count from 2 (the header is row 1), list items from 1.
     const row = ext === '.csv' ? i + 2 : i + 1;
     let raw: unknown;
     try {
       raw = read();
     } catch (err) {
-      return { row, id: '', error: (err as Error).message };
+      return { row, id, error: (err as Error).message };
     }
-    const id = typeof (raw as { id?: unknown })?.id === 'string' ? (raw as { id: string }).id : '';
     const parsed = deviceInputSchema.safeParse(raw);
     return parsed.success ? { row, id, device: parsed.data } : { row, id, error: describe(parsed.error) };
   });

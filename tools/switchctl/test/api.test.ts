@@ -148,7 +148,7 @@ describe('devices', () => {
     expect(rows.slice(0, 3).map((r) => [r.row, r.id, r.outcome])).toEqual([
       [2, 'csv-1', 'created'],
       [3, 'csv-2', 'failed'],
-      [4, '', 'failed'],
+      [4, 'csv-3', 'failed'],
     ]);
     expect(rows[1]!.reason).toContain('port');
     expect(rows[2]!.reason).toContain('tags: "site" is not key=value');
