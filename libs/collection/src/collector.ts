@@ -106,6 +106,8 @@ export class Collector {
   private readonly owners = new Map<string, string>();
   private readonly gate: ConnectGate;
   private ownersView = '';
+  /** Live members at the last reconcile (metrics). */
+  private liveMembers = 0;
   private statusTimer: NodeJS.Timeout | undefined;
   private reconciling: Promise<void> | undefined;
   private again = false;
@@ -232,6 +234,23 @@ export class Collector {
       registers: [registry],
       collect() {
         this.set(membership.owned.length);
+      },
+    });
+    new Gauge({
+      name: 'collector_heartbeat_fresh',
+      help: '1 while this replica heartbeat is stored in time; 0: it holds no devices and runs no sessions until it is again',
+      registers: [registry],
+      collect() {
+        this.set(membership.fresh ? 1 : 0);
+      },
+    });
+    const liveMembers = () => this.liveMembers;
+    new Gauge({
+      name: 'collector_members',
+      help: 'Live collector replicas (unexpired heartbeats) as this replica saw them at its last reconcile, itself included while fresh',
+      registers: [registry],
+      collect() {
+        this.set(liveMembers());
       },
     });
     const gate = this.gate;
@@ -414,6 +433,7 @@ export class Collector {
 
   private async reconcile(): Promise<void> {
     const members = await this.membership.members();
+    this.liveMembers = members.length;
     const me = this.membership.id;
     // Owners by rendezvous hashing, remembered until the members change (ten thousand hashes a round otherwise).
     const view = members.join('\n');

@@ -1,6 +1,7 @@
 import { COLLECTOR_HEARTBEAT_TTL_MS } from '@switch-telemetry/bus';
 import { TcpOutage, natsTestUrl } from '@switch-telemetry/bus/testing';
 import { GnmiTarget } from '@switch-telemetry/sim';
+import { Registry } from 'prom-client';
 import { addGnmiFleet, createCollectorEnv, waitFor, type CollectorEnv } from './harness';
 
 // The production heartbeat TTL: the fence's margin (a quarter of it) is what is under test.
@@ -42,7 +43,9 @@ const synced = (c: { statuses(): Array<{ device: string; state: string }> }) =>
     .map((s) => s.device);
 
 it('a replica cut off from NATS stops collecting before another takes its devices; never two streams on one device', async () => {
-  const cutOff = await env.collector({ natsUrl: `nats://127.0.0.1:${link.port}` });
+  const registry = new Registry();
+  const fresh = async () => (await registry.getSingleMetric('collector_heartbeat_fresh')!.get()).values[0]?.value;
+  const cutOff = await env.collector({ natsUrl: `nats://127.0.0.1:${link.port}`, registry });
   const other = await env.collector();
   await waitFor(
     () => synced(cutOff).length + synced(other).length === DEVICES && synced(cutOff).length > 0 && synced(other).length > 0,
@@ -50,6 +53,7 @@ it('a replica cut off from NATS stops collecting before another takes its device
     'shared',
   );
   const itsDevices = synced(cutOff);
+  expect(await fresh()).toBe(1);
 
   link.down();
   const cutAt = Date.now();
@@ -57,6 +61,8 @@ it('a replica cut off from NATS stops collecting before another takes its device
   await waitFor(() => running(cutOff).length === 0, TTL_MS, 'the cut-off replica stops collecting');
   const fencedMs = Date.now() - cutAt;
   expect(fencedMs).toBeLessThan(TTL_MS);
+  // What the CollectorFenced alert watches: up, yet running nothing.
+  expect(await fresh()).toBe(0);
   await waitFor(() => synced(other).length === DEVICES, TTL_MS + 10_000, 'the other runs every device');
   console.log(
     `partition: fenced after ${fencedMs} ms, devices running elsewhere after ${Date.now() - cutAt} ms (heartbeat TTL ${TTL_MS} ms)`,

@@ -1,4 +1,5 @@
 import { Kvm } from '@nats-io/kv';
+import { Registry } from 'prom-client';
 import { GnmiTarget } from '@switch-telemetry/sim';
 import { addGnmiFleet, createCollectorEnv, spawnChildCollector, waitFor, type CollectorEnv } from './harness';
 
@@ -52,13 +53,23 @@ it('two collectors own every device exactly once, and a SIGKILLed one loses its 
   }
 });
 
+/** A gauge's value as /metrics would show it. */
+async function gauge(registry: Registry, name: string): Promise<number | undefined> {
+  return (await registry.getSingleMetric(name)?.get())?.values[0]?.value;
+}
+
 it('hands devices over at once on a graceful stop, well before any heartbeat expires', async () => {
+  const registry = new Registry();
   const a = await env.collector();
-  const b = await env.collector();
+  const b = await env.collector({ registry });
   await waitFor(() => synced(a).length + synced(b).length === DEVICES && synced(a).length > 0 && synced(b).length > 0, 20_000, 'shared');
+  expect(await gauge(registry, 'collector_members')).toBe(2);
+  expect(await gauge(registry, 'collector_heartbeat_fresh')).toBe(1);
   const stoppedAt = Date.now();
   await a.stop();
   await waitFor(() => synced(b).length === DEVICES, 10_000, 'b runs them all');
   expect(Date.now() - stoppedAt).toBeLessThan(3_000);
+  // A replica that left is no longer counted by the others.
+  expect(await gauge(registry, 'collector_members')).toBe(1);
   await b.stop();
 });
