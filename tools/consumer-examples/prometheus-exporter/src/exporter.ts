@@ -36,8 +36,7 @@ export async function startExporter(config: ExporterConfig, log: Logger): Promis
     namespace: config.NATS_NAMESPACE,
     filter: { device: config.EXPORTER_DEVICE, subscription: config.EXPORTER_SUBSCRIPTION },
     maxInFlight: config.EXPORTER_MAX_IN_FLIGHT,
-    // A new durable starts from each subject's latest message: the current state, not a day of history.
-    deliverPolicy: 'last_per_subject',
+    deliverPolicy: config.EXPORTER_DELIVER_POLICY,
     log,
     handler: async (message) => gauges.apply(message),
   });
