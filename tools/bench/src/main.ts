@@ -2,6 +2,7 @@
 // baseline in the same run (this machine is shared and noisy) and prints, as
 // its very last line, one JSON object:
 // {"bench":"<suite>","value":N,"unit":"...","baseline":N,"ratio":N,...}
+import { consumerBench } from './consumer';
 import { durableServerMain } from './durable-server';
 import { gnmiBench } from './gnmi';
 import { gnmiDecodeBench } from './gnmi-decode';
@@ -15,6 +16,7 @@ import { pipelineBench } from './pipeline';
 import { scaleBench } from './scale';
 
 const SUITES: Record<string, () => Promise<Record<string, unknown>>> = {
+  consumer: consumerBench,
   gnmi: gnmiBench,
   'gnmi-decode': gnmiDecodeBench,
   http: httpBench,
