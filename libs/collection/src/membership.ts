@@ -36,6 +36,9 @@ export function defaultMemberId(): string {
   return `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
 }
 
+/** How long after a lease watch ended it is started again. */
+const WATCH_RETRY_MS = 1_000;
+
 export class Membership {
   /** This member's name in the collectors bucket and in the leases it holds. */
   readonly id: string;
@@ -44,6 +47,7 @@ export class Membership {
   /** Every lease as the bucket has it (a watch keeps it current), by device. */
   private readonly leases = new Map<string, Lease>();
   private watcher: QueuedIterator<KvWatchEntry> | undefined;
+  private leaving = false;
   private heartbeat: NodeJS.Timeout | undefined;
   /** When the last heartbeat that was stored was sent (monotonic ms). */
   private lastBeatSent = Number.NEGATIVE_INFINITY;
@@ -87,11 +91,29 @@ export class Membership {
     await this.beat();
     this.heartbeat = setInterval(() => void this.beat().catch((err) => this.log.warn({ err }, 'heartbeat failed')), this.heartbeatEveryMs);
     this.heartbeat.unref();
-    this.watcher = await this.leasesKv.watch();
-    const watcher = this.watcher;
+    await this.watchLeases();
+  }
+
+  /**
+   * Keeps `leases` current from a watch of the bucket. A watch that ends
+   * while this member is still in (its consumer lost under load, an error)
+   * is started again: a stale view would make every compare-and-set fail.
+   */
+  private async watchLeases(): Promise<void> {
+    const watcher = await this.leasesKv!.watch();
+    this.watcher = watcher;
     void (async () => {
       for await (const entry of watcher) this.apply(entry.key, entry.operation === 'PUT' ? entry.string() : null, entry.revision);
-    })().catch((err) => this.log.warn({ err }, 'lease watch ended'));
+    })()
+      .catch((err) => this.log.warn({ err }, 'lease watch failed'))
+      .finally(() => {
+        if (this.leaving) return;
+        this.log.warn('lease watch ended; watching again');
+        setTimeout(
+          () => void this.watchLeases().catch((err) => this.log.warn({ err }, 'lease watch could not start')),
+          WATCH_RETRY_MS,
+        ).unref();
+      });
   }
 
   private async beat(): Promise<void> {
@@ -160,8 +182,11 @@ export class Membership {
       if (lease?.owner) this.log.info({ device, from: lease.owner }, 'device taken over from a member whose heartbeat expired');
       return true;
     } catch (err) {
-      // Someone else wrote first (or our view was behind): the watch brings the news; try again next round.
+      // Someone else wrote first, or our view was behind: read the lease as it is (the watch may be slow
+      // to bring it), so the next round compares against the right revision.
       this.log.debug({ err, device }, 'lease not taken; next round tries again');
+      const entry = await this.leasesKv?.get(device).catch(() => null);
+      if (entry) this.apply(device, entry.operation === 'PUT' ? entry.string() : null, entry.revision);
       return false;
     }
   }
@@ -180,6 +205,7 @@ export class Membership {
   }
 
   async leave(): Promise<void> {
+    this.leaving = true;
     clearInterval(this.heartbeat);
     await Promise.all(this.owned.map((d) => this.release(d)));
     await this.collectors?.delete(this.id).catch(() => undefined);
