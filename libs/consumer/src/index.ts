@@ -27,3 +27,15 @@ export {
   type TelemetryConsumerStats,
   type TelemetryHandler,
 } from './consumer';
+export {
+  EXIT_CONFIG,
+  EXIT_UNAVAILABLE,
+  EnvConfigError,
+  envDurable,
+  envInt,
+  envTokenOrAll,
+  loadEnvConfig,
+  natsEnvShape,
+  runConsumerApp,
+  type RunningApp,
+} from './app';

@@ -1,38 +1,24 @@
 // `npm run start -w @switch-telemetry/example-postgres-sink`: telemetry updates from JetStream into a PostgreSQL table.
+import { runConsumerApp } from '@switch-telemetry/consumer';
 import { createLogger } from '@switch-telemetry/logging';
-import { ConfigError, loadConfig } from './config';
+import { loadConfig } from './config';
 import { startSink } from './sink';
 
-async function main(): Promise<number> {
-  let config;
-  try {
-    config = loadConfig(process.env);
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`${JSON.stringify({ level: 'fatal', code: err.code, problems: err.problems })}\n`);
-    return 78;
-  }
-  const log = createLogger({ app: 'postgres-sink', level: config.LOG_LEVEL });
-  let sink;
-  try {
-    sink = await startSink(config, log);
-  } catch (err) {
-    log.fatal({ err }, 'could not start');
-    return 69;
-  }
-  await new Promise<void>((resolve) => {
-    process.once('SIGTERM', resolve);
-    process.once('SIGINT', resolve);
-  });
-  await sink.stop();
-  log.info({ ...sink.consumer.stats() }, 'stopped');
-  return 0;
-}
-
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    process.stderr.write(`${JSON.stringify({ level: 'fatal', msg: String((err as Error).message) })}\n`);
-    process.exit(1);
+runConsumerApp({
+  loadConfig,
+  async start(config) {
+    const log = createLogger({ app: 'postgres-sink', level: config.LOG_LEVEL });
+    const sink = await startSink(config, log).catch((err: unknown) => {
+      log.fatal({ err }, 'could not start');
+      throw err;
+    });
+    return {
+      async stop() {
+        await sink.stop();
+        log.info({ ...sink.consumer.stats() }, 'stopped');
+      },
+    };
   },
-);
+  // The app's own log line said why.
+  onStartFailed: () => undefined,
+});

@@ -4,7 +4,8 @@ import { createTopology, ensureStream, type Bus, type Topology } from '@switch-t
 import { deleteNamespace, natsTestUrl, uniqueNamespace, withTestBus } from '@switch-telemetry/bus/testing';
 import { createTestDatabase, type TestDatabase } from '@switch-telemetry/db/testing';
 import { createLogger } from '@switch-telemetry/logging';
-import { ConfigError, loadConfig } from '../src/config';
+import { EnvConfigError } from '@switch-telemetry/consumer';
+import { loadConfig } from '../src/config';
 import { startSink } from '../src/sink';
 
 const log = createLogger({ app: 'sink-test', level: 'silent' });
@@ -147,8 +148,12 @@ describe('postgres sink (NATS, PostgreSQL)', () => {
       loadConfig({ SINK_TABLE: 'drop table;', SINK_BATCH_ROWS: 'many', DATABASE_URL: 'mysql://u:s3cret@h/db' });
       throw new Error('accepted');
     } catch (err) {
-      expect(err).toBeInstanceOf(ConfigError);
-      expect((err as ConfigError).problems.map((p) => p.split(':')[0]).sort()).toEqual(['DATABASE_URL', 'SINK_BATCH_ROWS', 'SINK_TABLE']);
+      expect(err).toBeInstanceOf(EnvConfigError);
+      expect((err as EnvConfigError).problems.map((p) => p.split(':')[0]).sort()).toEqual([
+        'DATABASE_URL',
+        'SINK_BATCH_ROWS',
+        'SINK_TABLE',
+      ]);
       expect((err as Error).message).not.toContain('s3cret');
     }
   });

@@ -1,7 +1,8 @@
 import { createTopology, ensureStream } from '@switch-telemetry/bus';
 import { deleteNamespace, natsTestUrl, uniqueNamespace, withTestBus } from '@switch-telemetry/bus/testing';
 import { createLogger } from '@switch-telemetry/logging';
-import { ConfigError, loadConfig } from '../src/config';
+import { EnvConfigError } from '@switch-telemetry/consumer';
+import { loadConfig } from '../src/config';
 import { startExporter } from '../src/exporter';
 
 const log = createLogger({ app: 'exporter-test', level: 'silent' });
@@ -71,11 +72,11 @@ describe('prometheus exporter (NATS, HTTP)', () => {
       try {
         loadConfig({ EXPORTER_PATHS: 'interfaces', EXPORTER_MAX_SERIES: '0', EXPORTER_DEVICE: 'Leaf.1', NATS_PASSWORD: 'hunter2-secret' });
       } catch (e) {
-        return e as ConfigError;
+        return e as EnvConfigError;
       }
       throw new Error('accepted');
     })();
-    expect(err).toBeInstanceOf(ConfigError);
+    expect(err).toBeInstanceOf(EnvConfigError);
     expect(err.problems.map((p) => p.split(':')[0]).sort()).toEqual(['EXPORTER_DEVICE', 'EXPORTER_MAX_SERIES', 'EXPORTER_PATHS.0']);
     expect(err.message).not.toContain('hunter2');
     expect(loadConfig({}).EXPORTER_PATHS).toEqual(['/**']);
