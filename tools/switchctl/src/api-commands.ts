@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import type { Device, SessionStatus } from '@switch-telemetry/contracts';
 import { ApiClient, ApiError, resolveTarget } from './api';
 import { parseDuration } from './duration';
 import { CliError, EXIT } from './exit';
+import { parseFlags } from './flags';
 import { canonical, readImportFile, CSV_COLUMNS, type ImportRow } from './import';
 import { ago, outputMode, writeObject, writeRows, type Column, type OutputMode } from './output';
 
@@ -33,12 +34,8 @@ const API_OPTIONS = {
 type Options = NonNullable<ParseArgsConfig['options']>;
 
 /** Parses one command's flags (its own plus the API ones); a bad flag is a usage error naming the command. */
-function parse<O extends Options>(argv: string[], options: O, usage: string) {
-  try {
-    return parseArgs({ args: argv, allowPositionals: true, strict: true, options: { ...API_OPTIONS, ...options } });
-  } catch (err) {
-    throw new CliError(EXIT.USAGE, `${(err as Error).message.split('\n')[0]}\n${usage}`);
-  }
+function parse<O extends Options>(argv: string[], options: O) {
+  return parseFlags(argv, { ...API_OPTIONS, ...options });
 }
 
 interface Ctx {
@@ -128,29 +125,25 @@ function readDeviceFile(path: string): unknown {
 
 export async function devicesCommand(argv: string[], io: CommandIo): Promise<number> {
   const [sub, ...rest] = argv;
-  const { values, positionals } = parse(
-    rest,
-    {
-      protocol: { type: 'string' },
-      tag: { type: 'string', multiple: true },
-      search: { type: 'string' },
-      limit: { type: 'string' },
-      file: { type: 'string', short: 'f' },
-      id: { type: 'string' },
-      name: { type: 'string' },
-      address: { type: 'string' },
-      port: { type: 'string' },
-      credentials: { type: 'string' },
-      path: { type: 'string', multiple: true },
-      mode: { type: 'string' },
-      interval: { type: 'string' },
-      plaintext: { type: 'boolean' },
-      enable: { type: 'boolean' },
-      disable: { type: 'boolean' },
-      'dry-run': { type: 'boolean', default: false },
-    },
-    DEVICES_USAGE,
-  );
+  const { values, positionals } = parse(rest, {
+    protocol: { type: 'string' },
+    tag: { type: 'string', multiple: true },
+    search: { type: 'string' },
+    limit: { type: 'string' },
+    file: { type: 'string', short: 'f' },
+    id: { type: 'string' },
+    name: { type: 'string' },
+    address: { type: 'string' },
+    port: { type: 'string' },
+    credentials: { type: 'string' },
+    path: { type: 'string', multiple: true },
+    mode: { type: 'string' },
+    interval: { type: 'string' },
+    plaintext: { type: 'boolean' },
+    enable: { type: 'boolean' },
+    disable: { type: 'boolean' },
+    'dry-run': { type: 'boolean', default: false },
+  });
   const help = values.help || sub === 'help' || sub === '--help' || sub === '-h';
   if (help || sub === undefined || sub.startsWith('-')) {
     io.out(DEVICES_USAGE);
@@ -353,7 +346,7 @@ const sessionColumns: Array<Column<SessionOut>> = [
 
 export async function sessionsCommand(argv: string[], io: CommandIo): Promise<number> {
   const [sub, ...rest] = argv;
-  const { values, positionals } = parse(rest, { state: { type: 'string' } }, SESSIONS_USAGE);
+  const { values, positionals } = parse(rest, { state: { type: 'string' } });
   const help = values.help || sub === 'help' || sub === '--help' || sub === '-h';
   if (help || sub === undefined || sub.startsWith('-')) {
     io.out(SESSIONS_USAGE);
@@ -411,11 +404,7 @@ interface DeadJobOut {
 
 export async function deadJobsCommand(argv: string[], io: CommandIo): Promise<number> {
   const [sub, ...rest] = argv;
-  const { values, positionals } = parse(
-    rest,
-    { queue: { type: 'string' }, worker: { type: 'string' }, limit: { type: 'string' } },
-    DEAD_JOBS_USAGE,
-  );
+  const { values, positionals } = parse(rest, { queue: { type: 'string' }, worker: { type: 'string' }, limit: { type: 'string' } });
   const help = values.help || sub === 'help' || sub === '--help' || sub === '-h';
   if (help || sub === undefined || sub.startsWith('-')) {
     io.out(DEAD_JOBS_USAGE);
@@ -485,11 +474,12 @@ const endpointColumns: Array<Column<EndpointOut>> = [
 
 export async function endpointsCommand(argv: string[], io: CommandIo): Promise<number> {
   const [sub, ...rest] = argv;
-  const { values, positionals } = parse(
-    rest,
-    { name: { type: 'string' }, url: { type: 'string' }, scheme: { type: 'string' }, event: { type: 'string', multiple: true } },
-    ENDPOINTS_USAGE,
-  );
+  const { values, positionals } = parse(rest, {
+    name: { type: 'string' },
+    url: { type: 'string' },
+    scheme: { type: 'string' },
+    event: { type: 'string', multiple: true },
+  });
   const help = values.help || sub === 'help' || sub === '--help' || sub === '-h';
   if (help || sub === undefined || sub.startsWith('-')) {
     io.out(ENDPOINTS_USAGE);
@@ -538,7 +528,7 @@ export const DISCOVER_USAGE = `usage: switchctl discover CIDR [options]
 ${API_FLAGS_USAGE}`;
 
 export async function discoverCommand(argv: string[], io: CommandIo): Promise<number> {
-  const { values, positionals } = parse(argv, {}, DISCOVER_USAGE);
+  const { values, positionals } = parse(argv, {});
   if (values.help) {
     io.out(DISCOVER_USAGE);
     return EXIT.OK;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { CliError, EXIT } from './exit';
+import { CONNECTION_CODES, CliError, EXIT } from './exit';
 
 /** Where the API is and who we are: from flags, else SWITCHCTL_API / SWITCHCTL_TOKEN, else the config file's context. */
 export interface ApiTarget {
@@ -82,16 +82,6 @@ export function resolveTarget(
   }
   return { url: url.replace(/\/+$/, ''), ...(token ? { token } : {}), timeoutMs: flags.timeout ?? DEFAULT_TIMEOUT_MS };
 }
-
-const CONNECTION_CODES: Record<string, string> = {
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'connection reset',
-  ENOTFOUND: 'no such host',
-  EAI_AGAIN: 'name lookup failed',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-  UND_ERR_SOCKET: 'connection lost',
-};
 
 /** The API's problem documents (RFC 9457), as far as we read them. */
 interface Problem {

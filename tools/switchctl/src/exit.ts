@@ -21,3 +21,14 @@ export class CliError extends Error {
     super(message);
   }
 }
+
+/** What a socket error code means, in the words switchctl prints (the API's and NATS's connections alike). */
+export const CONNECTION_CODES: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  ENOTFOUND: 'no such host',
+  EAI_AGAIN: 'name lookup failed',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  UND_ERR_SOCKET: 'connection lost',
+};

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { createLogger } from '@switch-telemetry/logging';
 import {
   GnmiClient,
@@ -14,6 +13,7 @@ import {
 } from '@switch-telemetry/gnmi';
 import { parseCount } from './count';
 import { parseDuration } from './duration';
+import { parseFlags } from './flags';
 import { CliError, EXIT } from './exit';
 
 const ENCODINGS: Record<string, Encoding> = { json: 'JSON', json_ietf: 'JSON_IETF', proto: 'PROTO', ascii: 'ASCII', bytes: 'BYTES' };
@@ -39,39 +39,29 @@ export const GNMI_USAGE = `usage: switchctl gnmi capabilities|get|subscribe --ad
 
 /** Runs `switchctl gnmi ...`; writes JSON lines to `out`; returns the exit status (throws CliError on failure). */
 export async function gnmiCommand(argv: string[], out: (line: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        address: { type: 'string' },
-        username: { type: 'string' },
-        password: { type: 'string' },
-        'tls-ca': { type: 'string' },
-        'tls-cert': { type: 'string' },
-        'tls-key': { type: 'string' },
-        'server-name': { type: 'string' },
-        'skip-verify': { type: 'boolean', default: false },
-        insecure: { type: 'boolean', default: false },
-        path: { type: 'string', multiple: true, default: [] },
-        prefix: { type: 'string' },
-        mode: { type: 'string', default: 'stream' },
-        'stream-mode': { type: 'string', default: 'sample' },
-        interval: { type: 'string', default: '10s' },
-        heartbeat: { type: 'string' },
-        'suppress-redundant': { type: 'boolean', default: false },
-        'updates-only': { type: 'boolean', default: false },
-        encoding: { type: 'string', default: 'json_ietf' },
-        count: { type: 'string' },
-        device: { type: 'string' },
-        timeout: { type: 'string', default: '10s' },
-      },
-    });
-  } catch (err) {
-    throw new CliError(EXIT.USAGE, `${(err as Error).message}\n${GNMI_USAGE}`);
-  }
+  const parsed = parseFlags(argv, {
+    address: { type: 'string' },
+    username: { type: 'string' },
+    password: { type: 'string' },
+    'tls-ca': { type: 'string' },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
+    'server-name': { type: 'string' },
+    'skip-verify': { type: 'boolean', default: false },
+    insecure: { type: 'boolean', default: false },
+    path: { type: 'string', multiple: true, default: [] },
+    prefix: { type: 'string' },
+    mode: { type: 'string', default: 'stream' },
+    'stream-mode': { type: 'string', default: 'sample' },
+    interval: { type: 'string', default: '10s' },
+    heartbeat: { type: 'string' },
+    'suppress-redundant': { type: 'boolean', default: false },
+    'updates-only': { type: 'boolean', default: false },
+    encoding: { type: 'string', default: 'json_ietf' },
+    count: { type: 'string' },
+    device: { type: 'string' },
+    timeout: { type: 'string', default: '10s' },
+  });
   const { values: o, positionals } = parsed;
   const action = positionals[0];
   if (!['capabilities', 'get', 'subscribe'].includes(action ?? '')) throw new CliError(EXIT.USAGE, GNMI_USAGE);

@@ -1,7 +1,7 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { createTopology, type Topology } from '@switch-telemetry/bus';
-import { CliError, EXIT } from './exit';
+import { CONNECTION_CODES, CliError, EXIT } from './exit';
 
 export const DEFAULT_NATS = 'nats://127.0.0.1:4222';
 
@@ -87,15 +87,6 @@ export interface NatsHandles {
   js: JetStreamClient;
   jsm: JetStreamManager;
 }
-
-const CONNECTION_CODES: Record<string, string> = {
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'connection reset',
-  ENOTFOUND: 'no such host',
-  EAI_AGAIN: 'name lookup failed',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-};
 
 /** One line for a NATS failure, with the URL (never its password) and no library stack. */
 export function describeNatsError(err: unknown, target: NatsTarget): string {

@@ -1,6 +1,5 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { createLogger } from '@switch-telemetry/logging';
 import {
   FramingError,
@@ -25,6 +24,7 @@ import {
 } from '@switch-telemetry/netconf';
 import { parseCount } from './count';
 import { parseDuration } from './duration';
+import { parseFlags } from './flags';
 import { CliError, EXIT } from './exit';
 
 export const NETCONF_USAGE = `usage: switchctl netconf hello|get|get-config|subscribe --address host:port --username U (--password P | --key FILE) (--host-key SHA256:... | --known-hosts FILE | --accept-new) [options]
@@ -42,32 +42,22 @@ export const NETCONF_USAGE = `usage: switchctl netconf hello|get|get-config|subs
 
 /** Runs `switchctl netconf ...`; writes JSON lines to `out`; throws CliError on failure. */
 export async function netconfCommand(argv: string[], out: (line: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        address: { type: 'string' },
-        username: { type: 'string' },
-        password: { type: 'string' },
-        key: { type: 'string' },
-        'host-key': { type: 'string', multiple: true, default: [] },
-        'known-hosts': { type: 'string' },
-        'accept-new': { type: 'boolean', default: false },
-        filter: { type: 'string' },
-        xpath: { type: 'string' },
-        source: { type: 'string', default: 'running' },
-        stream: { type: 'string', default: 'NETCONF' },
-        count: { type: 'string' },
-        device: { type: 'string' },
-        timeout: { type: 'string', default: '30s' },
-      },
-    });
-  } catch (err) {
-    throw new CliError(EXIT.USAGE, (err as Error).message);
-  }
+  const parsed = parseFlags(argv, {
+    address: { type: 'string' },
+    username: { type: 'string' },
+    password: { type: 'string' },
+    key: { type: 'string' },
+    'host-key': { type: 'string', multiple: true, default: [] },
+    'known-hosts': { type: 'string' },
+    'accept-new': { type: 'boolean', default: false },
+    filter: { type: 'string' },
+    xpath: { type: 'string' },
+    source: { type: 'string', default: 'running' },
+    stream: { type: 'string', default: 'NETCONF' },
+    count: { type: 'string' },
+    device: { type: 'string' },
+    timeout: { type: 'string', default: '30s' },
+  });
   const { values: o, positionals } = parsed;
   const action = positionals[0];
   if (!['hello', 'get', 'get-config', 'subscribe'].includes(action ?? '')) throw new CliError(EXIT.USAGE, NETCONF_USAGE);

@@ -1,10 +1,10 @@
-import { parseArgs } from 'node:util';
 import { DeliverPolicy, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import { assertSubjectToken } from '@switch-telemetry/bus';
 import { telemetryMessageSchema, type TelemetryMessage } from '@switch-telemetry/contracts';
 import type { CommandIo } from './api-commands';
 import { parseCount } from './count';
 import { parseDuration } from './duration';
+import { parseFlags } from './flags';
 import { CliError, EXIT } from './exit';
 import { NATS_FLAGS_USAGE, NATS_OPTIONS, closeNats, connectNats, describeNatsError, resolveNats, within, type NatsTarget } from './nats';
 import { compileGlob, fullPath, type PathMatcher } from './path-glob';
@@ -78,27 +78,17 @@ export function parseSince(text: string, now = Date.now()): Date {
 }
 
 function parseTailArgs(argv: string[], io: StreamIo): TailOptions | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        ...NATS_OPTIONS,
-        device: { type: 'string' },
-        subscription: { type: 'string' },
-        path: { type: 'string' },
-        since: { type: 'string' },
-        new: { type: 'boolean', default: false },
-        count: { type: 'string' },
-        output: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (err) {
-    throw usage((err as Error).message.split('\n')[0]!);
-  }
+  const parsed = parseFlags(argv, {
+    ...NATS_OPTIONS,
+    device: { type: 'string' },
+    subscription: { type: 'string' },
+    path: { type: 'string' },
+    since: { type: 'string' },
+    new: { type: 'boolean', default: false },
+    count: { type: 'string' },
+    output: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  });
   const { values, positionals } = parsed;
   if (values.help) return 'help';
   if (positionals.length > 0)

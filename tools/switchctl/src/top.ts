@@ -1,9 +1,9 @@
-import { parseArgs } from 'node:util';
 import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import { SESSION_STATES, sessionStatusSchema, type SessionState, type SessionStatus } from '@switch-telemetry/contracts';
 import { ApiClient, resolveTarget } from './api';
 import { parseDuration } from './duration';
 import { CliError, EXIT } from './exit';
+import { parseFlags } from './flags';
 import {
   NATS_OPTIONS,
   closeNats,
@@ -61,27 +61,18 @@ function usage(message: string): CliError {
 }
 
 function parseTopArgs(argv: string[], io: StreamIo): TopOptions | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: false,
-      strict: true,
-      options: {
-        ...NATS_OPTIONS,
-        api: { type: 'string' },
-        token: { type: 'string' },
-        context: { type: 'string' },
-        interval: { type: 'string' },
-        once: { type: 'boolean', default: false },
-        metrics: { type: 'string', multiple: true },
-        rows: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (err) {
-    throw usage((err as Error).message.split('\n')[0]!);
-  }
+  const parsed = parseFlags(argv, {
+    ...NATS_OPTIONS,
+    api: { type: 'string' },
+    token: { type: 'string' },
+    context: { type: 'string' },
+    interval: { type: 'string' },
+    once: { type: 'boolean', default: false },
+    metrics: { type: 'string', multiple: true },
+    rows: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  });
+  if (parsed.positionals.length > 0) throw usage(`top takes no arguments, only flags (got "${parsed.positionals[0]!.slice(0, 40)}")`);
   const { values } = parsed;
   if (values.help) return 'help';
   const intervalMs = values.interval === undefined ? DEFAULT_INTERVAL_MS : parseDuration(values.interval);
