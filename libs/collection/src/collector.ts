@@ -1,6 +1,6 @@
 import type { Msg, Subscription } from '@nats-io/transport-node';
 import { z } from 'zod';
-import { kvPut, openBucket, type Bus, type SessionEvent, type Topology } from '@switch-telemetry/bus';
+import { kvDelete, kvPut, openBucket, type Bus, type SessionEvent, type Topology } from '@switch-telemetry/bus';
 import type { Pool } from '@switch-telemetry/db';
 import { backoffDelayMs } from '@switch-telemetry/errors';
 import { DeviceRepository } from '@switch-telemetry/inventory';
@@ -461,7 +461,10 @@ export class Collector {
     const plan = planSessions(desired, running);
     // A member that is not fresh stops its sessions but keeps its leases: no writes while it may be cut off.
     const release = this.membership.fresh;
-    for (const id of plan.stop) await this.stopSession(id, release);
+    for (const id of plan.stop) {
+      await this.stopSession(id, release);
+      if (!this.devices.has(id)) this.forget(id);
+    }
     for (const device of plan.restart) {
       await this.stopSession(device.id, false);
       this.startSession(device, false);
@@ -517,6 +520,20 @@ export class Collector {
     await entry.session.stop();
     this.sink.release(id);
     if (release) await this.membership.release(id);
+  }
+
+  /**
+   * A device gone from the inventory leaves no session status behind (the
+   * API, switchctl and dashboards would list it as stopped for ever) and no
+   * pinned host key (a device re-added under that id is a new device). The
+   * deletes follow the stopped session's last status on the same connection,
+   * so they are stored after it.
+   */
+  private forget(device: string): void {
+    const { bus, topology, log } = this.options;
+    for (const bucket of [topology.buckets.sessions.name, topology.buckets.hostKeys.name]) {
+      void kvDelete(bus, bucket, device).catch((err) => log.debug({ err, device, bucket }, 'forgetting a deleted device failed'));
+    }
   }
 
   private report(status: SessionStatus, previous: SessionState | undefined): void {

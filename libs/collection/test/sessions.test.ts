@@ -1,3 +1,4 @@
+import { openBucket } from '@switch-telemetry/bus';
 import { Kvm } from '@nats-io/kv';
 import { GnmiTarget, NetconfDevice } from '@switch-telemetry/sim';
 import { sessionCleanup } from '../src';
@@ -189,6 +190,9 @@ describe('supervised sessions', () => {
     expect(collector.statuses().find((s) => s.device === 'late')).toMatchObject({ state: 'synced', restarts: 0 });
     await publishDeviceEvent(env.bus, env.topology, { v: 1, event: 'deleted', id: 'late' });
     await waitFor(() => !collector.statuses().some((s) => s.device === 'late'), 5_000, 'stopped on delete');
+    // Nothing of it stays behind for the API and dashboards to list: its status is deleted after its last one.
+    const sessionsKv = await openBucket(env.bus, env.topology.buckets.sessions);
+    await waitFor(async () => (await sessionsKv.get('late'))?.operation === 'DEL', 5_000, 'its status forgotten');
     await collector.stop();
   });
 
