@@ -16,4 +16,6 @@ module.exports = (projectDir) => ({
   moduleFileExtensions: ['ts', 'js', 'json'],
   testTimeout: 30_000,
   maxWorkers: 1,
+  // A suite whose cleanup failed can leave a socket open; the run must end with its failure, not wait for ever.
+  forceExit: true,
 });
