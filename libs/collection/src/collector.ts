@@ -463,7 +463,8 @@ export class Collector {
     const release = this.membership.fresh;
     for (const id of plan.stop) {
       await this.stopSession(id, release);
-      if (!this.devices.has(id)) this.forget(id);
+      // Like a lease release: no writes while this member may be cut off.
+      if (release && !this.devices.has(id)) this.forget(id);
     }
     for (const device of plan.restart) {
       await this.stopSession(device.id, false);
@@ -524,16 +525,16 @@ export class Collector {
 
   /**
    * A device gone from the inventory leaves no session status behind (the
-   * API, switchctl and dashboards would list it as stopped for ever) and no
-   * pinned host key (a device re-added under that id is a new device). The
-   * deletes follow the stopped session's last status on the same connection,
-   * so they are stored after it.
+   * API, switchctl and dashboards would list it as stopped for ever). The
+   * delete follows the stopped session's last status on the same connection,
+   * so it is stored after it. A pinned host key stays: deleting a device must
+   * not let the next one under that id be trusted on first use again.
    */
   private forget(device: string): void {
     const { bus, topology, log } = this.options;
-    for (const bucket of [topology.buckets.sessions.name, topology.buckets.hostKeys.name]) {
-      void kvDelete(bus, bucket, device).catch((err) => log.debug({ err, device, bucket }, 'forgetting a deleted device failed'));
-    }
+    void kvDelete(bus, topology.buckets.sessions.name, device).catch((err) =>
+      log.debug({ err, device }, 'forgetting a deleted device failed'),
+    );
   }
 
   private report(status: SessionStatus, previous: SessionState | undefined): void {

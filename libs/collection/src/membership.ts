@@ -100,7 +100,9 @@ export class Membership {
    * is started again: a stale view would make every compare-and-set fail.
    */
   private async watchLeases(): Promise<void> {
+    if (this.leaving) return;
     const watcher = await this.leasesKv!.watch();
+    if (this.leaving) return void watcher.stop();
     this.watcher = watcher;
     void (async () => {
       for await (const entry of watcher) this.apply(entry.key, entry.operation === 'PUT' ? entry.string() : null, entry.revision);
@@ -109,11 +111,18 @@ export class Membership {
       .finally(() => {
         if (this.leaving) return;
         this.log.warn('lease watch ended; watching again');
-        setTimeout(
-          () => void this.watchLeases().catch((err) => this.log.warn({ err }, 'lease watch could not start')),
-          WATCH_RETRY_MS,
-        ).unref();
+        this.rewatch();
       });
+  }
+
+  /** Starts the lease watch again after WATCH_RETRY_MS, and again after each failure to start it, until it runs or we leave. */
+  private rewatch(): void {
+    setTimeout(() => {
+      this.watchLeases().catch((err) => {
+        this.log.warn({ err }, 'lease watch could not start; trying again');
+        this.rewatch();
+      });
+    }, WATCH_RETRY_MS).unref();
   }
 
   private async beat(): Promise<void> {

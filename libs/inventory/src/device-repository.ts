@@ -130,6 +130,7 @@ export class DeviceRepository {
   /** Creates a device; DeviceConflictError when the id (or the address and port) is taken. */
   async create(input: DeviceInput, options: ChangeOptions = {}): Promise<Device> {
     return this.inTransaction(undefined, async (tx) => {
+      await lockDevice(tx, input.id);
       options.authorize?.(undefined, input);
       try {
         await tx.query(INSERT, insertParams(input));
@@ -147,6 +148,7 @@ export class DeviceRepository {
   /** Creates or replaces a device and its subscriptions. `created` tells which. */
   async upsert(input: DeviceInput, client?: PoolClient, options: ChangeOptions = {}): Promise<{ device: Device; created: boolean }> {
     return this.inTransaction(client, async (tx) => {
+      await lockDevice(tx, input.id);
       if (options.authorize) {
         const { rows } = await tx.query<{ id: string }>('SELECT id FROM devices WHERE id = $1 FOR UPDATE', [input.id]);
         const current = rows[0] ? await this.get(input.id, tx) : undefined;
@@ -177,6 +179,7 @@ export class DeviceRepository {
   /** Applies a partial update (only the fields given change); undefined when there is no such device. */
   async update(id: string, patch: DevicePatch, options: ChangeOptions = {}): Promise<Device | undefined> {
     return this.inTransaction(undefined, async (tx) => {
+      await lockDevice(tx, id);
       const { rows } = await tx.query<{ id: string }>('SELECT id FROM devices WHERE id = $1 FOR UPDATE', [id]);
       if (!rows[0]) return undefined;
       const current = inputOf((await this.get(id, tx))!);
@@ -194,6 +197,7 @@ export class DeviceRepository {
   /** Deletes a device (its subscriptions go with it); false when there was none. */
   async delete(id: string, client?: PoolClient, options: ChangeOptions = {}): Promise<boolean> {
     return this.inTransaction(client, async (tx) => {
+      await lockDevice(tx, id);
       const { rowCount } = await tx.query('DELETE FROM devices WHERE id = $1', [id]);
       const deleted = (rowCount ?? 0) > 0;
       // A delete of a device that is not there is remembered only when it is ordered (a webhook's), so an older create cannot follow it.
@@ -211,6 +215,7 @@ export class DeviceRepository {
    * locked until `tx` ends, so two changes of one device are ordered.
    */
   async claimChange(tx: PoolClient, id: string, changedAt: Date): Promise<boolean> {
+    await lockDevice(tx, id);
     const { rows } = await tx.query(
       `INSERT INTO device_change_marks AS m (device_id, changed_at, deleted) VALUES ($1, $2, false)
        ON CONFLICT (device_id) DO UPDATE SET changed_at = EXCLUDED.changed_at, recorded_at = now()
@@ -281,6 +286,16 @@ export class DeviceRepository {
       );
     }
   }
+}
+
+/**
+ * Every change of a device takes this lock first, until its transaction
+ * ends: the API's changes and the webhook worker's touch `devices` and
+ * `device_change_marks` in different orders, and would otherwise deadlock
+ * on one device. Re-entrant within a transaction (an update that upserts).
+ */
+async function lockDevice(tx: PoolClient, id: string): Promise<void> {
+  await tx.query(`SELECT pg_advisory_xact_lock(hashtext('device:' || $1))`, [id]);
 }
 
 function conflictOr(err: unknown, input: DeviceInput): unknown {

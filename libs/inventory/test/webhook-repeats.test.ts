@@ -193,6 +193,21 @@ it('refuses a change stamped well after its own arrival (a sender clock far ahea
   expect(await counted('worker', 'discarded')).toBe(1);
 });
 
+it('API changes and webhook changes of one device at the same time all finish, in some order, without a deadlock', async () => {
+  const id = 'leaf-contended';
+  await devices.upsert(deviceInputSchema.parse(device(id, 'start')));
+  const t0 = Date.now();
+  const results = await Promise.allSettled([
+    ...Array.from({ length: 60 }, (_, i) => devices.upsert(deviceInputSchema.parse(device(id, `api ${i}`)))),
+    ...Array.from({ length: 60 }, (_, i) =>
+      handle(delivery(`contended-${i}`, 'device.updated', { device: device(id, `webhook ${i}`), timestamp: at(t0 + i) }), job()),
+    ),
+    ...Array.from({ length: 5 }, (_, i) => devices.update(id, { name: `patch ${i}` })),
+  ]);
+  expect(results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason))).toEqual([]);
+  expect(await devices.get(id)).toBeDefined();
+});
+
 describe('pruning', () => {
   it('removes only deliveries past their memory and marks of devices deleted longer ago than the retention', async () => {
     await db.pool.query(`DELETE FROM webhook_deliveries`);
