@@ -103,11 +103,18 @@ function senderId(headers: Headers, name: string): string | undefined {
   return id;
 }
 
-/** A signed body's identity: the sender's id in `idHeader` when given, else the body's hash. */
+/**
+ * A signed body's identity: the sender's id in `idHeader` with the body's
+ * hash when the id is given, else the body's hash alone. The id header is not
+ * signed in these schemes, so it never stands alone: whoever holds one signed
+ * body cannot claim another delivery's id with it (and have that delivery
+ * taken for a repeat).
+ */
 function identityOf(headers: Headers, idHeader: string, body: Buffer): Verified {
   const id = senderId(headers, idHeader);
-  if (id !== undefined) return { deliveryId: id, identity: 'sender' };
-  return { deliveryId: createHash('sha256').update(body).digest('hex').slice(0, 32), identity: 'content' };
+  const digest = createHash('sha256').update(body).digest('hex');
+  if (id !== undefined) return { deliveryId: `${id}:${digest.slice(0, 16)}`, identity: 'sender' };
+  return { deliveryId: digest.slice(0, 32), identity: 'content' };
 }
 
 function verifyHexDigest(received: string | undefined, secrets: readonly string[], body: Buffer, name: string): void {

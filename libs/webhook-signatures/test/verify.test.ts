@@ -39,10 +39,17 @@ describe('hex scheme', () => {
 
   it('takes the delivery id from x-webhook-id when the sender gives one, and refuses a malformed one', () => {
     const headers = { 'x-webhook-signature': hexOf('s', body), 'x-webhook-id': 'nms:change-4711' };
+    const digest = createHash('sha256').update(body).digest('hex').slice(0, 16);
     expect(verifySignature({ scheme: 'hex', secrets: ['s'], headers, body })).toEqual({
-      deliveryId: 'nms:change-4711',
+      deliveryId: `nms:change-4711:${digest}`,
       identity: 'sender',
     });
+    // The id header is not signed: with another body, the same id is another delivery.
+    const other = Buffer.from(body.toString().replace('leaf-01', 'leaf-02'));
+    const otherHeaders = { 'x-webhook-signature': hexOf('s', other), 'x-webhook-id': 'nms:change-4711' };
+    expect(verifySignature({ scheme: 'hex', secrets: ['s'], headers: otherHeaders, body: other }).deliveryId).not.toBe(
+      `nms:change-4711:${digest}`,
+    );
     expect(() => verifySignature({ scheme: 'hex', secrets: ['s'], headers: { ...headers, 'x-webhook-id': 'a b' }, body })).toThrow(
       DeliveryIdInvalidError,
     );
@@ -75,7 +82,7 @@ describe('github scheme', () => {
       'x-github-delivery': '72d3162e-cc78-11e3-81ab-4c9367dc0958',
     };
     expect(verifySignature({ scheme: 'github', secrets: ['gh-secret'], headers, body })).toEqual({
-      deliveryId: '72d3162e-cc78-11e3-81ab-4c9367dc0958',
+      deliveryId: `72d3162e-cc78-11e3-81ab-4c9367dc0958:${createHash('sha256').update(body).digest('hex').slice(0, 16)}`,
       identity: 'sender',
     });
   });
