@@ -20,8 +20,10 @@ CREATE INDEX webhook_deliveries_expires_idx ON webhook_deliveries (expires_at);
 -- The latest change applied to each device, deleted devices included, by
 -- when it happened (the sender's timestamp, else when the ingress received
 -- it, else when the API or a worker made it): a change older than the one
--- applied is superseded, not applied, so a delayed repeat cannot roll a
--- device back or bring a deleted one back. A deleted device's row is kept
+-- applied is superseded, not applied, so a delayed change cannot roll a
+-- device back or bring a deleted one back. Only the payload's timestamp says
+-- when a change happened; the other two are when it was sent or arrived, so a
+-- retry sent late counts as late. A deleted device's row is kept
 -- for the delivery retention, then deleted by the maintenance job.
 CREATE TABLE device_change_marks (
   device_id   text PRIMARY KEY,
