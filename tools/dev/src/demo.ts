@@ -3,7 +3,7 @@
 // Ctrl-C stops everything it started.
 //   npm run demo -- [--gnmi 50] [--netconf 10] [--every 5s]
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { connectBus, createTopology, type Bus, type Topology } from '@switch-telemetry/bus';
@@ -160,10 +160,13 @@ async function main(): Promise<number> {
   const port = Number(process.env.INGRESS_HTTP_PORT ?? 8080);
   const api = `http://127.0.0.1:${port}`;
   const demoDir = join(servicesDataDir(), 'demo');
-  mkdirSync(demoDir, { recursive: true });
+  mkdirSync(demoDir, { recursive: true, mode: 0o700 });
   const switchctlConfig = resolve(demoDir, 'switchctl.yaml');
+  // A new file each run (never one that is there already, or a link): only then does mode 0600 hold.
+  rmSync(switchctlConfig, { force: true });
   writeFileSync(switchctlConfig, `current-context: demo\ncontexts:\n  - name: demo\n    api: ${api}\n    token: ${token}\n`, {
     mode: 0o600,
+    flag: 'wx',
   });
   process.env.INGRESS_API_TOKENS = JSON.stringify([{ name: 'demo', token, scope: 'admin' }]);
   process.env[`DEVICE_CREDENTIALS_DEMO`] = `${DEMO_CREDENTIALS.username}:${DEMO_CREDENTIALS.password}`;

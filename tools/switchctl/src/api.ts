@@ -59,8 +59,10 @@ export function resolveTarget(
       const context = config?.contexts?.find((c) => c?.name === name);
       if (!context) throw new CliError(EXIT.USAGE, `no context "${name}" in ${path}`);
       if (typeof context.api !== 'string') throw new CliError(EXIT.USAGE, `context "${name}" in ${path} has no api URL`);
+      // A context's token goes only to the context's own API, never to a URL given beside it.
+      const sameApi = url === undefined || url.replace(/\/+$/, '') === context.api.replace(/\/+$/, '');
       url ??= context.api;
-      if (token === undefined && context['token-file'] !== undefined) {
+      if (token === undefined && sameApi && context['token-file'] !== undefined) {
         try {
           token = readFileSync(context['token-file'], 'utf8').trim();
         } catch (err) {
@@ -70,16 +72,20 @@ export function resolveTarget(
           );
         }
       }
-      token ??= context.token;
+      if (sameApi) token ??= context.token;
     }
   }
   url ??= DEFAULT_API;
+  let parsed: URL;
   try {
-    const parsed = new URL(url);
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('scheme');
+    parsed = new URL(url);
   } catch {
-    throw new CliError(EXIT.USAGE, `--api must be an http(s) URL, not "${url.slice(0, 100)}"`);
+    throw new CliError(EXIT.USAGE, '--api must be an http(s) URL');
   }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new CliError(EXIT.USAGE, '--api must be an http(s) URL');
+  // A password in the URL would end up in error messages; the token is the only credential.
+  if (parsed.username !== '' || parsed.password !== '')
+    throw new CliError(EXIT.USAGE, '--api must not carry a user or password; use --token');
   return { url: url.replace(/\/+$/, ''), ...(token ? { token } : {}), timeoutMs: flags.timeout ?? DEFAULT_TIMEOUT_MS };
 }
 

@@ -35,12 +35,16 @@ export function writeObject(out: (line: string) => void, mode: OutputMode, value
     out(JSON.stringify(value));
     return;
   }
-  for (const [key, v] of Object.entries(value)) out(`${key}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+  for (const [key, v] of Object.entries(value)) out(oneLine(`${key}: ${typeof v === 'string' ? v : JSON.stringify(v)}`));
 }
 
-/** Control characters and newlines out of a table cell (values come from devices and other people's input). */
-function oneLine(value: string): string {
-  return value.replace(/[\u0000-\u001f\u007f]+/g, ' ');
+/**
+ * Control characters (C0, DEL, C1: a terminal acts on some of them),
+ * bidirectional overrides and newlines out of text for the terminal: values
+ * come from devices and from other people's input.
+ */
+export function oneLine(value: string): string {
+  return value.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]+/g, ' ');
 }
 
 /** How long ago an RFC 3339 time was, shortly: 5s, 3m, 2h, 4d. */

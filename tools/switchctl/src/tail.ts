@@ -7,6 +7,7 @@ import { parseDuration } from './duration';
 import { parseFlags } from './flags';
 import { CliError, EXIT } from './exit';
 import { NATS_FLAGS_USAGE, NATS_OPTIONS, closeNats, connectNats, describeNatsError, resolveNats, within, type NatsTarget } from './nats';
+import { oneLine } from './output';
 import { compileGlob, fullPath, type PathMatcher } from './path-glob';
 
 /** What the commands that run until stopped get besides CommandIo: stderr, and a signal for Ctrl-C / SIGTERM / a closed stdout. */
@@ -132,8 +133,6 @@ export function timeOfTs(ts: number | string): string {
   }
 }
 
-const oneLine = (s: string) => s.replace(/[\u0000-\u001f\u007f]+/g, ' ');
-
 /** The lines one message gives: one per update (and delete) whose full path matches. */
 export function linesOf(msg: TelemetryMessage, matcher: PathMatcher | undefined, output: TailOutput): string[] {
   const time = timeOfTs(msg.ts);
@@ -145,7 +144,7 @@ export function linesOf(msg: TelemetryMessage, matcher: PathMatcher | undefined,
     lines.push(
       output === 'json'
         ? JSON.stringify({ ...head, path, value: update.value })
-        : `${time}  ${msg.device}  ${msg.subscription}  ${oneLine(path)}  ${JSON.stringify(update.value)}`,
+        : oneLine(`${time}  ${msg.device}  ${msg.subscription}  ${path}  ${JSON.stringify(update.value)}`),
     );
   }
   for (const deleted of msg.deletes) {

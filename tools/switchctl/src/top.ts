@@ -15,7 +15,7 @@ import {
   type NatsHandles,
   type NatsTarget,
 } from './nats';
-import { ago } from './output';
+import { ago, oneLine } from './output';
 import { samplesOf } from './prometheus';
 import type { StreamIo } from './tail';
 
@@ -85,11 +85,13 @@ function parseTopArgs(argv: string[], io: StreamIo): TopOptions | 'help' {
   for (const url of metrics) {
     let ok = false;
     try {
-      ok = ['http:', 'https:'].includes(new URL(url).protocol);
+      const parsed = new URL(url);
+      // No user or password: the URL is shown on screen and in errors.
+      ok = ['http:', 'https:'].includes(parsed.protocol) && parsed.username === '' && parsed.password === '';
     } catch {
       ok = false;
     }
-    if (!ok) throw usage(`--metrics must be an http(s) URL, not "${redactUrl(url).slice(0, 100)}"`);
+    if (!ok) throw usage(`--metrics must be an http(s) URL without a user or password, not "${redactUrl(url).slice(0, 100)}"`);
   }
   const target = resolveTarget({ api: values.api, token: values.token, context: values.context, timeout: timeoutMs }, io.env);
   return {
@@ -392,7 +394,7 @@ interface Frame {
   breakers: BreakerRow[] | undefined;
 }
 
-const clean = (s: string) => s.replace(/[\u0000-\u001f\u007f]+/g, ' ');
+const clean = oneLine;
 
 function table(headers: string[], rows: string[][], indent = '  '): string[] {
   const cells = rows.map((r) => r.map(clean));

@@ -192,6 +192,15 @@ describe('connection settings', () => {
     expect((await switchctl(['devices', 'list'], { SWITCHCTL_CONFIG: config })).code).toBe(0);
     const other = await switchctl(['devices', 'list', '--context', 'elsewhere'], { SWITCHCTL_CONFIG: config });
     expect(other.code).toBe(69);
+    // The context's token never goes to a URL given beside it.
+    const elsewhere = await switchctl(['devices', 'list', '--api', `${api}/`.replace('127.0.0.1', 'localhost')], {
+      SWITCHCTL_CONFIG: config,
+    });
+    expect(elsewhere.code).toBe(77);
+    expect(elsewhere.stderr).toContain('give a token');
+    const withPassword = await switchctl(['devices', 'list', '--api', 'http://ops:hunter2@127.0.0.1:8080'], { SWITCHCTL_CONFIG: config });
+    expect(withPassword).toMatchObject({ code: 64 });
+    expect(withPassword.stderr).not.toContain('hunter2');
     const unknown = await switchctl(['devices', 'list', '--context', 'prod'], { SWITCHCTL_CONFIG: config });
     expect(unknown).toMatchObject({ code: 64 });
     expect(unknown.stderr).toContain('no context "prod"');

@@ -1,3 +1,4 @@
+import { oneLine } from '../src/output';
 import { compileGlob, fullPath, pathSegments } from '../src/path-glob';
 import { samplesOf } from '../src/prometheus';
 import { timeOfTs } from '../src/tail';
@@ -53,5 +54,11 @@ describe('telemetry times', () => {
     expect(timeOfTs('1790000000123456789')).toBe('2026-09-21T14:13:20.123Z');
     expect(timeOfTs(1_000_000)).toBe('1970-01-01T00:00:00.001Z');
     expect(timeOfTs('12ab')).toBe('-');
+  });
+});
+
+describe('oneLine', () => {
+  it('takes out what a terminal would act on: C0, DEL, C1 (a CSI is \u009b) and bidirectional overrides', () => {
+    expect(oneLine('leaf\u001b[31m-01\u009b2J\u202eevil\nnext')).toBe('leaf [31m-01 2J evil next');
   });
 });
