@@ -64,8 +64,16 @@ interface Batch {
 }
 
 /** A message whose rows PostgreSQL refuses as data (SQLSTATE class 22, e.g. a NUL in a string, a time out of range). */
-const isDataError = (err: unknown) =>
-  typeof (err as { code?: unknown }).code === 'string' && (err as { code: string }).code.startsWith('22');
+/**
+ * Errors about the rows, not the database: the batch is written again one
+ * message at a time, and only the message PostgreSQL refuses is dropped.
+ * Class 22 (data exception: a NUL in a string, a number out of range) and
+ * 54000 (program limit: a path too long for the primary key's index).
+ */
+const isDataError = (err: unknown) => {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && (code.startsWith('22') || code === '54000');
+};
 
 const slice = (c: Columns, from: number, to: number): unknown[] =>
   [c.time, c.tsNs, c.device, c.subscription, c.path, c.value, c.num].map((col) => col.slice(from, to));

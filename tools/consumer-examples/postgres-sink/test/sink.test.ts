@@ -99,9 +99,12 @@ describe('postgres sink (NATS, PostgreSQL)', () => {
       await publish(message('leaf-01', 1));
       await publish(message('leaf-02', 1, [{ path: 'state/description', value: 'nul \u0000 inside' }]));
       await publish(message('leaf-03', 1));
+      // A path too long for the primary key's index (PostgreSQL's program limit, not a data exception) is refused alone too.
+      const longPath = `state/${Array.from({ length: 400 }, (_, i) => `k${(i * 7919) % 10007}x${i}`).join('/')}`;
+      await publish(message('leaf-04', 1, [{ path: longPath, value: 1 }]));
       await until(
-        async () => sink.batcher.written.messages === 2 && sink.batcher.written.refusedMessages === 1,
-        'two written, one refused',
+        async () => sink.batcher.written.messages === 2 && sink.batcher.written.refusedMessages === 2,
+        'two written, two refused',
       );
       expect(await rows()).toBe(6);
       await until(
