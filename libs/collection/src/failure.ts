@@ -1,4 +1,5 @@
 import type { Device, SessionFailure } from '@switch-telemetry/contracts';
+import { isStandardRpcErrorTag } from '@switch-telemetry/netconf';
 import { CollectionErrorCodes } from './codes';
 import { CredentialsError } from './credentials';
 
@@ -11,29 +12,6 @@ import { CredentialsError } from './credentials';
  */
 export type { SessionFailure } from '@switch-telemetry/contracts';
 
-// RFC 6241 Appendix A: the only rpc-error tags we repeat.
-const RPC_ERROR_TAGS = new Set([
-  'in-use',
-  'invalid-value',
-  'too-big',
-  'missing-attribute',
-  'bad-attribute',
-  'unknown-attribute',
-  'missing-element',
-  'bad-element',
-  'unknown-element',
-  'unknown-namespace',
-  'access-denied',
-  'lock-denied',
-  'resource-denied',
-  'rollback-failed',
-  'data-exists',
-  'data-missing',
-  'operation-not-supported',
-  'operation-failed',
-  'partial-operation',
-  'malformed-message',
-]);
 const GRPC_STATUS = /^[A-Z_]{2,32}$/;
 const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
 
@@ -73,7 +51,7 @@ const MESSAGES: Record<string, Described> = {
   NETCONF_XML_LIMIT: () => 'the device sent XML nested too deep or with too many elements or attributes',
   NETCONF_PROTOCOL: () => 'the device broke the NETCONF protocol',
   NETCONF_RPC_ERROR: (e) => {
-    const tag = typeof e.tag === 'string' && RPC_ERROR_TAGS.has(e.tag) ? ` (${e.tag})` : '';
+    const tag = typeof e.tag === 'string' && isStandardRpcErrorTag(e.tag) ? ` (${e.tag})` : '';
     return `the device answered a request with rpc-error${tag}`;
   },
   [CollectionErrorCodes.STREAM_ENDED]: () => 'the device ended the stream',

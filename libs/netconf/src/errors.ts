@@ -39,6 +39,8 @@ export interface RpcErrorDetail {
 
 // RFC 6241 Appendix A error-tags that may clear by themselves.
 const RETRYABLE_TAGS = new Set(['in-use', 'lock-denied', 'resource-denied', 'rollback-failed']);
+// Neither: the device does not say whether trying again helps.
+const UNKNOWN_TAGS = new Set(['operation-failed', 'partial-operation']);
 const PERMANENT_TAGS = new Set([
   'invalid-value',
   'too-big',
@@ -55,6 +57,11 @@ const PERMANENT_TAGS = new Set([
   'operation-not-supported',
   'malformed-message',
 ]);
+
+/** True for the error-tags RFC 6241 Appendix A defines (a vendor's own tag is not one). */
+export function isStandardRpcErrorTag(tag: string): boolean {
+  return RETRYABLE_TAGS.has(tag) || PERMANENT_TAGS.has(tag) || UNKNOWN_TAGS.has(tag);
+}
 
 /** The classification of an rpc-error tag. */
 export function classifyRpcErrorTag(tag: string): Classification {

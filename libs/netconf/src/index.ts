@@ -14,6 +14,7 @@ export {
   XmlError,
   XmlLimitError,
   classifyRpcErrorTag,
+  isStandardRpcErrorTag,
   type RpcErrorDetail,
 } from './errors';
 export { Deframer, EOM, MAX_CHUNK_SIZE, MAX_MESSAGE_BYTES, frame, type Framing } from './framing';
