@@ -2,31 +2,15 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import { AckPolicy, DeliverPolicy } from '@nats-io/jetstream';
-import { GnmiTarget, NetconfDevice } from '@switch-telemetry/sim';
-import { createCollectorEnv, waitFor, type CollectorEnv } from './harness';
+import { NetconfDevice } from '@switch-telemetry/sim';
+import { createCollectorEnv, gnmiTargets, waitFor, type CollectorEnv } from './harness';
 
 const schema = JSON.parse(readFileSync(resolve(__dirname, '..', '..', '..', 'schemas', 'telemetry-message.v1.json'), 'utf8'));
 const validate = new Ajv2020().compile(schema);
 
 let env: CollectorEnv;
 const sims: Array<{ stop(): Promise<void> }> = [];
-let host = 20;
-async function gnmi(options: Partial<ConstructorParameters<typeof GnmiTarget>[0]> = {}): Promise<GnmiTarget> {
-  host += 1;
-  const t = new GnmiTarget({
-    name: `g${host}`,
-    host: `127.10.5.${host}`,
-    port: 0,
-    username: 'admin',
-    password: 'pw-gnmi',
-    interfaces: 2,
-    tickMs: 50,
-    ...options,
-  });
-  await t.start();
-  sims.push(t);
-  return t;
-}
+const gnmi = gnmiTargets('g', 20, sims);
 const gnmiSubs = [
   { name: 'interfaces', paths: ['/interfaces/interface[name=*]/state/counters'], mode: 'sample' as const, interval_ms: 100 },
 ];

@@ -109,6 +109,31 @@ export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs
 }
 
 /**
+ * A maker of simulated gNMI targets with the lab credentials (admin /
+ * pw-gnmi, two interfaces, a tick of 50 ms), the n-th on
+ * 127.10.5.<firstHost + n>; each is added to `sims`, to be stopped after the env.
+ */
+export function gnmiTargets(namePrefix: string, firstHost: number, sims: Array<{ stop(): Promise<void> }>) {
+  let host = firstHost;
+  return async (options: Partial<ConstructorParameters<typeof GnmiTarget>[0]> = {}): Promise<GnmiTarget> => {
+    host += 1;
+    const t = new GnmiTarget({
+      name: `${namePrefix}${host}`,
+      host: `127.10.5.${host}`,
+      port: 0,
+      username: 'admin',
+      password: 'pw-gnmi',
+      interfaces: 2,
+      tickMs: 50,
+      ...options,
+    });
+    await t.start();
+    sims.push(t);
+    return t;
+  };
+}
+
+/**
  * `count` simulated gNMI targets on 127.10.<subnet>.1…, each the device
  * `<prefix>-<i>` sampling /interfaces every 200 ms with the lab credentials
  * (`DEVICE_CREDENTIALS_ST_TEST_GNMI`). Stop the targets after the env.

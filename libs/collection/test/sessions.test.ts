@@ -1,28 +1,12 @@
 import { openBucket } from '@switch-telemetry/bus';
 import { Kvm } from '@nats-io/kv';
-import { GnmiTarget, NetconfDevice } from '@switch-telemetry/sim';
+import { NetconfDevice } from '@switch-telemetry/sim';
 import { sessionCleanup } from '../src';
-import { createCollectorEnv, waitFor, type CollectorEnv } from './harness';
+import { createCollectorEnv, gnmiTargets, waitFor, type CollectorEnv } from './harness';
 
 let env: CollectorEnv;
 const sims: Array<{ stop(): Promise<void> }> = [];
-let host = 40;
-async function gnmi(options: Partial<ConstructorParameters<typeof GnmiTarget>[0]> = {}): Promise<GnmiTarget> {
-  host += 1;
-  const t = new GnmiTarget({
-    name: `s${host}`,
-    host: `127.10.5.${host}`,
-    port: 0,
-    username: 'admin',
-    password: 'pw-gnmi',
-    interfaces: 2,
-    tickMs: 50,
-    ...options,
-  });
-  await t.start();
-  sims.push(t);
-  return t;
-}
+const gnmi = gnmiTargets('s', 40, sims);
 const subs = [{ name: 'interfaces', paths: ['/interfaces/interface[name=*]/state/counters'], mode: 'sample' as const, interval_ms: 100 }];
 
 beforeAll(async () => {
