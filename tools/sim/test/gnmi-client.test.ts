@@ -268,41 +268,43 @@ describe('gNMI client against the simulated target', () => {
   });
 });
 
+/** A P-256 key (`<name>.key`) and a self-signed certificate (`<name>.pem`) for `cn` in `dir`; `addext`: openssl -addext values. */
+function selfSigned(dir: string, name: string, cn: string, ...addext: string[]): void {
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-keyout',
+      join(dir, `${name}.key`),
+      '-out',
+      join(dir, `${name}.pem`),
+      '-subj',
+      `/CN=${cn}`,
+      ...addext.flatMap((e) => ['-addext', e]),
+    ],
+    { stdio: 'ignore' },
+  );
+}
+
 describe('TLS', () => {
   const dir = mkdtempSync(join(tmpdir(), 'st-tls-'));
   const host = '127.10.8.1';
-  beforeAll(() => {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-days',
-        '1',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-        '-subj',
-        '/CN=sim-gnmi',
-        '-addext',
-        `subjectAltName=DNS:sim-gnmi.test,IP:${host}`,
-      ],
-      { stdio: 'ignore' },
-    );
-  });
+  beforeAll(() => selfSigned(dir, 'cert', 'sim-gnmi', `subjectAltName=DNS:sim-gnmi.test,IP:${host}`));
 
   async function tlsTarget() {
     const t = new GnmiTarget({
       name: 'tls',
       host,
       port: 0,
-      tls: { cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem')) },
+      tls: { cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'cert.key')) },
     });
     await t.start();
     targets.push(t);
@@ -340,23 +342,7 @@ describe('mutual TLS', () => {
   /** A P-256 key and a certificate for `cn` signed by the CA `ca` (or self-signed, a CA itself, when absent). */
   function issue(name: string, cn: string, ca?: string, ext?: string): void {
     if (!ca) {
-      openssl(
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-days',
-        '1',
-        '-keyout',
-        file(`${name}.key`),
-        '-out',
-        file(`${name}.pem`),
-        '-subj',
-        `/CN=${cn}`,
-      );
+      selfSigned(dir, name, cn);
       return;
     }
     openssl(
