@@ -1,6 +1,6 @@
 import { openBucket } from '@switch-telemetry/bus';
 import { Kvm } from '@nats-io/kv';
-import { NetconfDevice } from '@switch-telemetry/sim';
+import { NetconfDevice, type GnmiTarget } from '@switch-telemetry/sim';
 import { sessionCleanup } from '../src';
 import { createCollectorEnv, gnmiTargets, waitFor, type CollectorEnv } from './harness';
 
@@ -8,6 +8,17 @@ let env: CollectorEnv;
 const sims: Array<{ stop(): Promise<void> }> = [];
 const gnmi = gnmiTargets('s', 40, sims);
 const subs = [{ name: 'interfaces', paths: ['/interfaces/interface[name=*]/state/counters'], mode: 'sample' as const, interval_ms: 100 }];
+/** A plaintext gNMI device on simulated target `t`, sampling the interface counters every 100 ms. */
+const addGnmiDevice = (id: string, t: GnmiTarget, credentials = 'st_test_gnmi') =>
+  env.addDevice({
+    id,
+    protocol: 'gnmi',
+    address: t.options.host,
+    port: t.port,
+    credentials,
+    tls: { plaintext: true },
+    subscriptions: subs,
+  });
 
 beforeAll(async () => {
   env = await createCollectorEnv('sess');
@@ -42,15 +53,7 @@ describe('supervised sessions', () => {
   it('restarts a flapping device with growing delays, and alerts when it goes down', async () => {
     const t = await gnmi({ fault: 'drop', dropAfter: 2 });
     const events = watchEvents('flappy');
-    await env.addDevice({
-      id: 'flappy',
-      protocol: 'gnmi',
-      address: t.options.host,
-      port: t.port,
-      credentials: 'st_test_gnmi',
-      tls: { plaintext: true },
-      subscriptions: subs,
-    });
+    await addGnmiDevice('flappy', t);
     const collector = await env.collector();
     await waitFor(() => events.filter((e) => e.event === 'events.session.backoff').length >= 4, 15_000, 'four backoffs');
     const delays = events
@@ -73,15 +76,7 @@ describe('supervised sessions', () => {
   it('parks a session whose credentials are refused, instead of hammering the device', async () => {
     const t = await gnmi();
     const events = watchEvents('badcreds');
-    await env.addDevice({
-      id: 'badcreds',
-      protocol: 'gnmi',
-      address: t.options.host,
-      port: t.port,
-      credentials: 'st_test_gnmi_bad',
-      tls: { plaintext: true },
-      subscriptions: subs,
-    });
+    await addGnmiDevice('badcreds', t, 'st_test_gnmi_bad');
     const collector = await env.collector();
     await waitFor(() => collector.statuses().some((s) => s.device === 'badcreds' && s.state === 'auth_failed'), 5_000, 'auth_failed');
     const parked = events.find((e) => e.event === 'events.session.auth_failed')!;
@@ -99,15 +94,7 @@ describe('supervised sessions', () => {
   it('restarts a device that goes silent as stale', async () => {
     const t = await gnmi({ fault: 'stall' });
     const events = watchEvents('silent');
-    await env.addDevice({
-      id: 'silent',
-      protocol: 'gnmi',
-      address: t.options.host,
-      port: t.port,
-      credentials: 'st_test_gnmi',
-      tls: { plaintext: true },
-      subscriptions: subs,
-    });
+    await addGnmiDevice('silent', t);
     const collector = await env.collector();
     await waitFor(() => events.filter((e) => e.event === 'events.session.stale').length >= 2, 10_000, 'two stale restarts');
     expect(collector.statuses().find((s) => s.device === 'silent')!.restarts).toBeGreaterThanOrEqual(2);
@@ -153,15 +140,7 @@ describe('supervised sessions', () => {
       topology: typeof env.topology,
       body: Record<string, unknown> & { event: 'upserted' | 'deleted' },
     ) => publishJson(bus, topology.subjects.deviceEvent(body.event), body);
-    await env.addDevice({
-      id: 'late',
-      protocol: 'gnmi',
-      address: t.options.host,
-      port: t.port,
-      credentials: 'st_test_gnmi',
-      tls: { plaintext: true },
-      subscriptions: subs,
-    });
+    await addGnmiDevice('late', t);
     const device = (await env.devices.get('late'))!;
     await publishDeviceEvent(env.bus, env.topology, { v: 1, event: 'upserted', device });
     await waitFor(() => collector.statuses().some((s) => s.device === 'late' && s.state === 'synced'), 5_000, 'started from the event');
@@ -184,15 +163,7 @@ describe('supervised sessions', () => {
     const collector = await env.collector({ resyncMs: 500 });
     const t = await gnmi();
     // Written straight into the table: no event is published.
-    await env.addDevice({
-      id: 'unannounced',
-      protocol: 'gnmi',
-      address: t.options.host,
-      port: t.port,
-      credentials: 'st_test_gnmi',
-      tls: { plaintext: true },
-      subscriptions: subs,
-    });
+    await addGnmiDevice('unannounced', t);
     await waitFor(
       () => collector.statuses().some((s) => s.device === 'unannounced' && s.state === 'synced'),
       5_000,
