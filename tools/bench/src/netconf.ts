@@ -96,8 +96,9 @@ async function rawGets(device: Device): Promise<void> {
   raw.close();
 }
 
-async function parsedGets(device: Device): Promise<void> {
-  const c = await connectNetconf({
+/** A NETCONF session to the simulated device through our client, as the collector opens one. */
+function connectBench(device: Device) {
+  return connectNetconf({
     host: device.host,
     port: device.port,
     username: 'bench',
@@ -105,6 +106,10 @@ async function parsedGets(device: Device): Promise<void> {
     hostKey: { fingerprints: [device.fingerprint] },
     log,
   });
+}
+
+async function parsedGets(device: Device): Promise<void> {
+  const c = await connectBench(device);
   await windowed(RPCS, IN_FLIGHT, async () => normalizeReply(await c.session.get(FILTER), 'sim', 'bench'));
   await c.close();
 }
@@ -117,14 +122,7 @@ async function rawNotifications(device: Device): Promise<void> {
 }
 
 async function parsedNotifications(device: Device): Promise<void> {
-  const c = await connectNetconf({
-    host: device.host,
-    port: device.port,
-    username: 'bench',
-    password: 'bench-pw',
-    hostKey: { fingerprints: [device.fingerprint] },
-    log,
-  });
+  const c = await connectBench(device);
   await c.session.createSubscription({ stream: 'NETCONF' });
   let n = 0;
   for await (const notification of c.session.notificationStream()) {
