@@ -1,10 +1,8 @@
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { Metadata, credentials, makeGenericClientConstructor, type ClientDuplexStream } from '@grpc/grpc-js';
 import { GnmiClient, gnmiService, normalizeNotification, parsePath, type SubscriptionList } from '@switch-telemetry/gnmi';
 import { createLogger } from '@switch-telemetry/logging';
 import { alternate, rateOf, round } from './measure';
+import { spawnSimulator } from './process';
 
 const NOTIFICATIONS = Number(process.env.BENCH_NOTIFICATIONS ?? 100_000);
 const ROUNDS = 2;
@@ -78,32 +76,8 @@ async function clientRound(address: string): Promise<void> {
 
 export async function gnmiBench(): Promise<Record<string, unknown>> {
   // The simulated target runs in its own process, so the client has a core to itself.
-  const sim = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      resolve(process.cwd(), 'tools', 'sim', 'src', 'main.ts'),
-      '--gnmi',
-      '1',
-      '--port',
-      '0',
-      '--interfaces',
-      '16',
-      '--username',
-      'bench',
-      '--password',
-      'bench-pw',
-    ],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const line = await new Promise<string>((res, rej) => {
-    createInterface({ input: sim.stdout! }).once('line', res);
-    sim.once('exit', (code) => rej(new Error(`the simulator exited ${code}`)));
-  });
-  const { address, port } = JSON.parse(line) as { address: string; port: number };
+  const { sim, first } = await spawnSimulator(['--gnmi', '1', '--port', '0', '--interfaces', '16']);
+  const { address, port } = first as { address: string; port: number };
   const target = `${address}:${port}`;
   try {
     await rateOf(10_000, () => clientRound(target)); // warm-up

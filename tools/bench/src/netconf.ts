@@ -1,6 +1,3 @@
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { Client, type ClientChannel } from 'ssh2';
 import { createLogger } from '@switch-telemetry/logging';
 import {
@@ -19,6 +16,7 @@ import {
   type Filter,
 } from '@switch-telemetry/netconf';
 import { alternate, rateOf, round, windowed } from './measure';
+import { spawnSimulator } from './process';
 
 const RPCS = Number(process.env.BENCH_RPCS ?? 3_000);
 const NOTIFICATIONS = Number(process.env.BENCH_NOTIFICATIONS ?? 20_000);
@@ -134,34 +132,19 @@ async function parsedNotifications(device: Device): Promise<void> {
 
 export async function netconfBench(): Promise<Record<string, unknown>> {
   // The simulated device in its own process, streaming notifications as fast as the channel takes them.
-  const sim = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      resolve(process.cwd(), 'tools', 'sim', 'src', 'main.ts'),
-      '--gnmi',
-      '0',
-      '--netconf',
-      '1',
-      '--netconf-port',
-      '0',
-      '--username',
-      'bench',
-      '--password',
-      'bench-pw',
-      '--notification-ms',
-      '0',
-      '--interfaces',
-      '8',
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const line = await new Promise<string>((res, rej) => {
-    createInterface({ input: sim.stdout! }).once('line', res);
-    sim.once('exit', (code) => rej(new Error(`the simulator exited ${code}`)));
-  });
-  const info = JSON.parse(line) as { address: string; port: number; host_key: string };
+  const { sim, first } = await spawnSimulator([
+    '--gnmi',
+    '0',
+    '--netconf',
+    '1',
+    '--netconf-port',
+    '0',
+    '--notification-ms',
+    '0',
+    '--interfaces',
+    '8',
+  ]);
+  const info = first as { address: string; port: number; host_key: string };
   const device: Device = { host: info.address, port: info.port, fingerprint: info.host_key };
   try {
     await parsedGets(device); // warm-up

@@ -1,5 +1,7 @@
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 
 const CLK_TCK = 100; // /proc/<pid>/stat ticks per second on Linux
 
@@ -33,4 +35,22 @@ export function exited(child: ChildProcess, what: string): Promise<never> {
   const exit = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`${what} exited ${code}`))));
   exit.catch(() => undefined);
   return exit;
+}
+
+/**
+ * The simulated fleet (tools/sim) in a process of its own, so the code under
+ * measure has a core to itself, with the benches' credentials (bench /
+ * bench-pw) and `args`; resolves with it and its first device's JSON line.
+ */
+export async function spawnSimulator(args: string[]): Promise<{ sim: ChildProcess; first: Record<string, unknown> }> {
+  const sim = spawn(
+    process.execPath,
+    ['--import', 'tsx', resolve(process.cwd(), 'tools', 'sim', 'src', 'main.ts'), '--username', 'bench', '--password', 'bench-pw', ...args],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const line = await new Promise<string>((res, rej) => {
+    createInterface({ input: sim.stdout! }).once('line', res);
+    sim.once('exit', (code) => rej(new Error(`the simulator exited ${code}`)));
+  });
+  return { sim, first: JSON.parse(line) as Record<string, unknown> };
 }
