@@ -169,7 +169,7 @@ async function main(): Promise<number> {
     flag: 'wx',
   });
   process.env.INGRESS_API_TOKENS = JSON.stringify([{ name: 'demo', token, scope: 'admin' }]);
-  process.env[`DEVICE_CREDENTIALS_DEMO`] = `${DEMO_CREDENTIALS.username}:${DEMO_CREDENTIALS.password}`;
+  process.env.DEVICE_CREDENTIALS_DEMO = `${DEMO_CREDENTIALS.username}:${DEMO_CREDENTIALS.password}`;
   process.env.LOG_LEVEL ??= 'warn';
 
   console.log(`demo: starting ${options.gnmi} gNMI and ${options.netconf} NETCONF simulated devices`);

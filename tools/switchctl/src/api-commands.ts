@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { ParseArgsConfig } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import type { Device, SessionStatus } from '@switch-telemetry/contracts';
-import { ApiClient, ApiError, resolveTarget } from './api';
+import { ApiClient, ApiError, DEFAULT_API, resolveTarget } from './api';
 import { parseDuration } from './duration';
 import { CliError, EXIT } from './exit';
 import { parseFlags } from './flags';
@@ -16,7 +16,7 @@ export interface CommandIo {
   isTty: boolean;
 }
 
-export const API_FLAGS_USAGE = `  --api URL          the REST API (or SWITCHCTL_API; default ${'http://127.0.0.1:8080'})
+export const API_FLAGS_USAGE = `  --api URL          the REST API (or SWITCHCTL_API; default ${DEFAULT_API})
   --token T          bearer token (or SWITCHCTL_TOKEN)
   --context NAME     a context of the config file (SWITCHCTL_CONFIG, default ~/.config/switchctl/config.yaml)
   --output json|table  JSON lines (default when piped) or a table (default on a terminal)
