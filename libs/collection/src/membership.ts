@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { withTimeout } from '@switch-telemetry/errors';
 import type { KV, KvWatchEntry } from '@nats-io/kv';
 import type { QueuedIterator } from '@nats-io/transport-node';
 import { kvDelete, kvPut, openBucket, type Bus, type Topology } from '@switch-telemetry/bus';
@@ -36,6 +37,8 @@ export function defaultMemberId(): string {
   return `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
 }
 
+/** The longest a listing of the live members may take before the round fails (and the next one tries again). */
+const MEMBERS_TIMEOUT_MS = 5_000;
 /** How long after a lease watch ended it is started again. */
 const WATCH_RETRY_MS = 1_000;
 
@@ -141,8 +144,22 @@ export class Membership {
 
   /** Live members (their heartbeat has not expired); this one only while it is fresh. */
   async members(): Promise<string[]> {
-    const ids: string[] = [];
-    for await (const key of await this.collectors!.keys()) if (key !== this.id) ids.push(key);
+    // Bounded: a listing that stalls (its consumer lost under load) would hold the reconcile, and with it every
+    // takeover, for ever; failing it lets the next round try again.
+    const keys = await withTimeout(this.collectors!.keys(), MEMBERS_TIMEOUT_MS, 'listing the collector members');
+    const listed = (async () => {
+      const ids: string[] = [];
+      for await (const key of keys) if (key !== this.id) ids.push(key);
+      return ids;
+    })();
+    let ids: string[];
+    try {
+      ids = await withTimeout(listed, MEMBERS_TIMEOUT_MS, 'listing the collector members');
+    } catch (err) {
+      keys.stop();
+      listed.catch(() => undefined);
+      throw err;
+    }
     if (this.fresh) ids.push(this.id);
     return ids.sort();
   }
