@@ -1,8 +1,16 @@
+import type { LookupFunction } from 'node:net';
 import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici';
-import { HTTP_BACKOFF, PERMANENT, backoffDelayMs, classify, type BackoffPolicy } from '@switch-telemetry/errors';
+import { HTTP_BACKOFF, PERMANENT, backoffDelayMs, classify, isSwitchTelemetryError, type BackoffPolicy } from '@switch-telemetry/errors';
 import type { Logger } from '@switch-telemetry/logging';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { BREAKER_FAILURE_THRESHOLD, BREAKER_RESET_TIMEOUT_MS, BreakerRegistry, MAX_BREAKERS, type BreakerState } from './breakers';
+import {
+  BREAKER_FAILURE_THRESHOLD,
+  BREAKER_RESET_TIMEOUT_MS,
+  BreakerRegistry,
+  MAX_BREAKERS,
+  type BreakerState,
+  type BreakerStateName,
+} from './breakers';
 import {
   AbortedError,
   BODY_EXCERPT_BYTES,
@@ -36,7 +44,8 @@ const URL_CACHE_SIZE = 1_024;
 const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
-export type Expect = 'json' | 'text' | 'none';
+/** How a 2xx body is read: parsed JSON, the whole text, its first BODY_EXCERPT_BYTES as text (the rest discarded), or not at all. */
+export type Expect = 'json' | 'text' | 'excerpt' | 'none';
 
 export interface HttpRequest {
   method: HttpMethod;
@@ -81,6 +90,14 @@ export interface HttpClientOptions {
   maxBreakers?: number;
   /** Injectable randomness for the jitter. */
   random?: () => number;
+  /**
+   * Resolves host names for new connections (a guard that refuses some
+   * addresses, as the notifier's does): the socket connects to what it
+   * returns. An error of ours it raises reaches the caller as it is.
+   */
+  lookup?: LookupFunction;
+  /** Told of every breaker state change (events, logs of the caller's own). */
+  onBreakerTransition?: (origin: string, to: BreakerStateName) => void;
 }
 
 type RequestOptions = Omit<HttpRequest, 'method' | 'url' | 'json'>;
@@ -101,7 +118,7 @@ export class HttpClient {
   private readonly deadlines = new DeadlineWatch();
   private readonly urls = new Map<string, URL>();
   private readonly breakers: BreakerRegistry;
-  private readonly o: Required<Omit<HttpClientOptions, 'registry' | 'log' | 'random'>>;
+  private readonly o: Required<Omit<HttpClientOptions, 'registry' | 'log' | 'random' | 'lookup' | 'onBreakerTransition'>>;
   private readonly random: () => number;
   private readonly log: Logger;
   private readonly metrics: { requests: Counter<'method' | 'outcome'>; transitions: Counter<'to'> } | undefined;
@@ -127,7 +144,7 @@ export class HttpClient {
     };
     this.agent = new Agent({
       connections: this.o.connectionsPerOrigin,
-      connect: { timeout: this.o.connectTimeoutMs },
+      connect: { timeout: this.o.connectTimeoutMs, ...(options.lookup ? { lookup: options.lookup } : {}) },
       headersTimeout: this.o.receiveTimeoutMs,
       bodyTimeout: this.o.receiveTimeoutMs,
       keepAliveTimeout: this.o.keepAliveTimeoutMs,
@@ -139,7 +156,10 @@ export class HttpClient {
       // Only failures that say the server is unwell count: 4xx, decode errors and the like do not.
       (error) => classify(error) !== PERMANENT,
       options.log.child({ component: 'http-breakers' }),
-      (_origin, to) => this.metrics?.transitions.inc({ to }),
+      (origin, to) => {
+        this.metrics?.transitions.inc({ to });
+        options.onBreakerTransition?.(origin, to);
+      },
     );
   }
 
@@ -283,6 +303,8 @@ export class HttpClient {
         await res.body.dump();
         return { status: res.statusCode, headers: res.headers, body: undefined as T, attempts: 1 };
       }
+      if (expect === 'excerpt')
+        return { status: res.statusCode, headers: res.headers, body: (await readExcerpt(res.body)) as T, attempts: 1 };
       // The Agent's maxResponseSize bounds the body; undici stops reading past it.
       const text = await res.body.text();
       if (expect === 'text') return { status: res.statusCode, headers: res.headers, body: text as T, attempts: 1 };
@@ -373,6 +395,13 @@ function mapTransportError(
       details: { origin, limit: maxResponseBytes },
     });
   }
+  // Raised by a hook of ours inside the transport (the lookup guard): already typed and classified.
+  const own = isSwitchTelemetryError(error)
+    ? error
+    : isSwitchTelemetryError((error as { cause?: unknown })?.cause)
+      ? (error as { cause: Error }).cause
+      : undefined;
+  if (own) return own as Error;
   if (callerSignal?.aborted) return new AbortedError(`request to ${origin} aborted by the caller`, { cause: error });
   if (deadlinePassed) return new TimeoutError(`${origin}: the request's deadline passed`, 'deadline', { cause: error });
   if (error instanceof undiciErrors.ConnectTimeoutError)

@@ -227,3 +227,38 @@ describe('circuit breaker per origin', () => {
     await expect(c.get(`${good.url}/`)).resolves.toMatchObject({ status: 200 });
   });
 });
+
+describe('hooks for callers that guard where they connect', () => {
+  it('connects to the address its lookup returns, so a name the resolver does not know still reaches it', async () => {
+    const s = await server(json(200, { ok: true }));
+    const port = new URL(s.url).port;
+    const lookup: import('node:net').LookupFunction = (_host, options, callback) =>
+      (options as { all?: boolean }).all
+        ? (callback as (e: null, a: Array<{ address: string; family: number }>) => void)(null, [{ address: '127.0.0.1', family: 4 }])
+        : callback(null, '127.0.0.1', 4);
+    await expect(client({ lookup }).get(`http://receiver.invalid:${port}/`)).resolves.toMatchObject({ status: 200 });
+  });
+
+  it('hands an error of ours raised by the lookup to the caller as it is, and does not count it against the origin', async () => {
+    const s = await server(json(200, { ok: true }));
+    const port = new URL(s.url).port;
+    const refused = new DecodeError('refused by the guard');
+    const c = client({ lookup: (_host, _options, callback) => callback(refused, '', 4), breakerFailureThreshold: 2 });
+    for (let i = 0; i < 3; i += 1) await expect(c.get(`http://blocked.invalid:${port}/`)).rejects.toBe(refused);
+    expect(c.breakerStates()[0]).toMatchObject({ state: 'closed' });
+  });
+
+  it('reads only an excerpt of a 2xx body when asked', async () => {
+    const s = await server((_req, res) => res.end('y'.repeat(100_000)));
+    const res = await client().get<string>(`${s.url}/`, { expect: 'excerpt' });
+    expect(res.body).toHaveLength(1_024);
+  });
+
+  it('tells the caller of every breaker state change', async () => {
+    const s = await server(json(503, {}));
+    const seen: string[] = [];
+    const c = client({ maxAttempts: 1, breakerFailureThreshold: 2, onBreakerTransition: (origin, to) => seen.push(`${origin} ${to}`) });
+    for (let i = 0; i < 2; i += 1) await c.get(`${s.url}/`).catch(() => undefined);
+    expect(seen).toEqual([`${s.url} open`]);
+  });
+});
