@@ -175,24 +175,32 @@ export function verifySignature(options: VerifyOptions): Verified {
   }
 }
 
-/** Headers that sign `body` under `scheme` (outgoing webhooks; also tests of the receiving side). */
+/**
+ * Headers that sign `body` under `scheme` (outgoing webhooks; also tests of
+ * the receiving side). Several secrets (a rotation: newest first) give one
+ * Standard Webhooks signature each, space-separated, so a receiver that
+ * knows either verifies; `hex` and `github` carry one signature, the first
+ * secret's.
+ */
 export function signatureHeaders(
   scheme: Scheme,
-  secret: string,
+  secrets: string | readonly string[],
   body: Buffer | string,
   options: { id?: string; timestampS?: number } = {},
 ): Record<string, string> {
   const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+  const all = typeof secrets === 'string' ? [secrets] : secrets;
+  if (all.length === 0) throw new SecretInvalidError('at least one secret is needed to sign');
   switch (scheme) {
     case 'hex':
-      return { 'x-webhook-signature': hmac(secret, bytes).toString('hex') };
+      return { 'x-webhook-signature': hmac(all[0]!, bytes).toString('hex') };
     case 'github':
-      return { 'x-hub-signature-256': `sha256=${hmac(secret, bytes).toString('hex')}` };
+      return { 'x-hub-signature-256': `sha256=${hmac(all[0]!, bytes).toString('hex')}` };
     case 'standard': {
       const id = options.id ?? `msg_${createHash('sha256').update(bytes).digest('hex').slice(0, 24)}`;
       const ts = String(options.timestampS ?? Math.floor(Date.now() / 1_000));
-      const sig = hmac(standardKey(secret), id, '.', ts, '.', bytes).toString('base64');
-      return { 'webhook-id': id, 'webhook-timestamp': ts, 'webhook-signature': `v1,${sig}` };
+      const signatures = all.map((secret) => `v1,${hmac(standardKey(secret), id, '.', ts, '.', bytes).toString('base64')}`);
+      return { 'webhook-id': id, 'webhook-timestamp': ts, 'webhook-signature': signatures.join(' ') };
     }
   }
 }

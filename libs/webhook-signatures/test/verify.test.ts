@@ -150,6 +150,16 @@ describe('standard scheme (Standard Webhooks)', () => {
     const headers = signatureHeaders('standard', whsec, body, { id: 'msg_6' });
     expect(() => wh.verify(body.toString(), headers)).not.toThrow();
   });
+
+  it('signs with every secret of a rotation, so a receiver holding only the old or only the new one verifies', () => {
+    const next = `whsec_${randomBytes(32).toString('base64')}`;
+    const headers = signatureHeaders('standard', [next, whsec], body, { id: 'msg_7' });
+    expect(headers['webhook-signature']!.split(' ')).toHaveLength(2);
+    expect(() => wh.verify(body.toString(), headers)).not.toThrow();
+    expect(() => new Webhook(next).verify(body.toString(), headers)).not.toThrow();
+    const stranger = new Webhook(`whsec_${randomBytes(32).toString('base64')}`);
+    expect(() => stranger.verify(body.toString(), headers)).toThrow();
+  });
 });
 
 describe('standardSecretProblem', () => {
