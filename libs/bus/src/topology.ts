@@ -1,4 +1,4 @@
-import type { AlertKind, DeviceEvent, SessionEvent } from '@switch-telemetry/contracts';
+import type { AlertKind, DeviceEvent, EndpointEvent, SessionEvent } from '@switch-telemetry/contracts';
 import { InvalidSubjectTokenError } from './errors';
 
 const DAY_MS = 86_400_000;
@@ -81,7 +81,7 @@ export function assertQueueName(queue: string): string {
 }
 
 // The event names belong to the domain's contracts; the bus only builds subjects from them.
-export type { AlertKind, DeviceEvent, SessionEvent } from '@switch-telemetry/contracts';
+export type { AlertKind, DeviceEvent, EndpointEvent, SessionEvent } from '@switch-telemetry/contracts';
 
 /** Names of every stream, bucket and subject, built once from the options. */
 export interface Topology {
@@ -93,6 +93,9 @@ export interface Topology {
     deviceEvent(event: DeviceEvent): string;
     sessionEvent(event: SessionEvent): string;
     alert(kind: AlertKind): string;
+    /** Every alert: the notifier's consumer filter. */
+    alerts(): string;
+    endpointEvent(event: EndpointEvent): string;
     webhookEvent(source: string, event: string): string;
     job(queue: string, worker: string): string;
     /** Every job of one queue: the queue consumer's filter. */
@@ -156,6 +159,8 @@ export function createTopology(options: TopologyOptions = {}): Topology {
       deviceEvent: (event) => subject(`events.device.${event}`),
       sessionEvent: (event) => subject(`events.session.${event}`),
       alert: (kind) => subject(`events.alert.${assertSubjectToken('alert kind', kind)}`),
+      alerts: () => subject('events.alert.>'),
+      endpointEvent: (event) => subject(`events.endpoint.${event}`),
       webhookEvent: (source, event) =>
         subject(`events.webhook.${assertSubjectToken('webhook source', source)}.${assertSubjectPath('webhook event', event)}`),
       job: (queue, worker) => subject(`jobs.${assertQueueName(queue)}.${assertSubjectToken('worker', worker)}`),

@@ -62,3 +62,50 @@ export type WebhookEventBody = z.infer<typeof webhookEventBodySchema>;
 /** The alert kinds published on `events.alert.<kind>`, and their bodies. */
 export const ALERT_KINDS = ['session_down', 'telemetry_dropped'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
+
+/** How urgent an alert is; an endpoint may ask for alerts of one level and above. */
+export const ALERT_SEVERITIES = ['info', 'warning', 'critical'] as const;
+export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];
+
+/** The severity of each alert kind; a kind this list does not know (a newer collector's) is `warning`. */
+export const ALERT_SEVERITY: Readonly<Record<AlertKind, AlertSeverity>> = Object.freeze({
+  session_down: 'critical',
+  telemetry_dropped: 'warning',
+});
+
+/** The body of each alert kind, by kind. */
+export const ALERT_BODY_SCHEMAS: Readonly<Record<AlertKind, z.ZodType<{ v: 1; device: string }>>> = Object.freeze({
+  session_down: sessionEventBodySchema,
+  telemetry_dropped: telemetryDroppedBodySchema,
+});
+
+/** `events.endpoint.<event>`: what happened to an outgoing webhook endpoint without a user asking. */
+export const ENDPOINT_EVENTS = ['disabled'] as const;
+export type EndpointEvent = (typeof ENDPOINT_EVENTS)[number];
+
+/** `events.endpoint.disabled`: the notifier disabled an endpoint (the receiver answered 410, or it kept failing). */
+export const endpointDisabledBodySchema = z
+  .object({
+    v: z.literal(1),
+    endpoint: z.uuid(),
+    name: z.string(),
+    reason: z.string().describe('Why, in words: the receiver answered 410 Gone, or every delivery failed for too long.'),
+    at: z.string().describe('When (RFC 3339).'),
+  })
+  .loose();
+export type EndpointDisabledBody = z.infer<typeof endpointDisabledBodySchema>;
+
+/**
+ * The JSON body of every outgoing webhook: `type` is the alert kind (or
+ * `endpoint.test`), `timestamp` when the alert was raised, `data` the alert's
+ * body as published. Signed with Standard Webhooks headers (or the endpoint's
+ * `hex`/`github` scheme).
+ */
+export const alertWebhookBodySchema = z
+  .object({
+    type: z.string().describe('The alert kind (session_down, telemetry_dropped, ...) or endpoint.test.'),
+    timestamp: z.string().describe('When the alert was raised (RFC 3339).'),
+    data: z.record(z.string(), z.unknown()).describe('The alert as published on events.alert.<kind>.'),
+  })
+  .loose();
+export type AlertWebhookBody = z.infer<typeof alertWebhookBodySchema>;

@@ -20,7 +20,17 @@ export {
   type Subscription,
 } from './device';
 export {
+  ALERT_BODY_SCHEMAS,
   ALERT_KINDS,
+  ALERT_SEVERITIES,
+  ALERT_SEVERITY,
+  ENDPOINT_EVENTS,
+  alertWebhookBodySchema,
+  endpointDisabledBodySchema,
+  type AlertSeverity,
+  type AlertWebhookBody,
+  type EndpointDisabledBody,
+  type EndpointEvent,
   DEVICE_EVENTS,
   SESSION_EVENTS,
   deviceEventBodySchema,
@@ -41,6 +51,8 @@ export {
 export {
   QUEUES,
   discoveryScanArgsSchema,
+  notificationLogPruneArgsSchema,
+  webhookDeliverArgsSchema,
   sessionCleanupArgsSchema,
   webhookMemoryPruneArgsSchema,
   webhookProcessArgsSchema,

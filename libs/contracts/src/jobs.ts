@@ -36,3 +36,16 @@ export const sessionCleanupArgsSchema = z.object({ staleAfterMs: z.number().int(
  * their memory, and deleted devices' change marks recorded longer ago than `retentionMs`.
  */
 export const webhookMemoryPruneArgsSchema = z.object({ retentionMs: z.number().int().positive() });
+
+/**
+ * `webhook-deliver` on `notifications` (the notifier fans alerts out; the
+ * ingress enqueues tests and redeliveries): send one stored delivery to its
+ * endpoint. `redeliver`: send it even if it was delivered before.
+ */
+export const webhookDeliverArgsSchema = z.object({
+  deliveryId: z.string().regex(/^msg_[0-9a-z]{1,64}$/),
+  redeliver: z.boolean().optional(),
+});
+
+/** `notification-log-prune` on `maintenance` (notifier, cron): delete deliveries and their attempts older than `retentionMs`. */
+export const notificationLogPruneArgsSchema = z.object({ retentionMs: z.number().int().positive() });

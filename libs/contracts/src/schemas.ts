@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import {
+  alertWebhookBodySchema,
   deviceEventBodySchema,
+  endpointDisabledBodySchema,
   restartRequestSchema,
   sessionEventBodySchema,
   telemetryDroppedBodySchema,
@@ -25,6 +27,8 @@ export const PUBLISHED_SCHEMAS: ReadonlyArray<{ file: string; title: string; sch
   { file: 'telemetry-dropped.v1.json', title: 'events.alert.telemetry_dropped, version 1', schema: telemetryDroppedBodySchema },
   { file: 'restart-request.v1.json', title: 'events.session.restart_requested, version 1', schema: restartRequestSchema },
   { file: 'webhook-event.v1.json', title: 'events.webhook.<source>.<event>, version 1', schema: webhookEventBodySchema },
+  { file: 'endpoint-disabled.v1.json', title: 'events.endpoint.disabled, version 1', schema: endpointDisabledBodySchema },
+  { file: 'alert-webhook.v1.json', title: 'The body of an outgoing alert webhook, version 1', schema: alertWebhookBodySchema },
 ];
 
 /** The file contents of every published schema (JSON Schema 2020-12), as `npm run schemas` writes them. */
