@@ -1,1 +1,3 @@
-export {};
+export { NotificationErrorCodes } from './codes';
+export { AddressRefusedError, InvalidAllowListError, InvalidWebhookUrlError } from './errors';
+export { AddressPolicy, blockedRange, checkWebhookUrl, guardedLookup, type Resolve } from './address-guard';
