@@ -15,3 +15,4 @@ export {
   type Pool,
   type PoolClient,
 } from './pool';
+export { inTransaction } from './transaction';

@@ -1,5 +1,5 @@
 import type { Topology } from '@switch-telemetry/bus';
-import type { Pool, PoolClient } from '@switch-telemetry/db';
+import { inTransaction, type Pool, type PoolClient } from '@switch-telemetry/db';
 import {
   deviceInputSchema,
   type Device,
@@ -262,19 +262,7 @@ export class DeviceRepository {
 
   /** Runs `fn` in a transaction on `client`, or on a fresh one from the pool. */
   async inTransaction<T>(client: PoolClient | undefined, fn: (tx: PoolClient) => Promise<T>): Promise<T> {
-    if (client) return fn(client);
-    const tx = await this.pool.connect();
-    try {
-      await tx.query('BEGIN');
-      const result = await fn(tx);
-      await tx.query('COMMIT');
-      return result;
-    } catch (err) {
-      await tx.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      tx.release();
-    }
+    return client ? fn(client) : inTransaction(this.pool, fn);
   }
 
   private async replaceSubscriptions(tx: PoolClient, deviceId: string, subscriptions: Subscription[]): Promise<void> {
