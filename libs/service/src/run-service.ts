@@ -37,6 +37,8 @@ export interface HttpHandle {
 /** What an app's `start` may hand back: its own work, stopped first on SIGTERM. */
 export interface AppHandle {
   stop(): Promise<void>;
+  /** Closes what the app's job workers use (its own HTTP client): called once the jobs have stopped. */
+  close?(): Promise<void>;
 }
 
 export interface ServiceSpec<S extends z.ZodRawShape> {
@@ -218,6 +220,7 @@ export async function runService<S extends z.ZodRawShape>(
         if (appHandle) await appHandle.stop();
         // Jobs get most of the grace period; the rest is for draining NATS and closing the pool.
         await jobs.stop(Math.floor(config.SHUTDOWN_GRACE_MS * JOBS_GRACE_SHARE));
+        if (appHandle) await appHandle.close?.();
         await outbox.stop();
         await http.close();
         await bus.close();
