@@ -1,0 +1,293 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Pool } from '@switch-telemetry/db';
+import type { Scheme } from '@switch-telemetry/webhook-signatures';
+import { z } from 'zod';
+import type { EndpointForSending } from './endpoints';
+
+/** Deliveries and their attempts are kept this long (14 days), then pruned. */
+export const DELIVERY_LOG_RETENTION_MS = 14 * 86_400_000;
+/** Prune in batches so one run never holds a long lock. */
+export const PRUNE_BATCH = 5_000;
+/** A receiver's answer is kept up to this much (1 KiB). */
+export const RESPONSE_EXCERPT_BYTES = 1_024;
+/** The longest error message kept for an attempt. */
+const ERROR_CHARS = 500;
+
+export type DeliveryState = 'pending' | 'delivered' | 'failed';
+export const ATTEMPT_OUTCOMES = ['delivered', 'retrying', 'failed', 'refused', 'disabled'] as const;
+export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];
+
+/**
+ * The `webhook-id` of an alert's delivery to an endpoint: derived from both,
+ * so the alert handed out again (a lost acknowledgement) is the same
+ * delivery, and the receiver sees the same id on every attempt.
+ */
+export function deliveryIdOf(alertId: string, endpointId: string): string {
+  return `msg_${createHash('sha256').update(`${alertId}\n${endpointId}`).digest('hex').slice(0, 32)}`;
+}
+
+/** A delivery with what sending it needs. */
+export interface DeliveryToSend {
+  id: string;
+  type: string;
+  body: string;
+  state: DeliveryState;
+  endpoint: EndpointForSending;
+}
+
+export interface AttemptRecord {
+  deliveryId: string;
+  outcome: AttemptOutcome;
+  /** What the delivery is after this attempt. */
+  state: DeliveryState;
+  statusCode?: number;
+  latencyMs?: number;
+  errorCode?: string;
+  error?: string;
+  responseExcerpt?: string;
+  nextRetryAt?: Date;
+}
+
+/** One attempt as the API lists them. */
+export const attemptSchema = z.object({
+  id: z.string(),
+  delivery_id: z.string(),
+  type: z.string(),
+  alert_id: z.string(),
+  attempt: z.number().int(),
+  at: z.string(),
+  outcome: z.enum(ATTEMPT_OUTCOMES),
+  status_code: z.number().int().nullable(),
+  latency_ms: z.number().int().nullable(),
+  error_code: z.string().nullable(),
+  error: z.string().nullable(),
+  response_excerpt: z.string().nullable(),
+  next_retry_at: z.string().nullable(),
+});
+export type Attempt = z.infer<typeof attemptSchema>;
+
+/** One delivery as the API shows it. */
+export const deliverySchema = z.object({
+  id: z.string().describe('The webhook-id the receiver sees, the same on every attempt and redelivery.'),
+  endpoint_id: z.string(),
+  alert_id: z.string(),
+  type: z.string(),
+  state: z.enum(['pending', 'delivered', 'failed']),
+  attempts: z.number().int(),
+  created_at: z.string(),
+  last_attempt_at: z.string().nullable(),
+  next_attempt_at: z.string().nullable(),
+  delivered_at: z.string().nullable(),
+});
+export type Delivery = z.infer<typeof deliverySchema>;
+
+interface AttemptRow {
+  id: string;
+  delivery_id: string;
+  type: string;
+  alert_id: string;
+  attempt: number;
+  at: Date;
+  outcome: AttemptOutcome;
+  status_code: number | null;
+  latency_ms: number | null;
+  error_code: string | null;
+  error: string | null;
+  response_excerpt: string | null;
+  next_retry_at: Date | null;
+}
+
+interface DeliveryRow {
+  id: string;
+  endpoint_id: string;
+  alert_id: string;
+  type: string;
+  state: DeliveryState;
+  attempts: number;
+  created_at: Date;
+  last_attempt_at: Date | null;
+  next_attempt_at: Date | null;
+  delivered_at: Date | null;
+}
+
+const iso = (d: Date | null) => (d === null ? null : d.toISOString());
+
+/** Cuts `text` to at most `bytes` UTF-8 bytes without splitting a character. */
+function cut(text: string | undefined, bytes: number): string | null {
+  if (text === undefined) return null;
+  const buf = Buffer.from(text, 'utf8');
+  if (buf.length <= bytes) return text;
+  return buf
+    .subarray(0, bytes)
+    .toString('utf8')
+    .replace(/\uFFFD+$/, '');
+}
+
+/** The `notification_deliveries` and `notification_attempts` tables: the delivery log. */
+export class DeliveryLog {
+  constructor(private readonly pool: Pool) {}
+
+  /**
+   * Stores the alert's delivery to each endpoint (once: a delivery already
+   * stored is left as it is) and answers the ids still to be sent — the new
+   * ones, and any stored before that is still pending (its job may not have
+   * been stored when the process stopped).
+   */
+  async storeForAlert(alertId: string, type: string, body: string, endpointIds: readonly string[]): Promise<string[]> {
+    const ids = endpointIds.map((endpoint) => deliveryIdOf(alertId, endpoint));
+    const { rows } = await this.pool.query<{ id: string }>(
+      `WITH added AS (
+         INSERT INTO notification_deliveries (id, endpoint_id, alert_id, type, body)
+         SELECT d.id, d.endpoint_id, $3, $4, $5 FROM unnest($1::text[], $2::uuid[]) AS d (id, endpoint_id)
+         ON CONFLICT (id) DO NOTHING RETURNING id)
+       SELECT id FROM added
+       UNION SELECT id FROM notification_deliveries WHERE id = ANY ($1::text[]) AND state = 'pending'`,
+      [ids, endpointIds, alertId, type, body],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** Stores one delivery of its own (a test): its id is new. */
+  async storeSingle(endpointId: string, alertId: string, type: string, body: string): Promise<string> {
+    const id = `msg_${randomBytes(16).toString('hex')}`;
+    await this.pool.query('INSERT INTO notification_deliveries (id, endpoint_id, alert_id, type, body) VALUES ($1, $2, $3, $4, $5)', [
+      id,
+      endpointId,
+      alertId,
+      type,
+      body,
+    ]);
+    return id;
+  }
+
+  /** The delivery with its endpoint as it is now (url, scheme, secrets), or undefined when either is gone. */
+  async toSend(id: string): Promise<DeliveryToSend | undefined> {
+    const row = (
+      await this.pool.query<{
+        id: string;
+        type: string;
+        body: string;
+        state: DeliveryState;
+        endpoint_id: string;
+        name: string;
+        url: string;
+        scheme: Scheme;
+        secret: string;
+        previous_secret: string | null;
+        enabled: boolean;
+        disabled_reason: string | null;
+      }>(
+        `SELECT d.id, d.type, d.body, d.state, e.id AS endpoint_id, e.name, e.url, e.scheme, e.secret,
+           CASE WHEN e.previous_secret_expires_at > now() THEN e.previous_secret END AS previous_secret, e.enabled, e.disabled_reason
+         FROM notification_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id WHERE d.id = $1`,
+        [id],
+      )
+    ).rows[0];
+    if (!row) return undefined;
+    return {
+      id: row.id,
+      type: row.type,
+      body: row.body,
+      state: row.state,
+      endpoint: {
+        id: row.endpoint_id,
+        name: row.name,
+        url: row.url,
+        scheme: row.scheme,
+        secrets: row.previous_secret === null ? [row.secret] : [row.secret, row.previous_secret],
+        enabled: row.enabled,
+        disabledReason: row.disabled_reason,
+      },
+    };
+  }
+
+  /** Records one attempt and what the delivery is after it; answers the attempt's number (1 for the first ever). */
+  async recordAttempt(record: AttemptRecord): Promise<number> {
+    const { rows } = await this.pool.query<{ attempt: number }>(
+      `WITH d AS (
+         UPDATE notification_deliveries SET attempts = attempts + 1, state = $2, last_attempt_at = now(), next_attempt_at = $9,
+           delivered_at = CASE WHEN $2 = 'delivered' THEN now() ELSE delivered_at END
+         WHERE id = $1 RETURNING id, endpoint_id, attempts)
+       INSERT INTO notification_attempts
+         (delivery_id, endpoint_id, attempt, outcome, status_code, latency_ms, error_code, error, response_excerpt, next_retry_at)
+       SELECT d.id, d.endpoint_id, d.attempts, $3, $4, $5, $6, $7, $8, $9 FROM d RETURNING attempt`,
+      [
+        record.deliveryId,
+        record.state,
+        record.outcome,
+        record.statusCode ?? null,
+        record.latencyMs === undefined ? null : Math.round(record.latencyMs),
+        record.errorCode ?? null,
+        cut(record.error, ERROR_CHARS),
+        cut(record.responseExcerpt, RESPONSE_EXCERPT_BYTES),
+        record.nextRetryAt ?? null,
+      ],
+    );
+    return rows[0]?.attempt ?? 0;
+  }
+
+  /** When the delivery is to be tried next, without an attempt (a snooze while the receiver's breaker is open). */
+  async setNextAttempt(id: string, at: Date): Promise<void> {
+    await this.pool.query('UPDATE notification_deliveries SET next_attempt_at = $2 WHERE id = $1', [id, at]);
+  }
+
+  /** Marks the delivery as given up without an attempt (its endpoint was disabled). */
+  async markFailed(id: string): Promise<void> {
+    await this.pool.query(`UPDATE notification_deliveries SET state = 'failed', next_attempt_at = NULL WHERE id = $1`, [id]);
+  }
+
+  /** Makes the delivery pending again for a redelivery; undefined when there is none. */
+  async reopen(id: string): Promise<{ endpointId: string; enabled: boolean } | undefined> {
+    const { rows } = await this.pool.query<{ endpoint_id: string; enabled: boolean }>(
+      `UPDATE notification_deliveries d SET state = 'pending', next_attempt_at = NULL FROM webhook_endpoints e
+       WHERE d.id = $1 AND e.id = d.endpoint_id RETURNING d.endpoint_id, e.enabled`,
+      [id],
+    );
+    return rows[0] && { endpointId: rows[0].endpoint_id, enabled: rows[0].enabled };
+  }
+
+  async delivery(id: string): Promise<Delivery | undefined> {
+    const row = (
+      await this.pool.query<DeliveryRow>(
+        `SELECT id, endpoint_id, alert_id, type, state, attempts, created_at, last_attempt_at, next_attempt_at, delivered_at
+         FROM notification_deliveries WHERE id = $1`,
+        [id],
+      )
+    ).rows[0];
+    if (!row) return undefined;
+    return {
+      ...row,
+      created_at: row.created_at.toISOString(),
+      last_attempt_at: iso(row.last_attempt_at),
+      next_attempt_at: iso(row.next_attempt_at),
+      delivered_at: iso(row.delivered_at),
+    };
+  }
+
+  /** An endpoint's attempts, newest first, `limit` a page; `before` is the last id of the previous page. */
+  async attempts(endpointId: string, page: { limit: number; before?: string; deliveryId?: string }): Promise<Attempt[]> {
+    const { rows } = await this.pool.query<AttemptRow>(
+      `SELECT a.id::text, a.delivery_id, d.type, d.alert_id, a.attempt, a.at, a.outcome, a.status_code, a.latency_ms, a.error_code,
+         a.error, a.response_excerpt, a.next_retry_at
+       FROM notification_attempts a JOIN notification_deliveries d ON d.id = a.delivery_id
+       WHERE a.endpoint_id = $1 AND ($2::bigint IS NULL OR a.id < $2) AND ($3::text IS NULL OR a.delivery_id = $3)
+       ORDER BY a.id DESC LIMIT $4`,
+      [endpointId, page.before ?? null, page.deliveryId ?? null, page.limit],
+    );
+    return rows.map((r) => ({ ...r, at: r.at.toISOString(), next_retry_at: iso(r.next_retry_at) }));
+  }
+
+  /** Deletes deliveries (and their attempts) created more than `retentionMs` ago, in batches; answers how many. */
+  async prune(retentionMs: number, batch = PRUNE_BATCH): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const { rowCount } = await this.pool.query(
+        `DELETE FROM notification_deliveries WHERE id IN (
+           SELECT id FROM notification_deliveries WHERE created_at < now() - make_interval(secs => $1::double precision / 1000) LIMIT $2)`,
+        [retentionMs, batch],
+      );
+      total += rowCount ?? 0;
+      if ((rowCount ?? 0) < batch) return total;
+    }
+  }
+}

@@ -1,0 +1,1 @@
+export { WebhookReceiver, type Answer, type Received } from './receiver';
