@@ -1,9 +1,4 @@
 import { runService } from '@switch-telemetry/service';
-import { NOTIFIER_HTTP_PORT, notifierConfigShape } from './config';
+import { NOTIFIER_SERVICE } from './notifier';
 
-void runService({
-  app: 'notifier',
-  defaultHttpPort: NOTIFIER_HTTP_PORT,
-  configShape: notifierConfigShape,
-  ownedPrefixes: ['NOTIFIER_'],
-});
+void runService(NOTIFIER_SERVICE);
