@@ -1,4 +1,5 @@
 import { durationMs, integer, jsonOf, port, z } from '@switch-telemetry/config';
+import { allowedHostsVariable } from '@switch-telemetry/notifications';
 import { SCHEMES, standardSecretProblem } from '@switch-telemetry/webhook-signatures';
 
 export const INGRESS_HTTP_PORT = 8080;
@@ -58,4 +59,6 @@ export const ingressConfigShape = {
   INGRESS_MAX_CONNECTIONS: integer(DEFAULT_MAX_CONNECTIONS, 1, 1_000_000),
   /** /metrics, /healthz and /readyz are served here, not on HTTP_PORT. */
   OPS_PORT: port(INGRESS_OPS_PORT),
+  /** The notifier's allow-list, read here too: a webhook endpoint URL naming a refused address is a 400 at once. */
+  NOTIFIER_ALLOWED_HOSTS: allowedHostsVariable(),
 };

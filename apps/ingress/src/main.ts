@@ -31,6 +31,7 @@ void runService({
         maxConnections: ctx.config.INGRESS_MAX_CONNECTIONS,
         registry: ctx.metrics,
         version: '0.1.0',
+        allowedHosts: ctx.config.NOTIFIER_ALLOWED_HOSTS,
       },
     );
     await server.listen({ host: ctx.config.HTTP_HOST, port: ctx.config.HTTP_PORT });

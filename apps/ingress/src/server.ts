@@ -5,6 +5,7 @@ import { BusUnavailableError, PublishError } from '@switch-telemetry/bus';
 import { isDbUnavailable } from '@switch-telemetry/db';
 import { deviceRoutes } from './api/devices';
 import { operationRoutes } from './api/operations';
+import { AddressPolicy } from '@switch-telemetry/notifications';
 import { webhookEndpointRoutes } from './api/webhook-endpoints';
 import { TokenAuth } from './auth';
 import type { ApiToken, WebhookSource } from './config';
@@ -32,6 +33,8 @@ export interface ServerOptions {
   maxConnections: number;
   registry: Registry;
   version: string;
+  /** NOTIFIER_ALLOWED_HOSTS: webhook endpoint URLs may name these although they are private (default: none). */
+  allowedHosts?: string;
 }
 
 /**
@@ -138,7 +141,7 @@ export function buildServer(deps: IngressDeps, options: ServerOptions): FastifyI
   const api = new Api();
   deviceRoutes(api, deps);
   operationRoutes(api, deps);
-  webhookEndpointRoutes(api, deps);
+  webhookEndpointRoutes(api, deps, AddressPolicy.fromList(options.allowedHosts ?? ''));
   api.register(app, new TokenAuth(options.tokens));
   const document = api.openapi({ title: 'SwitchTelemetry API', version: options.version });
   app.get('/v1/openapi.json', async () => document);

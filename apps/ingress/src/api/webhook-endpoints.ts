@@ -1,78 +1,58 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { SCHEMES, standardSecretProblem, type Scheme } from '@switch-telemetry/webhook-signatures';
+import {
+  AddressPolicy,
+  AddressRefusedError,
+  DeliveryLog,
+  EndpointRepository,
+  InvalidWebhookUrlError,
+  SecretMismatch,
+  attemptSchema,
+  checkWebhookUrl,
+  deliverySchema,
+  endpointInputSchema,
+  endpointPatchSchema,
+  endpointSchema,
+  webhookDeliverJob,
+} from '@switch-telemetry/notifications';
 import type { IngressDeps } from '../deps';
 import { ProblemError } from '../problem';
 import type { Api } from '../routes';
 
-// The fields without defaults: a PATCH leaves what it does not send as it
-// is, so defaults belong to creation only.
-const endpointFields = {
-  name: z.string().min(1).max(128),
-  url: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(2_048),
-  scheme: z.enum(SCHEMES),
-  /** Write-only: stored to sign deliveries, never returned. */
-  secret: z.string().min(16).max(512),
-  events: z
-    .array(z.string().regex(/^(\*|[a-z0-9_-]+(\.[a-z0-9_-]+)*(\.\*)?)$/, { message: 'an alert kind, or * ' }))
-    .min(1)
-    .max(64),
-  enabled: z.boolean(),
-};
-
-/** Why `secret` cannot sign under `scheme` (standard wants a `whsec_` secret; the others any of 16+ characters). */
-const secretProblem = (scheme: Scheme, secret: string) => (scheme === 'standard' ? standardSecretProblem(secret) : undefined);
-
-const endpointInput = z
-  .object({
-    ...endpointFields,
-    scheme: endpointFields.scheme.default('standard'),
-    events: endpointFields.events.default(['*']),
-    enabled: endpointFields.enabled.default(true),
-  })
-  .strict()
-  .superRefine((endpoint, ctx) => {
-    const problem = secretProblem(endpoint.scheme, endpoint.secret);
-    if (problem) ctx.addIssue({ code: 'custom', path: ['secret'], message: problem });
-  });
-const endpointPatch = z.object(endpointFields).partial().strict();
-const endpointOut = z.object({
-  id: z.string(),
-  name: z.string(),
-  url: z.string(),
-  scheme: z.enum(SCHEMES),
-  secret_set: z.literal(true),
-  events: z.array(z.string()),
-  enabled: z.boolean(),
-  created_at: z.string(),
-  updated_at: z.string(),
-});
 const idParams = z.object({ id: z.uuid() });
+const deliveryParams = z.object({ id: z.string().regex(/^msg_[0-9a-z]{1,64}$/, { message: 'a delivery id (msg_...)' }) });
+const notFound = (id: string) => new ProblemError(404, 'not-found', 'No such webhook endpoint', `no webhook endpoint ${id}`);
+const invalid = (field: string, detail: string) =>
+  new ProblemError(400, 'validation', 'Invalid request', `${field}: ${detail}`, [{ field, problem: detail }]);
 
-interface Row {
-  id: string;
-  name: string;
-  url: string;
-  scheme: (typeof SCHEMES)[number];
-  events: string[];
-  enabled: boolean;
-  created_at: Date;
-  updated_at: Date;
+/**
+ * A URL the notifier would refuse is refused here, at once: credentials in
+ * it, an IP address in an unusual form, or an address in a refused range
+ * that the operator's NOTIFIER_ALLOWED_HOSTS does not list. Host names are
+ * resolved (and checked) by the notifier on every attempt.
+ */
+function checkUrl(url: string, policy: AddressPolicy): void {
+  try {
+    checkWebhookUrl(url, policy);
+  } catch (err) {
+    if (err instanceof InvalidWebhookUrlError || err instanceof AddressRefusedError) throw invalid('url', err.message);
+    throw err;
+  }
 }
 
-// The secret column is never selected for an answer.
-const COLUMNS = 'id, name, url, scheme, events, enabled, created_at, updated_at';
-const out = (r: Row) => ({
-  ...r,
-  secret_set: true as const,
-  created_at: r.created_at.toISOString(),
-  updated_at: r.updated_at.toISOString(),
-});
-const notFound = (id: string) => new ProblemError(404, 'not-found', 'No such webhook endpoint', `no webhook endpoint ${id}`);
+/** Outgoing alert webhook endpoints, their delivery log, tests and redeliveries (the notifications lib's tables). */
+export function webhookEndpointRoutes(api: Api, deps: IngressDeps, policy: AddressPolicy): void {
+  const endpoints = new EndpointRepository(deps.pool);
+  const log = new DeliveryLog(deps.pool);
 
-/** Outgoing alert webhook endpoints (the notifier's table): CRUD, secrets write-only. */
-export function webhookEndpointRoutes(api: Api, deps: IngressDeps): void {
-  const { pool } = deps;
+  const enqueue = async (deliveryId: string, redeliver: boolean) =>
+    (
+      await deps.jobs.enqueue(
+        webhookDeliverJob,
+        { deliveryId, ...(redeliver ? { redeliver } : {}) },
+        { id: `${deliveryId}-${randomUUID()}` },
+      )
+    ).id;
 
   api.add({
     method: 'GET',
@@ -80,10 +60,8 @@ export function webhookEndpointRoutes(api: Api, deps: IngressDeps): void {
     summary: 'List outgoing webhook endpoints',
     tag: 'webhook-endpoints',
     scope: 'read',
-    responses: { 200: { description: 'Endpoints', schema: z.object({ endpoints: z.array(endpointOut) }) } },
-    handler: async () => ({
-      endpoints: (await pool.query<Row>(`SELECT ${COLUMNS} FROM webhook_endpoints ORDER BY name, id`)).rows.map(out),
-    }),
+    responses: { 200: { description: 'Endpoints', schema: z.object({ endpoints: z.array(endpointSchema) }) } },
+    handler: async () => ({ endpoints: await endpoints.list() }),
   });
 
   api.add({
@@ -93,12 +71,8 @@ export function webhookEndpointRoutes(api: Api, deps: IngressDeps): void {
     tag: 'webhook-endpoints',
     scope: 'read',
     params: idParams,
-    responses: { 200: { description: 'Endpoint', schema: endpointOut } },
-    handler: async ({ params }) => {
-      const row = (await pool.query<Row>(`SELECT ${COLUMNS} FROM webhook_endpoints WHERE id = $1`, [params.id])).rows[0];
-      if (!row) throw notFound(params.id);
-      return out(row);
-    },
+    responses: { 200: { description: 'Endpoint', schema: endpointSchema } },
+    handler: async ({ params }) => (await endpoints.get(params.id)) ?? Promise.reject(notFound(params.id)),
   });
 
   api.add({
@@ -107,85 +81,147 @@ export function webhookEndpointRoutes(api: Api, deps: IngressDeps): void {
     summary: 'Add an outgoing webhook endpoint',
     tag: 'webhook-endpoints',
     scope: 'write',
-    body: endpointInput,
-    responses: { 201: { description: 'Created', schema: endpointOut } },
+    body: endpointInputSchema,
+    responses: { 201: { description: 'Created', schema: endpointSchema } },
     handler: async ({ body, reply }) => {
-      const { rows } = await pool.query<Row>(
-        `INSERT INTO webhook_endpoints (id, name, url, scheme, secret, events, enabled) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`,
-        [randomUUID(), body.name, body.url, body.scheme, body.secret, body.events, body.enabled],
-      );
-      return reply.code(201).header('location', `/v1/webhook-endpoints/${rows[0]!.id}`).send(out(rows[0]!));
+      checkUrl(body.url, policy);
+      const created = await endpoints.create(body);
+      return reply.code(201).header('location', `/v1/webhook-endpoints/${created.id}`).send(created);
     },
   });
 
   api.add({
     method: 'PATCH',
     url: '/v1/webhook-endpoints/:id',
-    summary: 'Change an outgoing webhook endpoint (a new secret replaces the old one)',
+    summary:
+      'Change an outgoing webhook endpoint. A new secret replaces the old one (which may keep signing beside it for keep_previous_secret_s); enabled: true clears why the notifier disabled it',
     tag: 'webhook-endpoints',
     scope: 'write',
     params: idParams,
-    body: endpointPatch,
-    responses: { 200: { description: 'Updated', schema: endpointOut } },
+    body: endpointPatchSchema,
+    responses: { 200: { description: 'Updated', schema: endpointSchema } },
     handler: async ({ params, body }) => {
-      const tx = await pool.connect();
-      let broken: Error | undefined;
-      try {
-        await tx.query('BEGIN');
-        // The scheme and the secret must fit together; a PATCH may send only
-        // one of them, so the other is read (and locked) first.
-        if (body.scheme !== undefined || body.secret !== undefined) {
-          const current = (
-            await tx.query<{ scheme: Scheme; secret: string }>('SELECT scheme, secret FROM webhook_endpoints WHERE id = $1 FOR UPDATE', [
-              params.id,
-            ])
-          ).rows[0];
-          if (!current) throw notFound(params.id);
-          const problem = secretProblem(body.scheme ?? current.scheme, body.secret ?? current.secret);
-          if (problem) {
-            const detail = body.secret === undefined ? `${problem}; send a new secret with the scheme` : problem;
-            throw new ProblemError(400, 'validation', 'Invalid request', `secret: ${detail}`, [{ field: 'secret', problem: detail }]);
-          }
-        }
-        const { rows } = await tx.query<Row>(
-          `UPDATE webhook_endpoints SET name = COALESCE($2, name), url = COALESCE($3, url), scheme = COALESCE($4, scheme),
-             secret = COALESCE($5, secret), events = COALESCE($6, events), enabled = COALESCE($7, enabled), updated_at = now()
-           WHERE id = $1 RETURNING ${COLUMNS}`,
-          [
-            params.id,
-            body.name ?? null,
-            body.url ?? null,
-            body.scheme ?? null,
-            body.secret ?? null,
-            body.events ?? null,
-            body.enabled ?? null,
-          ],
-        );
-        if (!rows[0]) throw notFound(params.id);
-        await tx.query('COMMIT');
-        return out(rows[0]);
-      } catch (err) {
-        await tx.query('ROLLBACK').catch((rollbackFailed: Error) => (broken = rollbackFailed));
-        throw err;
-      } finally {
-        // A connection that could not roll back is closed, not reused.
-        tx.release(broken);
-      }
+      if (body.url !== undefined) checkUrl(body.url, policy);
+      const updated = await endpoints.update(params.id, body);
+      if (updated instanceof SecretMismatch) throw invalid('secret', updated.problem);
+      if (!updated) throw notFound(params.id);
+      return updated;
     },
   });
 
   api.add({
     method: 'DELETE',
     url: '/v1/webhook-endpoints/:id',
-    summary: 'Remove an outgoing webhook endpoint',
+    summary: 'Remove an outgoing webhook endpoint (its delivery log goes with it)',
     tag: 'webhook-endpoints',
     scope: 'write',
     params: idParams,
     responses: { 204: { description: 'Deleted' } },
     handler: async ({ params, reply }) => {
-      const { rowCount } = await pool.query('DELETE FROM webhook_endpoints WHERE id = $1', [params.id]);
-      if (!rowCount) throw notFound(params.id);
+      if (!(await endpoints.delete(params.id))) throw notFound(params.id);
       return reply.code(204).send();
+    },
+  });
+
+  api.add({
+    method: 'GET',
+    url: '/v1/webhook-endpoints/:id/deliveries',
+    summary: "An endpoint's delivery attempts, newest first (status, latency, the receiver's answer, the next retry)",
+    tag: 'webhook-endpoints',
+    scope: 'read',
+    params: idParams,
+    query: z
+      .object({
+        limit: z.coerce.number().int().min(1).max(500).default(50),
+        /** The `next` of the previous page. */
+        before: z
+          .string()
+          .regex(/^[1-9][0-9]{0,18}$/)
+          .optional(),
+        /** Only this delivery's attempts. */
+        delivery: deliveryParams.shape.id.optional(),
+      })
+      .strict(),
+    responses: {
+      200: {
+        description: 'Attempts',
+        schema: z.object({ attempts: z.array(attemptSchema), next: z.string().optional().describe('Pass as before= for the next page.') }),
+      },
+    },
+    handler: async ({ params, query }) => {
+      if (!(await endpoints.get(params.id))) throw notFound(params.id);
+      const attempts = await log.attempts(params.id, {
+        limit: query.limit,
+        ...(query.before === undefined ? {} : { before: query.before }),
+        ...(query.delivery === undefined ? {} : { deliveryId: query.delivery }),
+      });
+      return attempts.length === query.limit ? { attempts, next: attempts[attempts.length - 1]!.id } : { attempts };
+    },
+  });
+
+  api.add({
+    method: 'GET',
+    url: '/v1/deliveries/:id',
+    summary: 'One delivery: its state, attempts made and when the next is due',
+    tag: 'webhook-endpoints',
+    scope: 'read',
+    params: deliveryParams,
+    responses: { 200: { description: 'Delivery', schema: deliverySchema } },
+    handler: async ({ params }) =>
+      (await log.delivery(params.id)) ?? Promise.reject(new ProblemError(404, 'not-found', 'No such delivery', `no delivery ${params.id}`)),
+  });
+
+  api.add({
+    method: 'POST',
+    url: '/v1/deliveries/:id/redeliver',
+    summary: 'Send a delivery again, with the same webhook-id (the receiver may recognise it), whatever became of it',
+    tag: 'webhook-endpoints',
+    scope: 'write',
+    params: deliveryParams,
+    responses: {
+      202: { description: 'Queued', schema: z.object({ delivery_id: z.string(), job_id: z.string() }) },
+    },
+    handler: async ({ params, reply }) => {
+      const reopened = await log.reopen(params.id);
+      if (!reopened) throw new ProblemError(404, 'not-found', 'No such delivery', `no delivery ${params.id}`);
+      if (!reopened.enabled) {
+        throw new ProblemError(
+          409,
+          'endpoint-disabled',
+          'Endpoint disabled',
+          `endpoint ${reopened.endpointId} is disabled; enable it first`,
+        );
+      }
+      const jobId = await enqueue(params.id, true);
+      return reply.code(202).send({ delivery_id: params.id, job_id: jobId });
+    },
+  });
+
+  api.add({
+    method: 'POST',
+    url: '/v1/webhook-endpoints/:id/test',
+    summary: 'Send a signed endpoint.test webhook to the endpoint; its outcome shows in the deliveries',
+    tag: 'webhook-endpoints',
+    scope: 'write',
+    params: idParams,
+    responses: {
+      202: { description: 'Queued', schema: z.object({ delivery_id: z.string(), job_id: z.string() }) },
+    },
+    handler: async ({ params, reply }) => {
+      const endpoint = await endpoints.get(params.id);
+      if (!endpoint) throw notFound(params.id);
+      if (!endpoint.enabled) {
+        throw new ProblemError(409, 'endpoint-disabled', 'Endpoint disabled', `endpoint ${endpoint.id} is disabled; enable it first`);
+      }
+      const at = new Date().toISOString();
+      const body = JSON.stringify({
+        type: 'endpoint.test',
+        timestamp: at,
+        data: { endpoint: { id: endpoint.id, name: endpoint.name }, message: 'a test delivery from SwitchTelemetry' },
+      });
+      const deliveryId = await log.storeSingle(endpoint.id, `test:${randomUUID()}`, 'endpoint.test', body);
+      const jobId = await enqueue(deliveryId, false);
+      return reply.code(202).send({ delivery_id: deliveryId, job_id: jobId });
     },
   });
 }
