@@ -149,7 +149,7 @@ export function webhookDeliverer(options: DelivererOptions): (args: WebhookDeliv
       const latencyMs = performance.now() - started;
       metrics.latency.observe({ outcome: 'delivered' }, latencyMs / 1_000);
       await record('delivered', { statusCode: res.status, latencyMs, responseExcerpt: res.body });
-      await endpoints.noteSuccess(endpoint.id);
+      if (endpoint.failing) await endpoints.noteSuccess(endpoint.id);
       return;
     } catch (error) {
       const latencyMs = performance.now() - started;

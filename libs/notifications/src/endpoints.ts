@@ -110,6 +110,8 @@ export interface EndpointForSending {
   secrets: string[];
   enabled: boolean;
   disabledReason: string | null;
+  /** An attempt has failed since the last success. */
+  failing: boolean;
 }
 
 interface Row {
@@ -289,9 +291,11 @@ export class EndpointRepository {
 
   /** The filters of every enabled endpoint, for matching an alert. */
   async enabledFilters(): Promise<EndpointFilter[]> {
-    const { rows } = await this.pool.query<EndpointFilter>(
-      'SELECT id, events, min_severity, devices, device_tags FROM webhook_endpoints WHERE enabled',
-    );
+    // A named statement: read for every alert, it is planned once per connection.
+    const { rows } = await this.pool.query<EndpointFilter>({
+      name: 'notifier-enabled-filters',
+      text: 'SELECT id, events, min_severity, devices, device_tags FROM webhook_endpoints WHERE enabled',
+    });
     return rows;
   }
 }

@@ -19,6 +19,7 @@ export const ALERTS_IN_FLIGHT = 256;
 /** An alert not acknowledged within this is handed out again (to any replica). */
 export const ALERT_ACK_WAIT_MS = 30_000;
 const ENQUEUE_TIMEOUT_MS = 5_000;
+
 // An alert that could not be fanned out (PostgreSQL or JetStream down) comes back after 1 s, 2 s ... 30 s.
 const RETRY_BACKOFF: BackoffPolicy = { baseMs: 1_000, capMs: 30_000, jitter: 0.5 };
 const PULL_BACKOFF: BackoffPolicy = { baseMs: 100, capMs: 5_000, jitter: 0.5 };
@@ -124,6 +125,7 @@ export class AlertFanOut {
     try {
       const { kind, body, device } = alert;
       const wanted = await matchingEndpoints(
+        // Read for every alert: an endpoint added a moment ago gets the next alert.
         await this.endpoints.enabledFilters(),
         { kind, severity: severityOf(kind), ...(device === undefined ? {} : { device }) },
         this.o.tagsOf,

@@ -10,7 +10,7 @@ const delivery = (scheme: 'standard' | 'hex' | 'github', secrets: string[]): Del
   type: 'session_down',
   body,
   state: 'pending',
-  endpoint: { id: 'e', name: 'e', url: 'https://example.com/hook', scheme, secrets, enabled: true, disabledReason: null },
+  endpoint: { id: 'e', name: 'e', url: 'https://example.com/hook', scheme, secrets, enabled: true, disabledReason: null, failing: false },
 });
 
 describe('what an attempt ends as', () => {

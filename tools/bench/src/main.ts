@@ -12,6 +12,7 @@ import { jobsBench } from './jobs';
 import { limitPathMain } from './limit-path';
 import { netconfBench } from './netconf';
 import { netconfParseBench } from './netconf-parse';
+import { notifierBench } from './notifier';
 import { pipelineBench } from './pipeline';
 import { scaleBench } from './scale';
 
@@ -24,6 +25,7 @@ const SUITES: Record<string, () => Promise<Record<string, unknown>>> = {
   jobs: jobsBench,
   netconf: netconfBench,
   'netconf-parse': netconfParseBench,
+  notifier: notifierBench,
   pipeline: pipelineBench,
   scale: scaleBench,
 };

@@ -21,6 +21,8 @@ export interface BenchStack {
   sim(args: string[], onLine: (item: Record<string, unknown>) => void): ChildProcess;
   /** The collector bundle on a free port, with the stack's NATS, namespace and database. */
   collector(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; died: Promise<never> }>;
+  /** Another app's bundle the same way; `ready()` resolves once its /readyz answers 200 (30 s at most). */
+  app(name: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string; ready(): Promise<void> }>;
 }
 
 export async function withStack<T>(name: string, run: (stack: BenchStack) => Promise<T>): Promise<T> {
@@ -59,6 +61,27 @@ export async function withStack<T>(name: string, run: (stack: BenchStack) => Pro
       });
       children.push(app.child);
       return { ...app, died: exited(app.child, 'the collector') };
+    },
+    async app(name, env) {
+      const app = await spawnApp({ app: name, natsUrl, namespace: topology.namespace, databaseUrl: db.url, env });
+      children.push(app.child);
+      const died = exited(app.child, `the ${name}`);
+      const ready = async () => {
+        const deadline = Date.now() + 30_000;
+        for (;;) {
+          const status = await Promise.race([
+            fetch(`${app.url}/readyz`).then(
+              (r) => r.status,
+              () => 0,
+            ),
+            died,
+          ]);
+          if (status === 200) return;
+          if (Date.now() > deadline) throw new Error(`the ${name} was not ready within 30 s`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      };
+      return { ...app, ready };
     },
   };
   try {
