@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createTopology, publishJson, type Bus, type Topology } from '@switch-telemetry/bus';
 import { deleteNamespace, natsTestUrl, uniqueNamespace, withTestBus } from '@switch-telemetry/bus/testing';
-import { createTestDatabase, type TestDatabase } from '@switch-telemetry/db/testing';
+import { PostgresOutage, createTestDatabase, type TestDatabase } from '@switch-telemetry/db/testing';
 import { EndpointRepository, type EndpointInput } from '@switch-telemetry/notifications';
 import { runService, type RunningService } from '@switch-telemetry/service';
 import { NOTIFIER_SERVICE } from '../src/notifier';
@@ -11,6 +11,7 @@ export const whsec = () => `whsec_${randomBytes(32).toString('base64')}`;
 /** A notifier running in this process on a database and NATS namespace of its own, and what a test needs around it. */
 export interface NotifierStack {
   db: TestDatabase;
+  pg?: PostgresOutage;
   bus: Bus;
   topology: Topology;
   app: RunningService;
@@ -27,16 +28,19 @@ export interface NotifierStack {
 
 let sequence = 0;
 
-export async function startNotifier(env: Record<string, string> = {}, database?: { url: string }): Promise<NotifierStack> {
+/** `postgresOutage`: the notifier reaches PostgreSQL through a relay the test can cut (`stack.pg`). */
+export async function startNotifier(env: Record<string, string> = {}, options: { postgresOutage?: boolean } = {}): Promise<NotifierStack> {
   const namespace = uniqueNamespace('ntf');
   const db = await createTestDatabase();
+  const pg = options.postgresOutage ? await PostgresOutage.forDatabase(db.url) : undefined;
   const bus = await withTestBus('notifier-test');
   const topology = createTopology({ namespace });
   const app = await runService(NOTIFIER_SERVICE, {
     env: {
       NATS_URL: natsTestUrl(),
       NATS_NAMESPACE: namespace,
-      DATABASE_URL: database?.url ?? db.url,
+      DATABASE_URL: pg?.url ?? db.url,
+      DB_CONNECT_TIMEOUT_MS: '1000',
       HTTP_HOST: '127.0.0.1',
       HTTP_PORT: '0',
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
@@ -56,6 +60,7 @@ export async function startNotifier(env: Record<string, string> = {}, database?:
   const endpoints = new EndpointRepository(db.pool);
   return {
     db,
+    ...(pg ? { pg } : {}),
     bus,
     topology,
     app,
@@ -89,6 +94,7 @@ export async function startNotifier(env: Record<string, string> = {}, database?:
     rows: async (sql, params = []) => (await db.pool.query(sql, params)).rows,
     async close() {
       await app.stop();
+      await pg?.close();
       await deleteNamespace(bus, topology).catch(() => undefined);
       await bus.close();
       await db.drop();
