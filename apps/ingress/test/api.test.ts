@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Kvm } from '@nats-io/kv';
+import { DeliveryLog, EndpointRepository } from '@switch-telemetry/notifications';
 import { MAX_JSON_DEPTH } from '../src/input';
 import { TOKENS, startIngress, type Ingress } from './harness';
 
@@ -329,6 +330,112 @@ describe('webhook endpoints', () => {
       enabled: true,
       url: 'https://alerts.example.test/keep',
     });
+  });
+});
+
+describe('webhook endpoints: the address guard, filters, rotation, deliveries', () => {
+  const whsec = () => `whsec_${randomBytes(32).toString('base64')}`;
+  const create = (body: Json) => call('POST', '/v1/webhook-endpoints', { body: { name: 'e', secret: whsec(), ...body } });
+
+  it.each([
+    ['credentials in the URL', 'https://user:pass@alerts.example.test/hook', /credentials|user/i],
+    ['a hex IPv4 address', 'http://0x7f000001/hook', /usual form/],
+    ['a decimal IPv4 address', 'http://2130706433/hook', /usual form/],
+    ['a private address', 'http://10.0.0.5/hook', /private/],
+    ['loopback through an IPv4-mapped IPv6 address', 'http://[::ffff:127.0.0.1]/hook', /loopback|usual form/],
+    ['the cloud metadata address', 'http://169.254.169.254/latest/meta-data', /metadata/],
+  ])('answers 400 naming url to %s, without echoing a path or query', async (_what, url, reason) => {
+    const res = await create({ url: `${url}?token=keep-me-secret` });
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([{ field: 'url', problem: expect.stringMatching(reason) }]);
+    expect(JSON.stringify(res.body)).not.toContain('keep-me-secret');
+  });
+
+  it('stores the filters, rotates a secret with an overlap, and refuses an overlap without a new secret', async () => {
+    const created = await create({
+      url: 'https://alerts.example.test/filtered',
+      events: ['session_down'],
+      min_severity: 'critical',
+      devices: ['leaf-1'],
+      device_tags: { site: 'ams1' },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({
+      min_severity: 'critical',
+      devices: ['leaf-1'],
+      device_tags: { site: 'ams1' },
+      previous_secret_until: null,
+      disabled_reason: null,
+      failing_since: null,
+    });
+    const id = created.body.id;
+    expect((await call('PATCH', `/v1/webhook-endpoints/${id}`, { body: { keep_previous_secret_s: 60 } })).status).toBe(400);
+    const rotated = await call('PATCH', `/v1/webhook-endpoints/${id}`, { body: { secret: whsec(), keep_previous_secret_s: 3_600 } });
+    expect(rotated.status).toBe(200);
+    expect(Date.parse(rotated.body.previous_secret_until) - Date.now()).toBeGreaterThan(3_500_000);
+    expect(JSON.stringify(rotated.body)).not.toMatch(/whsec_/);
+    // A new secret without an overlap drops the old one at once.
+    const replaced = await call('PATCH', `/v1/webhook-endpoints/${id}`, { body: { secret: whsec() } });
+    expect(replaced.body.previous_secret_until).toBeNull();
+  });
+
+  it('clears why the notifier disabled an endpoint when a user enables it again', async () => {
+    const { body } = await create({ url: 'https://alerts.example.test/gone' });
+    await new EndpointRepository(ingress.db.pool).disable(body.id, 'the receiver answered 410 Gone', 'test.endpoint.disabled');
+    const disabled = await call('GET', `/v1/webhook-endpoints/${body.id}`, { token: TOKENS.read });
+    expect(disabled.body).toMatchObject({ enabled: false, disabled_reason: 'the receiver answered 410 Gone' });
+    expect((await call('POST', `/v1/webhook-endpoints/${body.id}/test`)).status).toBe(409);
+    const enabled = await call('PATCH', `/v1/webhook-endpoints/${body.id}`, { body: { enabled: true } });
+    expect(enabled.body).toMatchObject({ enabled: true, disabled_reason: null, disabled_at: null });
+  });
+
+  it('queues a signed test delivery, lists attempts a page at a time, and redelivers with the same delivery id', async () => {
+    const { body: endpoint } = await create({ url: 'https://alerts.example.test/log' });
+    const test = await call('POST', `/v1/webhook-endpoints/${endpoint.id}/test`);
+    expect(test.status).toBe(202);
+    expect(test.body).toEqual({ delivery_id: expect.stringMatching(/^msg_[0-9a-f]{32}$/), job_id: expect.any(String) });
+    const delivery = await call('GET', `/v1/deliveries/${test.body.delivery_id}`, { token: TOKENS.read });
+    expect(delivery.body).toMatchObject({ endpoint_id: endpoint.id, type: 'endpoint.test', state: 'pending', attempts: 0 });
+
+    // Three attempts as the notifier records them.
+    const log = new DeliveryLog(ingress.db.pool);
+    for (const [outcome, status] of [
+      ['retrying', 503],
+      ['retrying', 500],
+      ['delivered', 200],
+    ] as const) {
+      await log.recordAttempt({
+        deliveryId: test.body.delivery_id,
+        outcome,
+        state: outcome === 'delivered' ? 'delivered' : 'pending',
+        statusCode: status,
+        latencyMs: 12,
+      });
+    }
+    const first = await call('GET', `/v1/webhook-endpoints/${endpoint.id}/deliveries?limit=2`, { token: TOKENS.read });
+    expect(first.status).toBe(200);
+    expect(first.body.attempts.map((a: Json) => [a.attempt, a.outcome, a.status_code])).toEqual([
+      [3, 'delivered', 200],
+      [2, 'retrying', 500],
+    ]);
+    const second = await call('GET', `/v1/webhook-endpoints/${endpoint.id}/deliveries?limit=2&before=${first.body.next}`, {
+      token: TOKENS.read,
+    });
+    expect(second.body.attempts.map((a: Json) => a.attempt)).toEqual([1]);
+    expect(second.body.next).toBeUndefined();
+
+    const again = await call('POST', `/v1/deliveries/${test.body.delivery_id}/redeliver`);
+    expect(again.status).toBe(202);
+    expect(again.body.delivery_id).toBe(test.body.delivery_id);
+    expect((await call('GET', `/v1/deliveries/${test.body.delivery_id}`, { token: TOKENS.read })).body.state).toBe('pending');
+    const queued = await ingress.bus.jsm.streams.info(ingress.topology.streams.jobs.name, {
+      subjects_filter: ingress.topology.subjects.job('notifications', 'webhook-deliver'),
+    });
+    expect(Object.values(queued.state.subjects ?? {}).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(2);
+
+    expect((await call('POST', '/v1/deliveries/msg_0000/redeliver')).status).toBe(404);
+    expect((await call('POST', '/v1/deliveries/not-a-delivery/redeliver')).status).toBe(400);
+    expect((await call('GET', `/v1/webhook-endpoints/${endpoint.id}/deliveries`, { token: null })).status).toBe(401);
   });
 });
 
