@@ -1,4 +1,10 @@
-import { pruneWebhookMemory, webhookMemoryPruneJob, webhookProcessJob, webhookProcessor } from '@switch-telemetry/inventory';
+import {
+  deviceEventsLane,
+  pruneWebhookMemory,
+  webhookMemoryPruneJob,
+  webhookProcessJob,
+  webhookProcessor,
+} from '@switch-telemetry/inventory';
 import { runService } from '@switch-telemetry/service';
 import { DISCOVERY_HTTP_PORT, DISCOVERY_OWNED_PREFIXES, discoveryConfigShape } from './config';
 
@@ -6,7 +12,7 @@ void runService({
   app: 'discovery',
   defaultHttpPort: DISCOVERY_HTTP_PORT,
   configShape: discoveryConfigShape,
-  relayOutbox: true,
+  relayOutbox: deviceEventsLane,
   ownedPrefixes: DISCOVERY_OWNED_PREFIXES,
   start: async (ctx) => {
     const { config } = ctx;

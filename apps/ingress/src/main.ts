@@ -1,3 +1,4 @@
+import { deviceEventsLane } from '@switch-telemetry/inventory';
 import type { AddressInfo } from 'node:net';
 import { serveOps, type OpsServer } from '@switch-telemetry/observability';
 import { runService } from '@switch-telemetry/service';
@@ -8,7 +9,7 @@ void runService({
   app: 'ingress',
   defaultHttpPort: INGRESS_HTTP_PORT,
   configShape: ingressConfigShape,
-  relayOutbox: true,
+  relayOutbox: deviceEventsLane,
   // Webhooks need only JetStream: a database outage must not take the ingress out of its Service.
   servesWithoutPostgres: true,
   ownedPrefixes: ['INGRESS_'],

@@ -7,6 +7,7 @@ import {
   DeliveryLog,
   WEBHOOK_DELIVER_SPEC,
   createNotifierMetrics,
+  endpointEventsLane,
   guardedLookup,
   notificationLogPruneJob,
   webhookDeliverer,
@@ -94,6 +95,6 @@ export const NOTIFIER_SERVICE: ServiceSpec<typeof notifierConfigShape> = {
   configShape: notifierConfigShape,
   ownedPrefixes: ['NOTIFIER_'],
   // Endpoints it disables are announced through the outbox.
-  relayOutbox: true,
+  relayOutbox: endpointEventsLane,
   start: startNotifier,
 };

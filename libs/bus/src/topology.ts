@@ -96,6 +96,9 @@ export interface Topology {
     /** Every alert: the notifier's consumer filter. */
     alerts(): string;
     endpointEvent(event: EndpointEvent): string;
+    /** Every device event / endpoint event: filters. */
+    deviceEvents(): string;
+    endpointEvents(): string;
     webhookEvent(source: string, event: string): string;
     job(queue: string, worker: string): string;
     /** Every job of one queue: the queue consumer's filter. */
@@ -161,6 +164,8 @@ export function createTopology(options: TopologyOptions = {}): Topology {
       alert: (kind) => subject(`events.alert.${assertSubjectToken('alert kind', kind)}`),
       alerts: () => subject('events.alert.>'),
       endpointEvent: (event) => subject(`events.endpoint.${event}`),
+      deviceEvents: () => subject('events.device.>'),
+      endpointEvents: () => subject('events.endpoint.>'),
       webhookEvent: (source, event) =>
         subject(`events.webhook.${assertSubjectToken('webhook source', source)}.${assertSubjectPath('webhook event', event)}`),
       job: (queue, worker) => subject(`jobs.${assertQueueName(queue)}.${assertSubjectToken('worker', worker)}`),

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DeviceEvent, Topology } from '@switch-telemetry/bus';
 import type { PoolClient } from '@switch-telemetry/db';
-import { addToOutbox } from '@switch-telemetry/outbox';
+import { addToOutbox, type OutboxLane } from '@switch-telemetry/outbox';
 import type { DeviceEventBody } from '@switch-telemetry/contracts';
 
 /**
@@ -19,4 +19,9 @@ export async function recordDeviceEvent(tx: PoolClient, topology: Topology, body
     msgId: `device-${event}:${dedupeKey ?? `${device}:${randomUUID()}`}`,
     headers: { device },
   });
+}
+
+/** The outbox lane of device events: relayed by the apps that change devices (ingress, discovery), in commit order. */
+export function deviceEventsLane(topology: Topology): OutboxLane {
+  return { name: 'device-events', subjects: [topology.subjects.deviceEvents()] };
 }

@@ -1,7 +1,7 @@
 export { MIN_IPV4_PREFIX, MIN_IPV6_PREFIX, normalizeCidr } from './cidr';
 export { InventoryErrorCodes } from './codes';
 export { cidrSchema } from './cidr-schema';
-export { recordDeviceEvent } from './device-events';
+export { deviceEventsLane, recordDeviceEvent } from './device-events';
 export { securityChanges } from './device-security';
 export { DeviceRepository, type ChangeOptions, type DeviceFilter } from './device-repository';
 export { DeviceConflictError, DeviceNotFoundError, InvalidCidrError, InvalidDeviceError } from './errors';

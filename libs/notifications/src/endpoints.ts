@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ALERT_SEVERITIES, deviceIdSchema, type AlertSeverity, type EndpointDisabledBody } from '@switch-telemetry/contracts';
-import { addToOutbox } from '@switch-telemetry/outbox';
+import type { Topology } from '@switch-telemetry/bus';
+import { addToOutbox, type OutboxLane } from '@switch-telemetry/outbox';
 import { inTransaction, type Pool } from '@switch-telemetry/db';
 import { SCHEMES, standardSecretProblem, type Scheme } from '@switch-telemetry/webhook-signatures';
 import { z } from 'zod';
@@ -298,4 +299,9 @@ export class EndpointRepository {
     });
     return rows;
   }
+}
+
+/** The outbox lane of endpoint events: relayed by the notifier, which writes them. */
+export function endpointEventsLane(topology: Topology): OutboxLane {
+  return { name: 'endpoint-events', subjects: [topology.subjects.endpointEvents()] };
 }

@@ -29,6 +29,7 @@ export {
   EndpointRepository,
   MAX_PREVIOUS_SECRET_S,
   SecretMismatch,
+  endpointEventsLane,
   endpointInputSchema,
   endpointPatchSchema,
   endpointSchema,

@@ -8,9 +8,34 @@ export const OUTBOX_POLL_MS = 1_000;
 /** Rows published per transaction. */
 export const OUTBOX_BATCH = 200;
 export const OUTBOX_PUBLISH_TIMEOUT_MS = 5_000;
-// One relay at a time across every replica and app: rows go out in id order,
-// so two changes of one device are announced in the order they committed.
+// One relay at a time per lane across every replica and app: rows go out in
+// id order, so two changes of one device are announced in the order they committed.
 const RELAY_LOCK_KEY = 0x5717_0002;
+
+/**
+ * The rows one relay publishes: those whose subject matches one of
+ * `subjects` (NATS filters ending in `>`). Each app relays only the events
+ * it may publish (a NATS user per app), and each lane has its own lock, so
+ * an app's lane never holds up another's.
+ */
+export interface OutboxLane {
+  name: string;
+  subjects: readonly string[];
+}
+
+/** A lane's lock: the default key for none (every row), else one derived from its name. */
+export function laneLockKey(lane: OutboxLane | undefined): number {
+  if (!lane) return RELAY_LOCK_KEY;
+  let hash = 0;
+  for (const ch of lane.name) hash = (Math.imul(hash, 31) + ch.charCodeAt(0)) | 0;
+  return RELAY_LOCK_KEY + 1 + (Math.abs(hash) % 0xffff);
+}
+
+/** `events.device.>` → `events.device.%` (LIKE, with its own wildcards escaped). */
+function likePattern(filter: string): string {
+  if (!filter.endsWith('.>')) throw new Error(`outbox lane subject ${filter} must end in .>`);
+  return `${filter.slice(0, -1).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
 
 export interface OutboxRelayOptions {
   pool: Pool;
@@ -20,6 +45,8 @@ export interface OutboxRelayOptions {
   pollMs?: number;
   batch?: number;
   publishTimeoutMs?: number;
+  /** Publish only this lane's rows (default: every row, under the default lock). */
+  lane?: OutboxLane;
 }
 
 interface Row {
@@ -122,16 +149,22 @@ export class OutboxRelay {
       for (let more = true; more && !this.stopped;) {
         await client.query('BEGIN');
         try {
-          const { rows: lock } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [RELAY_LOCK_KEY]);
+          const { rows: lock } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [
+            laneLockKey(this.options.lane),
+          ]);
           // Another replica's relay is at work; it will take these rows.
           if (!lock[0]!.ok) {
             await client.query('ROLLBACK');
             return;
           }
           const limit = this.options.batch ?? OUTBOX_BATCH;
-          const { rows } = await client.query<Row>('SELECT id, subject, msg_id, headers, payload FROM outbox ORDER BY id LIMIT $1', [
-            limit,
-          ]);
+          const lane = this.options.lane;
+          const { rows } = lane
+            ? await client.query<Row>(
+                'SELECT id, subject, msg_id, headers, payload FROM outbox WHERE subject LIKE ANY ($2::text[]) ORDER BY id LIMIT $1',
+                [limit, lane.subjects.map(likePattern)],
+              )
+            : await client.query<Row>('SELECT id, subject, msg_id, headers, payload FROM outbox ORDER BY id LIMIT $1', [limit]);
           const done: string[] = [];
           let failed: unknown;
           for (const row of rows) {

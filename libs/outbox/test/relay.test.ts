@@ -3,6 +3,7 @@ import { PrivateNatsServer, deleteNamespace, uniqueNamespace, withTestBus } from
 import { createTestDatabase, type TestDatabase } from '@switch-telemetry/db/testing';
 import { createLogger } from '@switch-telemetry/logging';
 import { OutboxRelay, addToOutbox } from '../src';
+import { laneLockKey } from '../src/relay';
 
 const log = createLogger({ app: 'outbox-test', level: 'silent' });
 let db: TestDatabase;
@@ -100,6 +101,61 @@ describe('outbox relay', () => {
       expect(bodies.map((b) => b.i)).toEqual([...Array(60).keys()]);
     } finally {
       for (const r of relays) await r.stop();
+      await deleteNamespace(bus, topology).catch(() => undefined);
+      await bus.close();
+    }
+  });
+  it("a relay with a lane publishes only its lane's rows, and a lane never waits for another", async () => {
+    const topology = createTopology({ namespace: uniqueNamespace('obx_lane') });
+    const bus = await withTestBus('outbox4');
+    await provisionTopology(bus.jsm, topology, log);
+    const devices = new OutboxRelay({
+      pool: db.pool,
+      bus,
+      log,
+      pollMs: 20,
+      lane: { name: 'device-events', subjects: [topology.subjects.deviceEvents()] },
+    });
+    const endpoints = new OutboxRelay({
+      pool: db.pool,
+      bus,
+      log,
+      pollMs: 20,
+      lane: { name: 'endpoint-events', subjects: [topology.subjects.endpointEvents()] },
+    });
+    try {
+      await write(10, (i) => (i % 2 === 0 ? topology.subjects.deviceEvent('upserted') : topology.subjects.endpointEvent('disabled')));
+      // A row of another namespace whose subject differs only where LIKE has wildcards stays put.
+      await write(1, () => `${topology.namespace.replace('_', 'X')}.events.device.upserted`);
+      devices.start();
+      await new Promise((r) => setTimeout(r, 300));
+      const left = async () =>
+        (await db.pool.query<{ subject: string }>('SELECT subject FROM outbox ORDER BY id')).rows.map((r) => r.subject);
+      expect(await left()).toEqual(
+        [...Array(5)]
+          .map(() => topology.subjects.endpointEvent('disabled'))
+          .concat(`${topology.namespace.replace('_', 'X')}.events.device.upserted`),
+      );
+      // The device lane's lock is held by a transaction of its own: the endpoint lane goes on regardless.
+      const holder = await db.pool.connect();
+      await holder.query('BEGIN');
+      await holder.query('SELECT pg_advisory_xact_lock($1)', [laneLockKey({ name: 'device-events', subjects: [] })]);
+      await write(1, () => topology.subjects.deviceEvent('deleted'));
+      endpoints.start();
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await left()).toEqual([
+        `${topology.namespace.replace('_', 'X')}.events.device.upserted`,
+        topology.subjects.deviceEvent('deleted'),
+      ]);
+      await holder.query('ROLLBACK');
+      holder.release();
+      expect((await storedBodies(bus, topology.streams.events.name, `${topology.namespace}.events.endpoint.`)).map((b) => b.i)).toEqual([
+        1, 3, 5, 7, 9,
+      ]);
+      await db.pool.query('DELETE FROM outbox');
+    } finally {
+      await devices.stop();
+      await endpoints.stop();
       await deleteNamespace(bus, topology).catch(() => undefined);
       await bus.close();
     }

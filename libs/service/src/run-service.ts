@@ -5,7 +5,7 @@ import { createPool, probeDb, type Pool } from '@switch-telemetry/db';
 import { HttpClient, httpClientOptionsFrom } from '@switch-telemetry/http-client';
 import { JobRuntime } from '@switch-telemetry/jobs';
 import { createLogger, type Logger } from '@switch-telemetry/logging';
-import { OutboxRelay } from '@switch-telemetry/outbox';
+import { OutboxRelay, type OutboxLane } from '@switch-telemetry/outbox';
 import { createMetricsRegistry, createOpsEndpoints, serveOps, type OpsEndpoints, type Registry } from '@switch-telemetry/observability';
 import { serviceConfigShape, type ServiceConfig } from './config';
 import { EXIT_FAILURE, EXIT_OK, EXIT_UNAVAILABLE } from './exit-codes';
@@ -49,10 +49,11 @@ export interface ServiceSpec<S extends z.ZodRawShape> {
   /** Prefixes the app owns (`INGRESS_`): unknown variables under them are errors. */
   ownedPrefixes: string[];
   /**
-   * Run the outbox relay here: apps whose transactions write events to the
-   * outbox. Others leave it to them, and need no right to publish those subjects.
+   * Run the outbox relay here, for the lane of events this app writes to the
+   * outbox (and may publish). Others leave it to them, and need no right to
+   * publish those subjects.
    */
-  relayOutbox?: boolean;
+  relayOutbox?: (topology: Topology) => OutboxLane;
   /**
    * The app still does the job its Service routes to it while PostgreSQL is
    * down (the ingress takes webhooks into JetStream; the collector keeps
@@ -176,7 +177,14 @@ export async function runService<S extends z.ZodRawShape>(
     },
   });
   const http = new HttpClient({ ...httpClientOptionsFrom(config), log: log.child({ component: 'http' }), registry: metrics });
-  const outbox = new OutboxRelay({ pool, bus, log: log.child({ component: 'outbox' }), registry: metrics, pollMs: config.OUTBOX_POLL_MS });
+  const outbox = new OutboxRelay({
+    pool,
+    bus,
+    log: log.child({ component: 'outbox' }),
+    registry: metrics,
+    pollMs: config.OUTBOX_POLL_MS,
+    ...(spec.relayOutbox ? { lane: spec.relayOutbox(topology) } : {}),
+  });
   const ctx: ServiceContext<typeof config> = { config, log, bus, topology, pool, metrics, jobs, http, outbox };
   let appHandle: AppHandle | void;
   const ops = createOpsEndpoints({
