@@ -452,6 +452,10 @@ export const ENDPOINTS_USAGE = `usage: switchctl endpoints <command> [options]
   list                                    the alert webhook endpoints (secrets are never shown)
   add --name N --url URL [--scheme standard|hex|github] [--event KIND ...]   the secret from SWITCHCTL_ENDPOINT_SECRET
   rm ID ...                               delete endpoints
+  enable ID                               enable an endpoint again (clears why the notifier disabled it)
+  test ID [--wait 30s]                    send a signed endpoint.test; --wait: until it is delivered or given up, then its attempts
+  deliveries ID [--limit 50] [--delivery MSG_ID]   the endpoint's delivery attempts, newest first
+  redeliver MSG_ID                        send a delivery again (same webhook-id)
 ${API_FLAGS_USAGE}`;
 
 interface EndpointOut {
@@ -461,7 +465,33 @@ interface EndpointOut {
   scheme: string;
   events: string[];
   enabled: boolean;
+  disabled_reason?: string | null;
 }
+
+interface AttemptOut {
+  id: string;
+  delivery_id: string;
+  type: string;
+  attempt: number;
+  at: string;
+  outcome: string;
+  status_code: number | null;
+  latency_ms: number | null;
+  error_code: string | null;
+  next_retry_at: string | null;
+}
+
+const attemptColumns: Array<Column<AttemptOut>> = [
+  { header: 'at', value: (a) => a.at },
+  { header: 'delivery', value: (a) => a.delivery_id },
+  { header: 'type', value: (a) => a.type },
+  { header: 'attempt', value: (a) => String(a.attempt) },
+  { header: 'outcome', value: (a) => a.outcome },
+  { header: 'status', value: (a) => (a.status_code === null ? '-' : String(a.status_code)) },
+  { header: 'ms', value: (a) => (a.latency_ms === null ? '-' : String(a.latency_ms)) },
+  { header: 'error', value: (a) => a.error_code ?? '' },
+  { header: 'next retry', value: (a) => a.next_retry_at ?? '' },
+];
 
 const endpointColumns: Array<Column<EndpointOut>> = [
   { header: 'id', value: (e) => e.id },
@@ -469,8 +499,18 @@ const endpointColumns: Array<Column<EndpointOut>> = [
   { header: 'url', value: (e) => e.url },
   { header: 'scheme', value: (e) => e.scheme },
   { header: 'events', value: (e) => e.events.join(',') },
-  { header: 'enabled', value: (e) => (e.enabled ? 'yes' : 'no') },
+  { header: 'enabled', value: (e) => (e.enabled ? 'yes' : `no${e.disabled_reason ? ` (${e.disabled_reason})` : ''}`) },
 ];
+
+/** Polls a delivery until it is no longer pending, up to `waitMs`; answers its state. */
+async function waitForDelivery(ctx: Ctx, deliveryId: string, waitMs: number): Promise<string> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const { state } = await ctx.api.get<{ state: string }>(`/v1/deliveries/${enc(deliveryId)}`);
+    if (state !== 'pending' || Date.now() >= deadline) return state;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
 
 export async function endpointsCommand(argv: string[], io: CommandIo): Promise<number> {
   const [sub, ...rest] = argv;
@@ -479,6 +519,9 @@ export async function endpointsCommand(argv: string[], io: CommandIo): Promise<n
     url: { type: 'string' },
     scheme: { type: 'string' },
     event: { type: 'string', multiple: true },
+    wait: { type: 'string' },
+    limit: { type: 'string' },
+    delivery: { type: 'string' },
   });
   const help = values.help || sub === 'help' || sub === '--help' || sub === '-h';
   if (help || sub === undefined || sub.startsWith('-')) {
@@ -514,6 +557,50 @@ export async function endpointsCommand(argv: string[], io: CommandIo): Promise<n
         await ctx.api.request('DELETE', `/v1/webhook-endpoints/${enc(id)}`);
         ctx.out(ctx.mode === 'json' ? JSON.stringify({ id, deleted: true }) : `deleted ${id}`);
       }
+      return EXIT.OK;
+    }
+    case 'enable': {
+      const [id] = positionals;
+      if (!id || positionals.length > 1) throw new CliError(EXIT.USAGE, 'endpoints enable takes one endpoint id');
+      const { body } = await ctx.api.request<EndpointOut>('PATCH', `/v1/webhook-endpoints/${enc(id)}`, { enabled: true });
+      writeRows(ctx.out, ctx.mode, [body], endpointColumns);
+      return EXIT.OK;
+    }
+    case 'test': {
+      const [id] = positionals;
+      if (!id || positionals.length > 1) throw new CliError(EXIT.USAGE, 'endpoints test takes one endpoint id');
+      const waitMs = values.wait === undefined ? undefined : parseDuration(values.wait);
+      if (values.wait !== undefined && waitMs === undefined) throw new CliError(EXIT.USAGE, '--wait must be a duration like 30s');
+      const { body } = await ctx.api.request<{ delivery_id: string; job_id: string }>('POST', `/v1/webhook-endpoints/${enc(id)}/test`);
+      if (waitMs === undefined) {
+        ctx.out(ctx.mode === 'json' ? JSON.stringify(body) : `queued test delivery ${body.delivery_id}`);
+        return EXIT.OK;
+      }
+      const state = await waitForDelivery(ctx, body.delivery_id, waitMs);
+      const { attempts } = await ctx.api.get<{ attempts: AttemptOut[] }>(
+        `/v1/webhook-endpoints/${enc(id)}/deliveries?delivery=${enc(body.delivery_id)}`,
+      );
+      writeRows(ctx.out, ctx.mode, attempts, attemptColumns);
+      // Delivered: 0. Still pending when the wait ran out, or given up: 1, like any failure the caller should look at.
+      if (ctx.mode !== 'json') ctx.out(`delivery ${body.delivery_id}: ${state}`);
+      return state === 'delivered' ? EXIT.OK : EXIT.FAILURE;
+    }
+    case 'deliveries': {
+      const [id] = positionals;
+      if (!id || positionals.length > 1) throw new CliError(EXIT.USAGE, 'endpoints deliveries takes one endpoint id');
+      const query = new URLSearchParams({ limit: values.limit ?? '50', ...(values.delivery ? { delivery: values.delivery } : {}) });
+      const { attempts } = await ctx.api.get<{ attempts: AttemptOut[] }>(`/v1/webhook-endpoints/${enc(id)}/deliveries?${query}`);
+      writeRows(ctx.out, ctx.mode, attempts, attemptColumns);
+      return EXIT.OK;
+    }
+    case 'redeliver': {
+      const [deliveryId] = positionals;
+      if (!deliveryId || positionals.length > 1) throw new CliError(EXIT.USAGE, 'endpoints redeliver takes one delivery id (msg_...)');
+      const { body } = await ctx.api.request<{ delivery_id: string; job_id: string }>(
+        'POST',
+        `/v1/deliveries/${enc(deliveryId)}/redeliver`,
+      );
+      ctx.out(ctx.mode === 'json' ? JSON.stringify(body) : `queued ${body.delivery_id} again`);
       return EXIT.OK;
     }
     default:

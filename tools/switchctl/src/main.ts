@@ -24,7 +24,7 @@ const USAGE = `usage: switchctl <command> ...
   devices list|get|add|edit|rm|import        the inventory, over the REST API
   sessions list|get|restart                  device sessions as the collectors report them
   dead-jobs list|retry|rm                    jobs that could not run
-  endpoints list|add|rm                      alert webhook endpoints
+  endpoints list|add|rm|enable|test|deliveries|redeliver   alert webhook endpoints and their deliveries
   discover CIDR                              ask for a subnet scan
   gnmi capabilities|get|subscribe            talk to one gNMI target directly
   netconf hello|get|get-config|subscribe     talk to one NETCONF device directly

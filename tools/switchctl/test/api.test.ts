@@ -6,6 +6,7 @@ import { uniqueNamespace } from '@switch-telemetry/bus/testing';
 import { createTestDatabase, type TestDatabase } from '@switch-telemetry/db/testing';
 import { spawnApp, type SpawnedApp } from '@switch-telemetry/service/testing';
 import { natsTestUrl } from '@switch-telemetry/bus/testing';
+import { WebhookReceiver } from '@switch-telemetry/notifications/testing';
 import { lines, switchctl } from './cli';
 
 // switchctl's API commands against the real ingress (its own process, a
@@ -13,6 +14,7 @@ import { lines, switchctl } from './cli';
 
 const ADMIN = 'admin-token-0123456789abcdefghij';
 const READER = 'read-token-0123456789abcdefghijk';
+const NAMESPACE = uniqueNamespace('ctl');
 let db: TestDatabase;
 let ingress: SpawnedApp;
 let api: string;
@@ -22,8 +24,9 @@ beforeAll(async () => {
   db = await createTestDatabase();
   ingress = spawnApp(resolve(__dirname, '..', '..', '..', 'apps', 'ingress', 'src', 'main.ts'), {
     NATS_URL: natsTestUrl(),
-    NATS_NAMESPACE: uniqueNamespace('ctl'),
+    NATS_NAMESPACE: NAMESPACE,
     DATABASE_URL: db.url,
+    NOTIFIER_ALLOWED_HOSTS: '127.20.4.0/24',
     HTTP_HOST: '127.0.0.1',
     HTTP_PORT: '0',
     OPS_PORT: '0',
@@ -182,6 +185,74 @@ describe('sessions, dead jobs, discovery', () => {
     expect(bad.stderr).toContain('400');
   });
 });
+
+describe('alert webhook endpoints', () => {
+  let notifier: SpawnedApp;
+  let receiver: WebhookReceiver;
+  beforeAll(async () => {
+    notifier = spawnApp(resolve(__dirname, '..', '..', '..', 'apps', 'notifier', 'src', 'main.ts'), {
+      NATS_URL: natsTestUrl(),
+      NATS_NAMESPACE: NAMESPACE,
+      DATABASE_URL: db.url,
+      HTTP_HOST: '127.0.0.1',
+      HTTP_PORT: '0',
+      LOG_LEVEL: 'info',
+      NOTIFIER_ALLOWED_HOSTS: '127.20.4.0/24',
+    });
+    await notifier.loggedPort('ready to serve');
+    receiver = await WebhookReceiver.start('127.20.4.1');
+  }, 40_000);
+  afterAll(async () => {
+    notifier?.child.kill('SIGTERM');
+    await notifier?.exited;
+    await receiver?.close();
+  });
+
+  it('adds an endpoint, sends it a test and waits for the answer, lists the attempts and redelivers', async () => {
+    const secret = `whsec_${Buffer.alloc(32, 9).toString('base64')}`;
+    const url = receiver.route('/ctl', 'standard', secret);
+    const added = lines(
+      await switchctl(['endpoints', 'add', '--name', 'ctl', '--url', url], { ...as(ADMIN), SWITCHCTL_ENDPOINT_SECRET: secret }),
+    )[0];
+    expect(added).toMatchObject({ name: 'ctl', enabled: true });
+    const tested = await switchctl(['endpoints', 'test', String(added!.id), '--wait', '15s'], as(ADMIN));
+    expect(tested.code).toBe(0);
+    const [attempt] = lines(tested);
+    expect(attempt).toMatchObject({ type: 'endpoint.test', attempt: 1, outcome: 'delivered', status_code: 200 });
+    expect(receiver.badSignatures).toBe(0);
+    expect(JSON.parse(receiver.deliveredTo('/ctl')[0]!.body)).toMatchObject({ type: 'endpoint.test' });
+
+    const again = await switchctl(['endpoints', 'redeliver', String(attempt!.delivery_id)], as(ADMIN));
+    expect(again.code).toBe(0);
+    await until(() => receiver.received.length === 2, 15_000);
+    expect(receiver.received.map((r) => r.id)).toEqual([attempt!.delivery_id, attempt!.delivery_id]);
+    expect(receiver.duplicates).toBe(1);
+    const log = await switchctl(['endpoints', 'deliveries', String(added!.id)], as(READER));
+    await until(async () => lines(await switchctl(['endpoints', 'deliveries', String(added!.id)], as(READER))).length === 2, 10_000);
+    expect(log.code).toBe(0);
+
+    // A receiver that says it is gone: the endpoint is disabled with the reason, and enabling it clears that.
+    receiver.answer = 410;
+    const gone = await switchctl(['endpoints', 'test', String(added!.id), '--wait', '15s'], as(ADMIN));
+    expect(gone.code).toBe(1);
+    expect(lines(await switchctl(['endpoints', 'list'], as(READER)))[0]).toMatchObject({
+      enabled: false,
+      disabled_reason: expect.stringMatching(/^the receiver answered 410 Gone/),
+    });
+    expect(lines(await switchctl(['endpoints', 'enable', String(added!.id)], as(ADMIN)))[0]).toMatchObject({
+      enabled: true,
+      disabled_reason: null,
+    });
+  }, 60_000);
+});
+
+async function until(check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 describe('connection settings', () => {
   it('reads the API and token from a context of the config file, flags winning over it', async () => {
