@@ -3,6 +3,7 @@ import type { Pool } from '@switch-telemetry/db';
 import type { QueryConfig } from 'pg';
 import type { Scheme } from '@switch-telemetry/webhook-signatures';
 import { z } from 'zod';
+import { Batcher } from './batcher';
 import type { EndpointForSending } from './endpoints';
 
 /** Deliveries and their attempts are kept this long (14 days), then pruned. */
@@ -117,6 +118,22 @@ interface DeliveryRow {
  */
 const named = (name: string, text: string, values: unknown[]): QueryConfig => ({ name, text, values });
 
+interface ToSendRow {
+  id: string;
+  type: string;
+  body: string;
+  state: DeliveryState;
+  endpoint_id: string;
+  name: string;
+  url: string;
+  scheme: Scheme;
+  secret: string;
+  previous_secret: string | null;
+  enabled: boolean;
+  disabled_reason: string | null;
+  failing: boolean;
+}
+
 const iso = (d: Date | null) => (d === null ? null : d.toISOString());
 
 /** Cuts `text` to at most `bytes` UTF-8 bytes without splitting a character. */
@@ -132,6 +149,9 @@ function cut(text: string | undefined, bytes: number): string | null {
 
 /** The `notification_deliveries` and `notification_attempts` tables: the delivery log. */
 export class DeliveryLog {
+  private readonly reads = new Batcher<string, DeliveryToSend | undefined>((ids) => this.readMany(ids));
+  private readonly writes = new Batcher<AttemptRecord, number>((records) => this.recordMany(records));
+
   constructor(private readonly pool: Pool) {}
 
   /**
@@ -171,50 +191,42 @@ export class DeliveryLog {
   }
 
   /** The delivery with its endpoint as it is now (url, scheme, secrets), or undefined when either is gone. */
-  async toSend(id: string): Promise<DeliveryToSend | undefined> {
-    const row = (
-      await this.pool.query<{
-        id: string;
-        type: string;
-        body: string;
-        state: DeliveryState;
-        endpoint_id: string;
-        name: string;
-        url: string;
-        scheme: Scheme;
-        secret: string;
-        previous_secret: string | null;
-        enabled: boolean;
-        disabled_reason: string | null;
-        failing: boolean;
-      }>(
-        named(
-          'notifier-to-send',
-          `SELECT d.id, d.type, d.body, d.state, e.id AS endpoint_id, e.name, e.url, e.scheme, e.secret,
+  toSend(id: string): Promise<DeliveryToSend | undefined> {
+    return this.reads.call(id);
+  }
+
+  private async readMany(ids: string[]): Promise<Array<DeliveryToSend | undefined>> {
+    const { rows } = await this.pool.query<ToSendRow>(
+      named(
+        'notifier-to-send',
+        `SELECT d.id, d.type, d.body, d.state, e.id AS endpoint_id, e.name, e.url, e.scheme, e.secret,
            CASE WHEN e.previous_secret_expires_at > now() THEN e.previous_secret END AS previous_secret, e.enabled, e.disabled_reason,
            e.failing_since IS NOT NULL AS failing
-         FROM notification_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id WHERE d.id = $1`,
-          [id],
-        ),
-      )
-    ).rows[0];
-    if (!row) return undefined;
-    return {
-      id: row.id,
-      type: row.type,
-      body: row.body,
-      state: row.state,
-      endpoint: {
-        id: row.endpoint_id,
-        name: row.name,
-        url: row.url,
-        scheme: row.scheme,
-        secrets: row.previous_secret === null ? [row.secret] : [row.secret, row.previous_secret],
-        enabled: row.enabled,
-        disabledReason: row.disabled_reason,
-        failing: row.failing,
-      },
-    };
+         FROM notification_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id WHERE d.id = ANY ($1::text[])`,
+        [ids],
+      ),
+    );
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return ids.map((id) => {
+      const row = byId.get(id);
+      if (!row) return undefined;
+      return {
+        id: row.id,
+        type: row.type,
+        body: row.body,
+        state: row.state,
+        endpoint: {
+          id: row.endpoint_id,
+          name: row.name,
+          url: row.url,
+          scheme: row.scheme,
+          secrets: row.previous_secret === null ? [row.secret] : [row.secret, row.previous_secret],
+          enabled: row.enabled,
+          disabledReason: row.disabled_reason,
+          failing: row.failing,
+        },
+      };
+    });
   }
 
   /**
@@ -226,32 +238,50 @@ export class DeliveryLog {
    * job itself is in JetStream, and a delivery recorded as pending again is
    * sent again with the same webhook-id.
    */
-  async recordAttempt(record: AttemptRecord): Promise<number> {
-    const { rows } = await this.pool.query<{ attempt: number }>(
+  recordAttempt(record: AttemptRecord): Promise<number> {
+    return this.writes.call(record);
+  }
+
+  private async recordMany(records: AttemptRecord[]): Promise<number[]> {
+    // One attempt per delivery per statement: a second attempt of the same delivery in one batch
+    // (a redelivery racing a retry) is recorded by a statement of its own after it.
+    const seen = new Set<string>();
+    const first = records.filter((r) => !seen.has(r.deliveryId) && seen.add(r.deliveryId));
+    const later = records.filter((r) => !first.includes(r));
+    const { rows } = await this.pool.query<{ delivery_id: string; attempt: number }>(
       named(
-        'notifier-record-attempt',
+        'notifier-record-attempts',
         `WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true)),
+       input AS (
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::text[], $7::text[], $8::text[], $9::timestamptz[])
+           AS i (delivery_id, state, outcome, status_code, latency_ms, error_code, error, response_excerpt, next_retry_at)),
        d AS (
-         UPDATE notification_deliveries SET attempts = attempts + 1, state = $2, last_attempt_at = now(), next_attempt_at = $9,
-           delivered_at = CASE WHEN $2 = 'delivered' THEN now() ELSE delivered_at END
-         WHERE id = $1 RETURNING id, endpoint_id, attempts)
+         UPDATE notification_deliveries n SET attempts = n.attempts + 1, state = i.state, last_attempt_at = now(),
+           next_attempt_at = i.next_retry_at, delivered_at = CASE WHEN i.state = 'delivered' THEN now() ELSE n.delivered_at END
+         FROM input i WHERE n.id = i.delivery_id RETURNING n.id, n.endpoint_id, n.attempts)
        INSERT INTO notification_attempts
          (delivery_id, endpoint_id, attempt, outcome, status_code, latency_ms, error_code, error, response_excerpt, next_retry_at)
-       SELECT d.id, d.endpoint_id, d.attempts, $3, $4, $5, $6, $7, $8, $9 FROM d CROSS JOIN relaxed RETURNING attempt`,
+       SELECT d.id, d.endpoint_id, d.attempts, i.outcome, i.status_code, i.latency_ms, i.error_code, i.error, i.response_excerpt, i.next_retry_at
+       FROM d JOIN input i ON i.delivery_id = d.id CROSS JOIN relaxed RETURNING delivery_id, attempt`,
         [
-          record.deliveryId,
-          record.state,
-          record.outcome,
-          record.statusCode ?? null,
-          record.latencyMs === undefined ? null : Math.round(record.latencyMs),
-          record.errorCode ?? null,
-          cut(record.error, ERROR_CHARS),
-          cut(record.responseExcerpt, RESPONSE_EXCERPT_BYTES),
-          record.nextRetryAt ?? null,
+          first.map((r) => r.deliveryId),
+          first.map((r) => r.state),
+          first.map((r) => r.outcome),
+          first.map((r) => r.statusCode ?? null),
+          first.map((r) => (r.latencyMs === undefined ? null : Math.round(r.latencyMs))),
+          first.map((r) => r.errorCode ?? null),
+          first.map((r) => cut(r.error, ERROR_CHARS)),
+          first.map((r) => cut(r.responseExcerpt, RESPONSE_EXCERPT_BYTES)),
+          first.map((r) => r.nextRetryAt ?? null),
         ],
       ),
     );
-    return rows[0]?.attempt ?? 0;
+    const numbers = new Map(rows.map((r) => [r.delivery_id, r.attempt]));
+    const laterNumbers = later.length > 0 ? await this.recordMany(later) : [];
+    return records.map((r) => {
+      const i = later.indexOf(r);
+      return i >= 0 ? laterNumbers[i]! : (numbers.get(r.deliveryId) ?? 0);
+    });
   }
 
   /** When the delivery is to be tried next, without an attempt (a snooze while the receiver's breaker is open). */
