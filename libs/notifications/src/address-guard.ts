@@ -184,10 +184,17 @@ export class AddressPolicy {
     return this.#hostnameMatches(hostname) || this.#inAllowedNetwork(unbracket(hostname));
   }
 
-  /** Undefined when connecting to `address` for `hostname` is allowed, else the name of the range that refuses it. */
+  /**
+   * Undefined when connecting to `address` for `hostname` is allowed, else the name of the range that refuses it.
+   * Cloud metadata addresses are allowed only by an IP or CIDR entry that names them: a hostname entry trusts its
+   * DNS, and whoever can add a record under `*.domain` could otherwise point it at the instance's credentials.
+   */
   refusal(hostname: string, address: string): string | undefined {
-    if (this.#hostnameMatches(hostname) || this.#inAllowedNetwork(address)) return undefined;
-    return blockedRange(address);
+    const range = blockedRange(address);
+    if (this.#inAllowedNetwork(address)) return undefined;
+    if (range === 'metadata') return range;
+    if (this.#hostnameMatches(hostname)) return undefined;
+    return range;
   }
 
   #hostnameMatches(hostname: string): boolean {
@@ -203,9 +210,14 @@ export class AddressPolicy {
   }
 }
 
+/**
+ * The message names the host and the range, not the address a name resolved to: it reaches the delivery log, which
+ * API users read, and must not map internal names to internal addresses. The address stays in `details` (logs).
+ */
 function refused(host: string, address: string, range: string): AddressRefusedError {
-  const target = host === address ? address : `${address} (for ${host})`;
-  return new AddressRefusedError(`webhook destination ${target} is refused: ${range} address`, { details: { host, address, range } });
+  return new AddressRefusedError(`webhook destination ${host} is refused: it is (or resolves to) a ${range} address`, {
+    details: { host, address, range },
+  });
 }
 
 function invalidUrl(message: string, details?: Record<string, unknown>): InvalidWebhookUrlError {

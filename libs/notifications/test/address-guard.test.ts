@@ -345,6 +345,20 @@ describe('guardedLookup', () => {
     expect(err).toBeInstanceOf(AddressRefusedError);
     expect(err?.code).toBe('NOTIFIER_ADDRESS_REFUSED');
     expect((err as AddressRefusedError).details).toEqual({ host: 'hooks.example.com', address: '10.0.0.1', range: 'private' });
+    // The message reaches the delivery log, which API users read: it must not map a name to an internal address.
+    expect(err?.message).not.toContain('10.0.0.1');
+    expect(err?.message).toMatch(/hooks\.example\.com .*private/);
+  });
+
+  it('refuses a metadata address behind a listed hostname or domain; only an IP or CIDR entry naming it allows it', async () => {
+    const metadata = { address: '169.254.169.254', family: 4 };
+    for (const entry of ['hooks.corp.example', '*.corp.example']) {
+      const policy = new AddressPolicy([entry]);
+      expect((await lookup(guardedLookup(policy, resolver([metadata])), 'hooks.corp.example', {})).err).toBeInstanceOf(AddressRefusedError);
+      expect((await lookup(guardedLookup(policy, resolver([privateV4])), 'hooks.corp.example', {})).address).toBe('10.0.0.1');
+    }
+    const named = new AddressPolicy(['169.254.169.254']);
+    expect((await lookup(guardedLookup(named, resolver([metadata])), 'hooks.corp.example', {})).address).toBe('169.254.169.254');
   });
 
   it('answers every address when all: true, and always resolves with all: true and the caller family', async () => {
