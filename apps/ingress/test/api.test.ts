@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Kvm } from '@nats-io/kv';
-import { DeliveryLog, EndpointRepository } from '@switch-telemetry/notifications';
+import { DeliveryLog, EndpointRepository, MAX_ENDPOINTS } from '@switch-telemetry/notifications';
 import { MAX_JSON_DEPTH } from '../src/input';
 import { TOKENS, startIngress, type Ingress } from './harness';
 
@@ -328,8 +328,11 @@ describe('webhook endpoints', () => {
       scheme: 'hex',
       events: ['bgp.*', 'device.down'],
       enabled: true,
-      url: 'https://alerts.example.test/keep',
+      // A write token sees the URL's origin only (its path may hold the receiver's secret).
+      url: 'https://alerts.example.test/…',
     });
+    const asAdmin = await call('GET', `/v1/webhook-endpoints/${id}`, { token: TOKENS.admin });
+    expect(asAdmin.body.url).toBe('https://alerts.example.test/keep');
   });
 });
 
@@ -377,6 +380,32 @@ describe('webhook endpoints: the address guard, filters, rotation, deliveries', 
     // A new secret without an overlap drops the old one at once.
     const replaced = await call('PATCH', `/v1/webhook-endpoints/${id}`, { body: { secret: whsec() } });
     expect(replaced.body.previous_secret_until).toBeNull();
+    // A new URL needs a new secret: the stored one must not sign for another receiver.
+    const moved = await call('PATCH', `/v1/webhook-endpoints/${id}`, { body: { url: 'https://elsewhere.example.test/hook' } });
+    expect(moved.status).toBe(400);
+    expect(moved.body.errors[0].field).toBe('url');
+    expect(
+      (await call('PATCH', `/v1/webhook-endpoints/${id}`, { body: { url: 'https://elsewhere.example.test/hook', secret: whsec() } }))
+        .status,
+    ).toBe(200);
+  });
+
+  it("shows a URL whole, and a receiver's answers, only to admin", async () => {
+    const { body } = await create({ url: 'https://hooks.example.test/services/T0/B0/s3cr3t-path?token=q' });
+    expect(body.url).toBe('https://hooks.example.test/…');
+    expect(JSON.stringify((await call('GET', '/v1/webhook-endpoints', { token: TOKENS.read })).body)).not.toContain('s3cr3t');
+    expect((await call('GET', `/v1/webhook-endpoints/${body.id}`, { token: TOKENS.admin })).body.url).toContain('s3cr3t-path?token=q');
+    const test = await call('POST', `/v1/webhook-endpoints/${body.id}/test`);
+    await new DeliveryLog(ingress.db.pool).recordAttempt({
+      deliveryId: test.body.delivery_id,
+      outcome: 'failed',
+      state: 'failed',
+      statusCode: 403,
+      responseExcerpt: 'internal service says no',
+    });
+    const path = `/v1/webhook-endpoints/${body.id}/deliveries`;
+    expect((await call('GET', path, { token: TOKENS.write })).body.attempts[0]).toMatchObject({ status_code: 403, response_excerpt: null });
+    expect((await call('GET', path, { token: TOKENS.admin })).body.attempts[0].response_excerpt).toBe('internal service says no');
   });
 
   it('clears why the notifier disabled an endpoint when a user enables it again', async () => {
@@ -393,6 +422,8 @@ describe('webhook endpoints: the address guard, filters, rotation, deliveries', 
     const { body: endpoint } = await create({ url: 'https://alerts.example.test/log' });
     const test = await call('POST', `/v1/webhook-endpoints/${endpoint.id}/test`);
     expect(test.status).toBe(202);
+    // One test waiting at a time: a caller cannot queue sends faster than they are made.
+    expect((await call('POST', `/v1/webhook-endpoints/${endpoint.id}/test`)).body.type).toMatch(/test-pending$/);
     expect(test.body).toEqual({ delivery_id: expect.stringMatching(/^msg_[0-9a-f]{32}$/), job_id: expect.any(String) });
     const delivery = await call('GET', `/v1/deliveries/${test.body.delivery_id}`, { token: TOKENS.read });
     expect(delivery.body).toMatchObject({ endpoint_id: endpoint.id, type: 'endpoint.test', state: 'pending', attempts: 0 });
@@ -426,6 +457,10 @@ describe('webhook endpoints: the address guard, filters, rotation, deliveries', 
 
     const again = await call('POST', `/v1/deliveries/${test.body.delivery_id}/redeliver`);
     expect(again.status).toBe(202);
+    // Pending again: a second redelivery waits for the first.
+    const twice = await call('POST', `/v1/deliveries/${test.body.delivery_id}/redeliver`);
+    expect(twice.status).toBe(409);
+    expect(twice.body.type).toMatch(/delivery-pending$/);
     expect(again.body.delivery_id).toBe(test.body.delivery_id);
     expect((await call('GET', `/v1/deliveries/${test.body.delivery_id}`, { token: TOKENS.read })).body.state).toBe('pending');
     const queued = await ingress.bus.jsm.streams.info(ingress.topology.streams.jobs.name, {
@@ -436,6 +471,27 @@ describe('webhook endpoints: the address guard, filters, rotation, deliveries', 
     expect((await call('POST', '/v1/deliveries/msg_0000/redeliver')).status).toBe(404);
     expect((await call('POST', '/v1/deliveries/not-a-delivery/redeliver')).status).toBe(400);
     expect((await call('GET', `/v1/webhook-endpoints/${endpoint.id}/deliveries`, { token: null })).status).toBe(401);
+  });
+});
+
+describe('webhook endpoints: the cap', () => {
+  it('refuses an endpoint beyond MAX_ENDPOINTS with 409 (every alert is matched against them all)', async () => {
+    const { rows } = await ingress.db.pool.query<{ n: string }>('SELECT count(*) AS n FROM webhook_endpoints');
+    const filler = MAX_ENDPOINTS - Number(rows[0]!.n);
+    await ingress.db.pool.query(
+      `INSERT INTO webhook_endpoints (id, name, url, secret) SELECT gen_random_uuid(), 'filler', 'https://filler.example.test/', 'filler-secret-0123456789'
+       FROM generate_series(1, $1)`,
+      [filler],
+    );
+    try {
+      const res = await call('POST', '/v1/webhook-endpoints', {
+        body: { name: 'one too many', url: 'https://x.example.test/', secret: `whsec_${randomBytes(32).toString('base64')}` },
+      });
+      expect(res.status).toBe(409);
+      expect(res.body.detail).toContain(String(MAX_ENDPOINTS));
+    } finally {
+      await ingress.db.pool.query(`DELETE FROM webhook_endpoints WHERE name = 'filler'`);
+    }
   });
 });
 

@@ -26,6 +26,7 @@ const FAN_OUT_GRACE_MS = 5_000;
 export async function startNotifier(ctx: ServiceContext<ServiceConfig & NotifierConfig>): Promise<AppHandle> {
   const { config, log, jobs } = ctx;
   const policy = AddressPolicy.fromList(config.NOTIFIER_ALLOWED_HOSTS);
+  const attemptDeadlineMs = config.NOTIFIER_CONNECT_TIMEOUT_MS + 2 * config.NOTIFIER_TIMEOUT_MS;
   // Read at each scrape, once the client below exists.
   const metrics = createNotifierMetrics(ctx.metrics, () => client.breakerStates().filter((b) => b.state !== 'closed').length);
   const client = new HttpClient({
@@ -34,7 +35,7 @@ export async function startNotifier(ctx: ServiceContext<ServiceConfig & Notifier
     maxAttempts: 1,
     connectTimeoutMs: config.NOTIFIER_CONNECT_TIMEOUT_MS,
     receiveTimeoutMs: config.NOTIFIER_TIMEOUT_MS,
-    deadlineMs: config.NOTIFIER_CONNECT_TIMEOUT_MS + 2 * config.NOTIFIER_TIMEOUT_MS,
+    deadlineMs: attemptDeadlineMs,
     breakerFailureThreshold: config.NOTIFIER_BREAKER_FAILURES,
     breakerResetTimeoutMs: config.NOTIFIER_BREAKER_RESET_MS,
     onBreakerTransition: (_origin, to) => metrics.breakerTransitions.inc({ to }),
@@ -42,6 +43,8 @@ export async function startNotifier(ctx: ServiceContext<ServiceConfig & Notifier
 
   const deliverJob = defineJob({
     ...WEBHOOK_DELIVER_SPEC,
+    // The job outlives its one HTTP attempt (connect + headers + body), whatever the timeouts are set to.
+    timeoutMs: Math.max(WEBHOOK_DELIVER_SPEC.timeoutMs!, attemptDeadlineMs + 10_000),
     backoff: { ...WEBHOOK_DELIVER_SPEC.backoff!, baseMs: config.NOTIFIER_RETRY_BASE_MS, capMs: config.NOTIFIER_RETRY_CAP_MS },
   });
   jobs.work(

@@ -78,18 +78,16 @@ export async function startNotifier(env: Record<string, string> = {}, options: {
       return msgId;
     },
     async addEndpoint(input) {
-      return (
-        await endpoints.create({
-          name: 'test',
-          scheme: 'standard',
-          events: ['*'],
-          enabled: true,
-          min_severity: 'info',
-          devices: [],
-          device_tags: {},
-          ...input,
-        })
-      ).id;
+      return (await endpoints.create({
+        name: 'test',
+        scheme: 'standard',
+        events: ['*'],
+        enabled: true,
+        min_severity: 'info',
+        devices: [],
+        device_tags: {},
+        ...input,
+      }))!.id;
     },
     rows: async (sql, params = []) => (await db.pool.query(sql, params)).rows,
     async close() {

@@ -234,7 +234,8 @@ export class HttpClient {
     try {
       url = new URL(raw);
     } catch (cause) {
-      throw new InvalidRequestError(`not a URL: ${String(raw).slice(0, 200)}`, { cause });
+      // The text is not repeated: a URL's path and query may hold a secret.
+      throw new InvalidRequestError(`not a URL (${String(raw).length} characters)`, { cause });
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidRequestError(`unsupported scheme ${url.protocol}`);
     if (this.urls.size >= URL_CACHE_SIZE) this.urls.clear();

@@ -153,6 +153,8 @@ export function webhookDeliverer(options: DelivererOptions): (args: WebhookDeliv
       return;
     } catch (error) {
       const latencyMs = performance.now() - started;
+      // The job timed out or its process is stopping: the runtime hands it back; this was no answer of the receiver's.
+      if (ctx.signal.aborted) throw error;
       if (error instanceof CircuitOpenError) {
         // The receiver's breaker is open: wait for its trial without using an attempt.
         metrics.deliveries.inc({ outcome: 'snoozed' });

@@ -177,17 +177,19 @@ export class DeliveryLog {
     return rows.map((r) => r.id);
   }
 
-  /** Stores one delivery of its own (a test): its id is new. */
-  async storeSingle(endpointId: string, alertId: string, type: string, body: string): Promise<string> {
+  /**
+   * Stores one delivery of its own (a test) with a new id; undefined while the endpoint has one of this type still
+   * pending, so a caller cannot queue sends faster than they are made.
+   */
+  async storeSingle(endpointId: string, alertId: string, type: string, body: string): Promise<string | undefined> {
     const id = `msg_${randomBytes(16).toString('hex')}`;
-    await this.pool.query('INSERT INTO notification_deliveries (id, endpoint_id, alert_id, type, body) VALUES ($1, $2, $3, $4, $5)', [
-      id,
-      endpointId,
-      alertId,
-      type,
-      body,
-    ]);
-    return id;
+    const { rowCount } = await this.pool.query(
+      `INSERT INTO notification_deliveries (id, endpoint_id, alert_id, type, body)
+       SELECT $1, $2, $3, $4, $5 WHERE NOT EXISTS (
+         SELECT 1 FROM notification_deliveries WHERE endpoint_id = $2 AND type = $4 AND state = 'pending')`,
+      [id, endpointId, alertId, type, body],
+    );
+    return rowCount ? id : undefined;
   }
 
   /** The delivery with its endpoint as it is now (url, scheme, secrets), or undefined when either is gone. */
@@ -294,14 +296,24 @@ export class DeliveryLog {
     await this.pool.query(`UPDATE notification_deliveries SET state = 'failed', next_attempt_at = NULL WHERE id = $1`, [id]);
   }
 
-  /** Makes the delivery pending again for a redelivery; undefined when there is none. */
-  async reopen(id: string): Promise<{ endpointId: string; enabled: boolean } | undefined> {
-    const { rows } = await this.pool.query<{ endpoint_id: string; enabled: boolean }>(
-      `UPDATE notification_deliveries d SET state = 'pending', next_attempt_at = NULL FROM webhook_endpoints e
-       WHERE d.id = $1 AND e.id = d.endpoint_id RETURNING d.endpoint_id, e.enabled`,
+  /**
+   * Makes a delivery pending again for a redelivery — only one that is not pending already (one job per delivery at
+   * a time) and whose endpoint is enabled. Says which when it does not.
+   */
+  async reopen(id: string): Promise<'reopened' | 'missing' | 'pending' | 'disabled'> {
+    const { rows } = await this.pool.query<{ state: DeliveryState; enabled: boolean; reopened: boolean }>(
+      `WITH current AS (
+         SELECT d.id, d.state, e.enabled FROM notification_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id WHERE d.id = $1),
+       changed AS (
+         UPDATE notification_deliveries d SET state = 'pending', next_attempt_at = NULL FROM current c
+         WHERE d.id = c.id AND c.enabled AND c.state <> 'pending' RETURNING d.id)
+       SELECT c.state, c.enabled, EXISTS (SELECT 1 FROM changed) AS reopened FROM current c`,
       [id],
     );
-    return rows[0] && { endpointId: rows[0].endpoint_id, enabled: rows[0].enabled };
+    const row = rows[0];
+    if (!row) return 'missing';
+    if (row.reopened) return 'reopened';
+    return row.enabled ? 'pending' : 'disabled';
   }
 
   async delivery(id: string): Promise<Delivery | undefined> {

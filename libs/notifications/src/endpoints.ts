@@ -8,6 +8,21 @@ import { z } from 'zod';
 
 /** A rotated-out secret may keep signing beside the new one for at most this long (7 days). */
 export const MAX_PREVIOUS_SECRET_S = 604_800;
+/** Endpoints in all: every alert is matched against the enabled ones, so their number bounds that work. */
+export const MAX_ENDPOINTS = 500;
+
+/**
+ * A webhook URL as shown to callers who may not see it whole: its origin, and `/…` where a path or query was.
+ * Chat and incident tools put the receiver's secret there (Slack: /services/T…/B…/<secret>).
+ */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return parsed.pathname === '/' && parsed.search === '' ? parsed.origin : `${parsed.origin}/…`;
+  } catch {
+    return '…';
+  }
+}
 
 // The fields without defaults: a PATCH leaves what it does not send as it
 // is, so defaults belong to creation only.
@@ -26,7 +41,7 @@ const endpointFields = {
   /** Alerts of this severity and above. */
   min_severity: z.enum(ALERT_SEVERITIES),
   /** Alerts of these devices only; empty for every device. */
-  devices: z.array(deviceIdSchema).max(1_000),
+  devices: z.array(deviceIdSchema).max(256),
   /** Alerts of devices carrying every one of these tags. */
   device_tags: z.record(z.string().min(1).max(64), z.string().max(256)).refine((t) => Object.keys(t).length <= 64, {
     message: 'at most 64 tags',
@@ -68,6 +83,12 @@ export const endpointPatchSchema = z
   .refine((p) => p.keep_previous_secret_s === undefined || p.secret !== undefined, {
     path: ['keep_previous_secret_s'],
     message: 'only with a new secret',
+  })
+  // The stored secret signs for the receiver it was made for: alerts re-pointed elsewhere
+  // would carry signatures that receiver accepts.
+  .refine((p) => p.url === undefined || p.secret !== undefined, {
+    path: ['url'],
+    message: 'a new url needs a new secret in the same request',
   });
 export type EndpointPatch = z.infer<typeof endpointPatchSchema>;
 
@@ -75,7 +96,7 @@ export type EndpointPatch = z.infer<typeof endpointPatchSchema>;
 export const endpointSchema = z.object({
   id: z.string(),
   name: z.string(),
-  url: z.string(),
+  url: z.string().describe("The URL; callers below admin see its origin only (a receiver's secret is often in its path)."),
   scheme: z.enum(SCHEMES),
   secret_set: z.literal(true),
   previous_secret_until: z.string().nullable().describe('Until when the rotated-out secret signs beside the current one.'),
@@ -165,6 +186,8 @@ export class SecretMismatch {
 
 /** The `webhook_endpoints` table: the only code that reads or writes it. */
 export class EndpointRepository {
+  private filters: { stamp: string; list: Promise<EndpointFilter[]> } | undefined;
+
   constructor(private readonly pool: Pool) {}
 
   async list(): Promise<Endpoint[]> {
@@ -176,10 +199,11 @@ export class EndpointRepository {
     return row && toEndpoint(row);
   }
 
-  async create(input: EndpointInput): Promise<Endpoint> {
+  /** Stores a new endpoint; undefined when MAX_ENDPOINTS exist already. */
+  async create(input: EndpointInput): Promise<Endpoint | undefined> {
     const { rows } = await this.pool.query<Row>(
       `INSERT INTO webhook_endpoints (id, name, url, scheme, secret, events, enabled, min_severity, devices, device_tags)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${COLUMNS}`,
+       SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 WHERE (SELECT count(*) FROM webhook_endpoints) < $11 RETURNING ${COLUMNS}`,
       [
         randomUUID(),
         input.name,
@@ -191,9 +215,10 @@ export class EndpointRepository {
         input.min_severity,
         input.devices,
         JSON.stringify(input.device_tags),
+        MAX_ENDPOINTS,
       ],
     );
-    return toEndpoint(rows[0]!);
+    return rows[0] && toEndpoint(rows[0]);
   }
 
   /**
@@ -290,14 +315,32 @@ export class EndpointRepository {
     await this.pool.query('UPDATE webhook_endpoints SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL', [id]);
   }
 
-  /** The filters of every enabled endpoint, for matching an alert. */
+  /**
+   * The filters of every enabled endpoint, for matching an alert. Kept, and read again only when a row was added,
+   * changed or removed (each row version's transaction id, `xmin`, summed with the row count: unlike a timestamp it
+   * changes whatever order concurrent writes commit in), so a burst of alerts shares one copy and an endpoint
+   * added a moment ago still gets the next alert.
+   */
   async enabledFilters(): Promise<EndpointFilter[]> {
-    // A named statement: read for every alert, it is planned once per connection.
-    const { rows } = await this.pool.query<EndpointFilter>({
-      name: 'notifier-enabled-filters',
-      text: 'SELECT id, events, min_severity, devices, device_tags FROM webhook_endpoints WHERE enabled',
+    const { rows } = await this.pool.query<{ stamp: string }>({
+      name: 'notifier-endpoints-stamp',
+      text: `SELECT count(*) || ':' || coalesce(sum(hashtext(id::text || ':' || xmin::text)), 0) AS stamp FROM webhook_endpoints`,
     });
-    return rows;
+    const stamp = rows[0]!.stamp;
+    if (this.filters?.stamp !== stamp) {
+      const list = this.pool
+        .query<EndpointFilter>({
+          name: 'notifier-enabled-filters',
+          text: 'SELECT id, events, min_severity, devices, device_tags FROM webhook_endpoints WHERE enabled',
+        })
+        .then((r) => r.rows);
+      this.filters = { stamp, list };
+      // A failed read is not kept: the next alert reads again.
+      list.catch(() => {
+        if (this.filters?.list === list) this.filters = undefined;
+      });
+    }
+    return this.filters.list;
   }
 }
 

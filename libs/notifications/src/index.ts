@@ -27,12 +27,14 @@ export {
 } from './deliveries';
 export {
   EndpointRepository,
+  MAX_ENDPOINTS,
   MAX_PREVIOUS_SECRET_S,
   SecretMismatch,
   endpointEventsLane,
   endpointInputSchema,
   endpointPatchSchema,
   endpointSchema,
+  redactUrl,
   secretProblem,
   type Endpoint,
   type EndpointFilter,

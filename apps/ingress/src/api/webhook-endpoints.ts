@@ -13,8 +13,13 @@ import {
   endpointInputSchema,
   endpointPatchSchema,
   endpointSchema,
+  MAX_ENDPOINTS,
+  redactUrl,
   webhookDeliverJob,
+  type Attempt,
+  type Endpoint,
 } from '@switch-telemetry/notifications';
+import type { Caller } from '../auth';
 import type { IngressDeps } from '../deps';
 import { ProblemError } from '../problem';
 import type { Api } from '../routes';
@@ -22,6 +27,19 @@ import type { Api } from '../routes';
 const idParams = z.object({ id: z.uuid() });
 const deliveryParams = z.object({ id: z.string().regex(/^msg_[0-9a-z]{1,64}$/, { message: 'a delivery id (msg_...)' }) });
 const notFound = (id: string) => new ProblemError(404, 'not-found', 'No such webhook endpoint', `no webhook endpoint ${id}`);
+const isAdmin = (caller: Caller | undefined) => caller?.scope === 'admin';
+/**
+ * What a caller may see of an endpoint: the whole URL only with `admin`, since a receiver's secret is often in its
+ * path (chat webhooks); below it, the origin.
+ */
+const view = (endpoint: Endpoint, caller: Caller | undefined): Endpoint =>
+  isAdmin(caller) ? endpoint : { ...endpoint, url: redactUrl(endpoint.url) };
+/**
+ * A receiver's answer only with `admin`: an operator's allow-list may let webhooks reach internal services, and a
+ * `write` caller who can aim an endpoint there must not read what they answer.
+ */
+const attemptView = (attempt: Attempt, caller: Caller | undefined): Attempt =>
+  isAdmin(caller) ? attempt : { ...attempt, response_excerpt: null };
 const invalid = (field: string, detail: string) =>
   new ProblemError(400, 'validation', 'Invalid request', `${field}: ${detail}`, [{ field, problem: detail }]);
 
@@ -61,7 +79,7 @@ export function webhookEndpointRoutes(api: Api, deps: IngressDeps, policy: Addre
     tag: 'webhook-endpoints',
     scope: 'read',
     responses: { 200: { description: 'Endpoints', schema: z.object({ endpoints: z.array(endpointSchema) }) } },
-    handler: async () => ({ endpoints: await endpoints.list() }),
+    handler: async ({ caller }) => ({ endpoints: (await endpoints.list()).map((e) => view(e, caller)) }),
   });
 
   api.add({
@@ -72,7 +90,11 @@ export function webhookEndpointRoutes(api: Api, deps: IngressDeps, policy: Addre
     scope: 'read',
     params: idParams,
     responses: { 200: { description: 'Endpoint', schema: endpointSchema } },
-    handler: async ({ params }) => (await endpoints.get(params.id)) ?? Promise.reject(notFound(params.id)),
+    handler: async ({ params, caller }) => {
+      const endpoint = await endpoints.get(params.id);
+      if (!endpoint) throw notFound(params.id);
+      return view(endpoint, caller);
+    },
   });
 
   api.add({
@@ -83,10 +105,13 @@ export function webhookEndpointRoutes(api: Api, deps: IngressDeps, policy: Addre
     scope: 'write',
     body: endpointInputSchema,
     responses: { 201: { description: 'Created', schema: endpointSchema } },
-    handler: async ({ body, reply }) => {
+    handler: async ({ body, reply, caller }) => {
       checkUrl(body.url, policy);
       const created = await endpoints.create(body);
-      return reply.code(201).header('location', `/v1/webhook-endpoints/${created.id}`).send(created);
+      if (!created) {
+        throw new ProblemError(409, 'limit-reached', 'Too many endpoints', `at most ${MAX_ENDPOINTS} webhook endpoints; remove one first`);
+      }
+      return reply.code(201).header('location', `/v1/webhook-endpoints/${created.id}`).send(view(created, caller));
     },
   });
 
@@ -100,12 +125,12 @@ export function webhookEndpointRoutes(api: Api, deps: IngressDeps, policy: Addre
     params: idParams,
     body: endpointPatchSchema,
     responses: { 200: { description: 'Updated', schema: endpointSchema } },
-    handler: async ({ params, body }) => {
+    handler: async ({ params, body, caller }) => {
       if (body.url !== undefined) checkUrl(body.url, policy);
       const updated = await endpoints.update(params.id, body);
       if (updated instanceof SecretMismatch) throw invalid('secret', updated.problem);
       if (!updated) throw notFound(params.id);
-      return updated;
+      return view(updated, caller);
     },
   });
 
@@ -148,13 +173,14 @@ export function webhookEndpointRoutes(api: Api, deps: IngressDeps, policy: Addre
         schema: z.object({ attempts: z.array(attemptSchema), next: z.string().optional().describe('Pass as before= for the next page.') }),
       },
     },
-    handler: async ({ params, query }) => {
+    handler: async ({ params, query, caller }) => {
       if (!(await endpoints.get(params.id))) throw notFound(params.id);
-      const attempts = await log.attempts(params.id, {
+      const page = await log.attempts(params.id, {
         limit: query.limit,
         ...(query.before === undefined ? {} : { before: query.before }),
         ...(query.delivery === undefined ? {} : { deliveryId: query.delivery }),
       });
+      const attempts = page.map((a) => attemptView(a, caller));
       return attempts.length === query.limit ? { attempts, next: attempts[attempts.length - 1]!.id } : { attempts };
     },
   });
@@ -174,23 +200,23 @@ export function webhookEndpointRoutes(api: Api, deps: IngressDeps, policy: Addre
   api.add({
     method: 'POST',
     url: '/v1/deliveries/:id/redeliver',
-    summary: 'Send a delivery again, with the same webhook-id (the receiver may recognise it), whatever became of it',
+    summary:
+      'Send a delivery again, with the same webhook-id (the receiver may recognise it), whatever became of it; not while it is pending',
     tag: 'webhook-endpoints',
     scope: 'write',
     params: deliveryParams,
     responses: {
       202: { description: 'Queued', schema: z.object({ delivery_id: z.string(), job_id: z.string() }) },
+      409: { description: 'The endpoint is disabled, or the delivery is pending already' },
     },
     handler: async ({ params, reply }) => {
-      const reopened = await log.reopen(params.id);
-      if (!reopened) throw new ProblemError(404, 'not-found', 'No such delivery', `no delivery ${params.id}`);
-      if (!reopened.enabled) {
-        throw new ProblemError(
-          409,
-          'endpoint-disabled',
-          'Endpoint disabled',
-          `endpoint ${reopened.endpointId} is disabled; enable it first`,
-        );
+      const outcome = await log.reopen(params.id);
+      if (outcome === 'missing') throw new ProblemError(404, 'not-found', 'No such delivery', `no delivery ${params.id}`);
+      if (outcome === 'disabled') {
+        throw new ProblemError(409, 'endpoint-disabled', 'Endpoint disabled', `the endpoint of ${params.id} is disabled; enable it first`);
+      }
+      if (outcome === 'pending') {
+        throw new ProblemError(409, 'delivery-pending', 'Delivery pending', `${params.id} is waiting for its next attempt already`);
       }
       const jobId = await enqueue(params.id, true);
       return reply.code(202).send({ delivery_id: params.id, job_id: jobId });
@@ -206,6 +232,7 @@ export function webhookEndpointRoutes(api: Api, deps: IngressDeps, policy: Addre
     params: idParams,
     responses: {
       202: { description: 'Queued', schema: z.object({ delivery_id: z.string(), job_id: z.string() }) },
+      409: { description: 'The endpoint is disabled, or a test to it is pending already' },
     },
     handler: async ({ params, reply }) => {
       const endpoint = await endpoints.get(params.id);
@@ -220,6 +247,9 @@ export function webhookEndpointRoutes(api: Api, deps: IngressDeps, policy: Addre
         data: { endpoint: { id: endpoint.id, name: endpoint.name }, message: 'a test delivery from SwitchTelemetry' },
       });
       const deliveryId = await log.storeSingle(endpoint.id, `test:${randomUUID()}`, 'endpoint.test', body);
+      if (!deliveryId) {
+        throw new ProblemError(409, 'test-pending', 'Test pending', `a test delivery to ${endpoint.id} is waiting to be sent already`);
+      }
       const jobId = await enqueue(deliveryId, false);
       return reply.code(202).send({ delivery_id: deliveryId, job_id: jobId });
     },
