@@ -6,7 +6,7 @@
 // same receiver.
 import { randomBytes } from 'node:crypto';
 import { publishJson } from '@switch-telemetry/bus';
-import { EndpointRepository } from '@switch-telemetry/notifications';
+import { EndpointRepository, endpointInputSchema } from '@switch-telemetry/notifications';
 import { WebhookReceiver } from '@switch-telemetry/notifications/testing';
 import { QUEUES } from '@switch-telemetry/contracts';
 import { signatureHeaders } from '@switch-telemetry/webhook-signatures';
@@ -39,21 +39,9 @@ export async function notifierBench(): Promise<Record<string, unknown>> {
     const receiver = await WebhookReceiver.start('127.20.9.1');
     const secrets = Array.from({ length: ENDPOINTS }, () => `whsec_${randomBytes(32).toString('base64')}`);
     const repo = new EndpointRepository(stack.db.pool);
-    const urls: string[] = [];
     for (const [i, secret] of secrets.entries()) {
       const url = receiver.route(`/hook-${i}`, 'standard', secret);
-      urls.push(url);
-      await repo.create({
-        name: `bench-${i}`,
-        url,
-        secret,
-        scheme: 'standard',
-        events: ['*'],
-        enabled: true,
-        min_severity: 'info',
-        devices: [],
-        device_tags: {},
-      });
+      await repo.create(endpointInputSchema.parse({ name: `bench-${i}`, url, secret }));
     }
     const app = await stack.app('notifier', { NOTIFIER_ALLOWED_HOSTS: '127.20.9.1' });
     const baselinePool = new UndiciPool(receiver.url, { connections: CONCURRENCY });
