@@ -21,3 +21,18 @@ export {
   type Subnet,
   type SubnetPolicyOptions,
 } from './targets';
+export {
+  IDENTIFY_TIMEOUT_MS,
+  discoveryProfileSchema,
+  identifyGnmi,
+  identifyNetconf,
+  speaksHttp2,
+  speaksSsh,
+  vendorOf,
+  type DiscoveryProfile,
+  type GnmiIdentity,
+  type Identity,
+  type NetconfIdentity,
+  type ProfileCredentials,
+  type Unidentified,
+} from './identify';

@@ -1,0 +1,150 @@
+import { createServer, type Server } from 'node:net';
+import { createLogger } from '@switch-telemetry/logging';
+import { GnmiTarget, NetconfDevice } from '@switch-telemetry/sim';
+import { discoveryProfileSchema, identifyGnmi, identifyNetconf, vendorOf, type DiscoveryProfile, type ProfileCredentials } from '../src';
+
+// Identification against the simulated fleet (a gNMI target and a NETCONF device, each on a loopback address of
+// its own) and a port that answers garbage.
+const log = createLogger({ app: 'identify-test', level: 'silent' });
+const profile = (p: Partial<DiscoveryProfile> & { name: string }) => discoveryProfileSchema.parse(p);
+const secrets: Record<string, ProfileCredentials> = {
+  wrong: { username: 'admin', password: 'not-this-one' },
+  lab: { username: 'admin', password: 'pw-gnmi' },
+  netconf: { username: 'netconf', password: 'pw-nc' },
+};
+const credentialsOf = async (p: DiscoveryProfile) => secrets[p.credentials ?? ''] ?? {};
+
+let gnmi: GnmiTarget;
+let netconf: NetconfDevice;
+let garbage: Server;
+let garbagePort: number;
+const sockets = new Set<import('node:net').Socket>();
+
+beforeAll(async () => {
+  gnmi = new GnmiTarget({ name: 'g1', host: '127.30.10.1', port: 0, username: 'admin', password: 'pw-gnmi', interfaces: 1 });
+  netconf = new NetconfDevice({ name: 'n1', host: '127.30.10.2', port: 0, username: 'netconf', password: 'pw-nc' });
+  await gnmi.start();
+  await netconf.start();
+  garbage = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+    // A server reads what it is sent: one that does not never sees the client close.
+    socket.resume();
+    socket.end('HTTP/1.1 418 I am a teapot\r\n\r\nnot what you think\n');
+  });
+  await new Promise<void>((resolve) => garbage.listen(0, '127.30.10.3', () => resolve()));
+  garbagePort = (garbage.address() as { port: number }).port;
+});
+afterAll(async () => {
+  await gnmi?.stop();
+  await netconf?.stop();
+  for (const s of sockets) s.destroy();
+  await new Promise((r) => garbage?.close(r));
+});
+
+describe('gNMI', () => {
+  it('tries TLS first, then plaintext when the profile allows it, and reads models, encodings and the version', async () => {
+    const id = await identifyGnmi(
+      '127.30.10.1',
+      gnmi.port,
+      [profile({ name: 'lab', credentials: 'lab', plaintext: true })],
+      credentialsOf,
+      {
+        log,
+        timeoutMs: 1_000,
+      },
+    );
+    expect(id).toMatchObject({
+      protocol: 'gnmi',
+      profile: 'lab',
+      transport: 'plaintext',
+      gnmiVersion: '0.10.0',
+      models: expect.arrayContaining([expect.objectContaining({ name: 'openconfig-interfaces' })]),
+      encodings: expect.arrayContaining(['JSON_IETF']),
+    });
+  });
+
+  it('never falls back to plaintext unless the profile says so', async () => {
+    const id = await identifyGnmi('127.30.10.1', gnmi.port, [profile({ name: 'lab', credentials: 'lab' })], credentialsOf, {
+      log,
+      timeoutMs: 1_000,
+    });
+    expect(id).toMatchObject({ code: 'not_gnmi' });
+  });
+
+  it('goes on to the next profile when the credentials are refused', async () => {
+    const profiles = [
+      profile({ name: 'first', credentials: 'wrong', plaintext: true }),
+      profile({ name: 'second', credentials: 'lab', plaintext: true }),
+    ];
+    expect(await identifyGnmi('127.30.10.1', gnmi.port, profiles, credentialsOf, { log, timeoutMs: 1_000 })).toMatchObject({
+      protocol: 'gnmi',
+      profile: 'second',
+    });
+    expect(await identifyGnmi('127.30.10.1', gnmi.port, profiles.slice(0, 1), credentialsOf, { log, timeoutMs: 1_000 })).toMatchObject({
+      code: 'auth_refused',
+    });
+  });
+
+  it('calls a port that answers garbage not gNMI, quickly, and leaves no connection to it open', async () => {
+    const started = Date.now();
+    const id = await identifyGnmi(
+      '127.30.10.3',
+      garbagePort,
+      [profile({ name: 'lab', credentials: 'lab', plaintext: true })],
+      credentialsOf,
+      {
+        log,
+        timeoutMs: 1_000,
+      },
+    );
+    expect(id).toMatchObject({ code: 'not_gnmi' });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(sockets.size).toBe(0);
+  });
+});
+
+describe('NETCONF', () => {
+  it('reads the hello and reports the host key it saw, without pinning it anywhere', async () => {
+    const id = await identifyNetconf('127.30.10.2', netconf.port, [profile({ name: 'nc', credentials: 'netconf' })], credentialsOf, {
+      log,
+      timeoutMs: 2_000,
+    });
+    expect(id).toMatchObject({
+      protocol: 'netconf',
+      profile: 'nc',
+      fingerprint: netconf.fingerprint,
+      capabilities: expect.arrayContaining(['urn:ietf:params:netconf:base:1.1']),
+    });
+  });
+
+  it('reports refused credentials, and a port that is no SSH server', async () => {
+    expect(
+      await identifyNetconf('127.30.10.2', netconf.port, [profile({ name: 'x', credentials: 'wrong' })], credentialsOf, {
+        log,
+        timeoutMs: 2_000,
+      }),
+    ).toMatchObject({ code: 'auth_refused' });
+    expect(
+      await identifyNetconf('127.30.10.3', garbagePort, [profile({ name: 'nc', credentials: 'netconf' })], credentialsOf, {
+        log,
+        timeoutMs: 1_000,
+      }),
+    ).toMatchObject({ code: 'not_netconf', message: 'the port does not speak SSH' });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(sockets.size).toBe(0);
+  });
+});
+
+describe('vendor hints', () => {
+  it.each([
+    [['Cisco-IOS-XR-infra-statsd-oper'], 'Cisco'],
+    [['http://xml.juniper.net/junos/23.4R1/junos'], 'Juniper'],
+    [['arista-intf-augments'], 'Arista'],
+    [['openconfig-interfaces', 'OpenConfig working group'], null],
+  ])('%j → %s', (texts, vendor) => {
+    expect(vendorOf(texts)).toBe(vendor);
+  });
+});
