@@ -80,6 +80,9 @@ export function assertQueueName(queue: string): string {
   return queue;
 }
 
+/** How long a scan's progress entry stays in the `discovery-scans` bucket (7 days). */
+export const DISCOVERY_SCANS_TTL_MS = 7 * 86_400_000;
+
 // The event names belong to the domain's contracts; the bus only builds subjects from them.
 export type { AlertKind, DeviceEvent, EndpointEvent, SessionEvent } from '@switch-telemetry/contracts';
 
@@ -87,7 +90,7 @@ export type { AlertKind, DeviceEvent, EndpointEvent, SessionEvent } from '@switc
 export interface Topology {
   namespace: string;
   streams: { telemetry: StreamSpec; events: StreamSpec; jobs: StreamSpec };
-  buckets: { collectors: BucketSpec; deviceLeases: BucketSpec; sessions: BucketSpec; hostKeys: BucketSpec };
+  buckets: { collectors: BucketSpec; deviceLeases: BucketSpec; sessions: BucketSpec; hostKeys: BucketSpec; discoveryScans: BucketSpec };
   subjects: {
     telemetry(device: string, subscription: string): string;
     deviceEvent(event: DeviceEvent): string;
@@ -155,6 +158,8 @@ export function createTopology(options: TopologyOptions = {}): Topology {
       sessions: { name: bucket('sessions'), ttlMs: 0, history: 1 },
       // SSH host keys learned by trust-on-first-use, per device: kept across restarts and shared by replicas.
       hostKeys: { name: bucket('host-keys'), ttlMs: 0, history: 1 },
+      // A discovery scan's progress, one entry per scan, for a week (the scan's summary stays in PostgreSQL).
+      discoveryScans: { name: bucket('discovery-scans'), ttlMs: DISCOVERY_SCANS_TTL_MS, history: 1 },
     },
     subjects: {
       telemetry: (device, subscription) =>

@@ -21,9 +21,9 @@ describe('provisioning against the real JetStream', () => {
 
   it('creates every stream and bucket, then finds nothing to do', async () => {
     const first = await provisionTopology(bus.jsm, topology, silent);
-    expect(Object.values(first)).toEqual(Array(7).fill('created'));
+    expect(Object.values(first)).toEqual(Array(8).fill('created'));
     const second = await provisionTopology(bus.jsm, topology, silent);
-    expect(Object.values(second)).toEqual(Array(7).fill('unchanged'));
+    expect(Object.values(second)).toEqual(Array(8).fill('unchanged'));
 
     const jobs = await bus.jsm.streams.info(topology.streams.jobs.name);
     expect(jobs.config.retention).toBe(RetentionPolicy.Workqueue);

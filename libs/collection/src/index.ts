@@ -5,3 +5,4 @@ export { Collector, type CollectorOptions } from './collector';
 export { CollectionErrorCodes } from './codes';
 export { sessionCleanup, sessionCleanupJob } from './session-cleanup';
 export { contentId } from './sink';
+export { CredentialsError, credentialsVariable, resolveCredentials, type Credentials, type SecretSources } from './credentials';

@@ -5,7 +5,7 @@ export { deviceEventsLane, recordDeviceEvent } from './device-events';
 export { securityChanges } from './device-security';
 export { DeviceRepository, type ChangeOptions, type DeviceFilter } from './device-repository';
 export { DeviceConflictError, DeviceNotFoundError, InvalidCidrError, InvalidDeviceError } from './errors';
-export { discoveryScanJob, webhookMemoryPruneJob, webhookProcessJob } from './jobs';
+export { DISCOVERY_SCAN_SPEC, discoveryScanJob, webhookMemoryPruneJob, webhookProcessJob } from './jobs';
 export { pruneWebhookMemory, type PruneResult } from './webhook-memory';
 export {
   WEBHOOK_CLOCK_SKEW_MS,

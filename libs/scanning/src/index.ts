@@ -36,3 +36,30 @@ export {
   type ProfileCredentials,
   type Unidentified,
 } from './identify';
+export {
+  DEFAULT_SUBSCRIPTIONS,
+  DiscoveredDevices,
+  MISSING_AFTER_SCANS,
+  defaultSubscriptionsSchema,
+  discoveredDeviceId,
+} from './discovered';
+export {
+  DEFAULT_GNMI_PORTS,
+  DEFAULT_NETCONF_PORTS,
+  IDENTIFY_CONCURRENCY,
+  PROGRESS_EVERY_MS,
+  progressKey,
+  scanWorker,
+  type ScanWorkerOptions,
+} from './scan';
+export {
+  SCAN_RETENTION_MS,
+  SCAN_STATES,
+  ScanStore,
+  scanResultSchema,
+  scanSchema,
+  type Scan,
+  type ScanResult,
+  type ScanState,
+} from './store';
+export { subnetPolicyFrom, subnetPolicyShape } from './config';
