@@ -1,5 +1,6 @@
 import { durationMs, integer, jsonOf, port, z } from '@switch-telemetry/config';
 import { allowedHostsVariable } from '@switch-telemetry/notifications';
+import { subnetPolicyShape } from '@switch-telemetry/scanning';
 import { SCHEMES, standardSecretProblem } from '@switch-telemetry/webhook-signatures';
 
 export const INGRESS_HTTP_PORT = 8080;
@@ -61,4 +62,6 @@ export const ingressConfigShape = {
   OPS_PORT: port(INGRESS_OPS_PORT),
   /** The notifier's allow-list, read here too: a webhook endpoint URL naming a refused address is a 400 at once. */
   NOTIFIER_ALLOWED_HOSTS: allowedHostsVariable(),
+  /** The discovery's limits, read here too: a scan request they refuse is a 400 at once, naming the limit or the list. */
+  ...subnetPolicyShape,
 };

@@ -1,3 +1,4 @@
+import { subnetPolicyFrom } from '@switch-telemetry/scanning';
 import { deviceEventsLane } from '@switch-telemetry/inventory';
 import type { AddressInfo } from 'node:net';
 import { serveOps, type OpsServer } from '@switch-telemetry/observability';
@@ -33,6 +34,7 @@ void runService({
         registry: ctx.metrics,
         version: '0.1.0',
         allowedHosts: ctx.config.NOTIFIER_ALLOWED_HOSTS,
+        subnetPolicy: subnetPolicyFrom(ctx.config),
       },
     );
     await server.listen({ host: ctx.config.HTTP_HOST, port: ctx.config.HTTP_PORT });

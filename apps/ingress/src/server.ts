@@ -7,6 +7,8 @@ import { deviceRoutes } from './api/devices';
 import { operationRoutes } from './api/operations';
 import { AddressPolicy } from '@switch-telemetry/notifications';
 import { webhookEndpointRoutes } from './api/webhook-endpoints';
+import { discoveryRoutes } from './api/discovery';
+import { SubnetPolicy } from '@switch-telemetry/scanning';
 import { TokenAuth } from './auth';
 import type { ApiToken, WebhookSource } from './config';
 import type { IngressDeps } from './deps';
@@ -35,6 +37,8 @@ export interface ServerOptions {
   version: string;
   /** NOTIFIER_ALLOWED_HOSTS: webhook endpoint URLs may name these although they are private (default: none). */
   allowedHosts?: string;
+  /** What a scan may cover (DISCOVERY_ALLOWED_SUBNETS and the widest prefixes); the defaults when absent. */
+  subnetPolicy?: SubnetPolicy;
 }
 
 /**
@@ -141,6 +145,7 @@ export function buildServer(deps: IngressDeps, options: ServerOptions): FastifyI
   const api = new Api();
   deviceRoutes(api, deps);
   operationRoutes(api, deps);
+  discoveryRoutes(api, deps, options.subnetPolicy ?? new SubnetPolicy());
   webhookEndpointRoutes(api, deps, AddressPolicy.fromList(options.allowedHosts ?? ''));
   api.register(app, new TokenAuth(options.tokens));
   const document = api.openapi({ title: 'SwitchTelemetry API', version: options.version });

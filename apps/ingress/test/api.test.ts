@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Kvm } from '@nats-io/kv';
 import { DeliveryLog, EndpointRepository, MAX_ENDPOINTS } from '@switch-telemetry/notifications';
+import { ScanStore } from '@switch-telemetry/scanning';
 import { MAX_JSON_DEPTH } from '../src/input';
 import { TOKENS, startIngress, type Ingress } from './harness';
 
@@ -235,6 +236,60 @@ describe('discovery, sessions, dead jobs', () => {
     expect((await call('POST', '/v1/dead-jobs/dead-1/retry')).status).toBe(404);
     expect((await call('DELETE', '/v1/dead-jobs/dead-2')).status).toBe(204);
     expect((await call('DELETE', '/v1/dead-jobs/dead-2')).status).toBe(404);
+  });
+});
+
+describe('discovery scans', () => {
+  it('refuses a subnet the policy does not allow, naming why', async () => {
+    const loopback = await call('POST', '/v1/discovery', { body: { subnet: '127.0.0.0/24' } });
+    expect(loopback.status).toBe(400);
+    expect(loopback.body.errors[0]).toEqual({ field: 'subnet', problem: expect.stringMatching(/loopback/) });
+    expect((await call('POST', '/v1/discovery', { body: { subnet: 'lab' } })).body.errors[0].field).toBe('subnet');
+  });
+
+  it('lists scans, shows one with its results, and cancels only a running one', async () => {
+    const store = new ScanStore(ingress.db.pool);
+    await store.begin('scan-api-1', '10.77.0.0/24', 254);
+    await store.addResult('scan-api-1', {
+      address: '10.77.0.5',
+      port: 57400,
+      protocol: null,
+      profile: null,
+      reason: 'auth_refused',
+      message: 'the target refused the credentials of profile lab',
+      details: {},
+      device_id: null,
+    });
+    const list = await call('GET', '/v1/discovery', { token: TOKENS.read });
+    expect(list.body.scans.map((s: Json) => s.id)).toContain('scan-api-1');
+    const one = await call('GET', '/v1/discovery/scan-api-1', { token: TOKENS.read });
+    expect(one.body).toMatchObject({
+      subnet: '10.77.0.0/24',
+      state: 'running',
+      results: [{ address: '10.77.0.5', reason: 'auth_refused' }],
+    });
+    expect((await call('DELETE', '/v1/discovery/scan-api-1')).status).toBe(202);
+    expect((await call('GET', '/v1/discovery/scan-api-1', { token: TOKENS.read })).body.cancel_requested).toBe(true);
+    await store.finish('scan-api-1', 'cancelled');
+    expect((await call('DELETE', '/v1/discovery/scan-api-1')).status).toBe(409);
+    expect((await call('GET', '/v1/discovery/nope', { token: TOKENS.read })).status).toBe(404);
+  });
+
+  it('approves a discovered host key with an admin token only', async () => {
+    await call('POST', '/v1/devices', {
+      token: TOKENS.admin,
+      body: { id: 'nc-found', name: 'found', protocol: 'netconf', address: '10.77.0.9', port: 830, enabled: false },
+    });
+    const fingerprint = `SHA256:${'A'.repeat(43)}`;
+    await ingress.db.pool.query(`INSERT INTO device_discovery (device_id, protocol, host_key_seen) VALUES ('nc-found', 'netconf', $1)`, [
+      fingerprint,
+    ]);
+    expect((await call('POST', '/v1/devices/nc-found/approve-host-key')).status).toBe(403);
+    const approved = await call('POST', '/v1/devices/nc-found/approve-host-key', { token: TOKENS.admin });
+    expect(approved.body).toEqual({ device: 'nc-found', fingerprint });
+    const device = await call('GET', '/v1/devices/nc-found', { token: TOKENS.read });
+    expect(device.body).toMatchObject({ enabled: true, host_key: { fingerprints: [fingerprint] } });
+    expect((await call('POST', '/v1/devices/leaf-none/approve-host-key', { token: TOKENS.admin })).status).toBe(404);
   });
 });
 

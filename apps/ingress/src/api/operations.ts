@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { openBucket, publishJson } from '@switch-telemetry/bus';
 import { deviceIdSchema, restartRequest, sessionStatusSchema, type SessionStatus } from '@switch-telemetry/contracts';
-import { cidrSchema, discoveryScanJob } from '@switch-telemetry/inventory';
 import type { IngressDeps } from '../deps';
 import { ProblemError } from '../problem';
 import type { Api } from '../routes';
@@ -18,22 +17,8 @@ const deadJobOut = z.object({
   dead_at: z.string(),
 });
 
-/** Discovery requests, session status and restarts, dead jobs. */
+/** Session status and restarts, dead jobs. */
 export function operationRoutes(api: Api, deps: IngressDeps): void {
-  api.add({
-    method: 'POST',
-    url: '/v1/discovery',
-    summary: 'Scan a subnet for devices (the same subnet within 5 minutes is the same job)',
-    tag: 'discovery',
-    scope: 'write',
-    body: z.object({ subnet: cidrSchema }).strict(),
-    responses: { 202: { description: 'Accepted', schema: z.object({ id: z.string(), subnet: z.string(), duplicate: z.boolean() }) } },
-    handler: async ({ body, reply }) => {
-      const { id, duplicate } = await deps.jobs.enqueue(discoveryScanJob, { subnet: body.subnet });
-      return reply.code(202).send({ id, subnet: body.subnet, duplicate });
-    },
-  });
-
   const sessions = () => openBucket(deps.bus, deps.topology.buckets.sessions);
   const sessionOut = z.object({ device: z.string(), status: sessionStatusSchema });
   // What the bucket holds is checked, never passed on blindly: an entry that is not a status is left out.
