@@ -610,21 +610,101 @@ export async function endpointsCommand(argv: string[], io: CommandIo): Promise<n
 
 // ---------------------------------------------------------------- discovery
 
-export const DISCOVER_USAGE = `usage: switchctl discover CIDR [options]
-  asks for a scan of one subnet (the same subnet within 5 minutes is the same scan)
+export const DISCOVER_USAGE = `usage: switchctl discover CIDR [--wait 30m] [options]
+       switchctl discover status ID | cancel ID | list
+  CIDR                asks for a scan of one subnet (the same subnet within 5 minutes is the same scan)
+  --wait DURATION     follow it until it ends: a progress bar on a terminal, JSON lines when piped; then its results
+                      (exit 0 finished, 1 cancelled, failed or still running when the wait ran out)
 ${API_FLAGS_USAGE}`;
 
+interface ScanOut {
+  id: string;
+  subnet: string;
+  state: string;
+  total: number;
+  probed: number;
+  open: number;
+  identified: number;
+  created_devices: number;
+  results?: Array<{ address: string; port: number; protocol: string | null; reason: string | null; device_id: string | null }>;
+}
+
+const scanColumns: Array<Column<ScanOut>> = [
+  { header: 'id', value: (s) => s.id },
+  { header: 'subnet', value: (s) => s.subnet },
+  { header: 'state', value: (s) => s.state },
+  { header: 'probed', value: (s) => `${s.probed}/${s.total}` },
+  { header: 'open', value: (s) => String(s.open) },
+  { header: 'identified', value: (s) => String(s.identified) },
+  { header: 'new devices', value: (s) => String(s.created_devices) },
+];
+
+/** One line of progress: a bar on a terminal. */
+function progressLine(s: ScanOut): string {
+  const width = 30;
+  const done = s.total === 0 ? width : Math.round((s.probed / s.total) * width);
+  return `${s.subnet} [${'#'.repeat(done)}${'.'.repeat(width - done)}] ${s.probed}/${s.total} probed, ${s.open} open, ${s.identified} identified`;
+}
+
+async function followScan(ctx: Ctx, id: string, waitMs: number, isTty: boolean, write: (text: string) => void): Promise<number> {
+  const deadline = Date.now() + waitMs;
+  let last = '';
+  for (;;) {
+    const scan = await ctx.api.get<ScanOut>(`/v1/discovery/${enc(id)}?limit=1`);
+    const line =
+      ctx.mode === 'json'
+        ? JSON.stringify({ id, state: scan.state, probed: scan.probed, total: scan.total, open: scan.open, identified: scan.identified })
+        : progressLine(scan);
+    if (line !== last) {
+      if (ctx.mode === 'json') ctx.out(line);
+      else write(isTty ? `\r${line}` : `${line}\n`);
+      last = line;
+    }
+    if (scan.state !== 'running' || Date.now() >= deadline) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  if (ctx.mode !== 'json' && isTty) write('\n');
+  const scan = await ctx.api.get<ScanOut>(`/v1/discovery/${enc(id)}`);
+  if (ctx.mode === 'json') for (const r of scan.results ?? []) ctx.out(JSON.stringify(r));
+  else
+    writeRows(ctx.out, ctx.mode, scan.results ?? [], [
+      { header: 'address', value: (r) => r.address },
+      { header: 'port', value: (r) => String(r.port) },
+      { header: 'found', value: (r) => r.protocol ?? `unidentified (${r.reason})` },
+      { header: 'device', value: (r) => r.device_id ?? '' },
+    ]);
+  return scan.state === 'finished' ? EXIT.OK : EXIT.FAILURE;
+}
+
 export async function discoverCommand(argv: string[], io: CommandIo): Promise<number> {
-  const { values, positionals } = parse(argv, {});
+  const { values, positionals } = parse(argv, { wait: { type: 'string' } });
   if (values.help) {
     io.out(DISCOVER_USAGE);
     return EXIT.OK;
   }
-  if (positionals.length !== 1) throw new CliError(EXIT.USAGE, `discover takes one subnet (CIDR)\n${DISCOVER_USAGE}`);
+  const [first, second] = positionals;
   const ctx = context(values, io);
-  const { body } = await ctx.api.request<{ id: string; subnet: string; duplicate: boolean }>('POST', '/v1/discovery', {
-    subnet: positionals[0],
-  });
-  writeObject(ctx.out, ctx.mode, body);
-  return EXIT.OK;
+  if (first === 'list' && positionals.length === 1) {
+    const { scans } = await ctx.api.get<{ scans: ScanOut[] }>('/v1/discovery');
+    writeRows(ctx.out, ctx.mode, scans, scanColumns);
+    return EXIT.OK;
+  }
+  if (first === 'status' && second && positionals.length === 2) {
+    writeRows(ctx.out, ctx.mode, [await ctx.api.get<ScanOut>(`/v1/discovery/${enc(second)}?limit=1`)], scanColumns);
+    return EXIT.OK;
+  }
+  if (first === 'cancel' && second && positionals.length === 2) {
+    await ctx.api.request('DELETE', `/v1/discovery/${enc(second)}`);
+    ctx.out(ctx.mode === 'json' ? JSON.stringify({ id: second, cancel: 'requested' }) : `cancellation of ${second} requested`);
+    return EXIT.OK;
+  }
+  if (positionals.length !== 1 || !first) throw new CliError(EXIT.USAGE, `discover takes one subnet (CIDR)\n${DISCOVER_USAGE}`);
+  const waitMs = values.wait === undefined ? undefined : parseDuration(values.wait);
+  if (values.wait !== undefined && waitMs === undefined) throw new CliError(EXIT.USAGE, '--wait must be a duration like 30m');
+  const { body } = await ctx.api.request<{ id: string; subnet: string; duplicate: boolean }>('POST', '/v1/discovery', { subnet: first });
+  if (waitMs === undefined) {
+    writeObject(ctx.out, ctx.mode, body);
+    return EXIT.OK;
+  }
+  return followScan(ctx, body.id, waitMs, io.isTty, (text) => process.stdout.write(text));
 }

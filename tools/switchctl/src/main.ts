@@ -25,7 +25,7 @@ const USAGE = `usage: switchctl <command> ...
   sessions list|get|restart                  device sessions as the collectors report them
   dead-jobs list|retry|rm                    jobs that could not run
   endpoints list|add|rm|enable|test|deliveries|redeliver   alert webhook endpoints and their deliveries
-  discover CIDR                              ask for a subnet scan
+  discover CIDR [--wait 30m] | list | status ID | cancel ID   subnet scans
   gnmi capabilities|get|subscribe            talk to one gNMI target directly
   netconf hello|get|get-config|subscribe     talk to one NETCONF device directly
   tail [--device D] [--path GLOB] [--since 5m]   telemetry as JetStream stores it, live

@@ -7,6 +7,7 @@ import { createTestDatabase, type TestDatabase } from '@switch-telemetry/db/test
 import { spawnApp, type SpawnedApp } from '@switch-telemetry/service/testing';
 import { natsTestUrl } from '@switch-telemetry/bus/testing';
 import { WebhookReceiver } from '@switch-telemetry/notifications/testing';
+import { GnmiTarget } from '@switch-telemetry/sim';
 import { lines, switchctl } from './cli';
 
 // switchctl's API commands against the real ingress (its own process, a
@@ -27,6 +28,7 @@ beforeAll(async () => {
     NATS_NAMESPACE: NAMESPACE,
     DATABASE_URL: db.url,
     NOTIFIER_ALLOWED_HOSTS: '127.20.4.0/24',
+    DISCOVERY_ALLOWED_SUBNETS: '127.33.0.0/16',
     HTTP_HOST: '127.0.0.1',
     HTTP_PORT: '0',
     OPS_PORT: '0',
@@ -178,9 +180,9 @@ describe('sessions, dead jobs, discovery', () => {
     expect(await switchctl(['sessions', 'list'], as(READER))).toMatchObject({ code: 0, stdout: '' });
     expect(lines(await switchctl(['sessions', 'restart', 'imp-1'], as(ADMIN)))).toEqual([{ device: 'imp-1', restart: 'requested' }]);
     expect(await switchctl(['dead-jobs', 'list'], as(READER))).toMatchObject({ code: 0, stdout: '' });
-    const scan = lines(await switchctl(['discover', '10.99.0.0/24'], as(ADMIN)))[0];
-    expect(scan).toMatchObject({ subnet: '10.99.0.0/24', duplicate: false });
-    const bad = await switchctl(['discover', '10.99.0.0/99'], as(ADMIN));
+    const scan = lines(await switchctl(['discover', '127.33.200.0/24'], as(ADMIN)))[0];
+    expect(scan).toMatchObject({ subnet: '127.33.200.0/24', duplicate: false });
+    const bad = await switchctl(['discover', '10.99.0.0/24'], as(ADMIN));
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('400');
   });
@@ -253,6 +255,46 @@ async function until(check: () => boolean | Promise<boolean>, timeoutMs: number)
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+describe('discover --wait', () => {
+  let discovery: SpawnedApp;
+  let target: GnmiTarget;
+  beforeAll(async () => {
+    target = new GnmiTarget({ name: 'ctl-g', host: '127.33.0.7', port: 0, username: 'admin', password: 'pw-ctl', interfaces: 1 });
+    await target.start();
+    discovery = spawnApp(resolve(__dirname, '..', '..', '..', 'apps', 'discovery', 'src', 'main.ts'), {
+      NATS_URL: natsTestUrl(),
+      NATS_NAMESPACE: NAMESPACE,
+      DATABASE_URL: db.url,
+      HTTP_HOST: '127.0.0.1',
+      HTTP_PORT: '0',
+      LOG_LEVEL: 'info',
+      DISCOVERY_ALLOWED_SUBNETS: '127.33.0.0/16',
+      DISCOVERY_GNMI_PORTS: String(target.port),
+      DISCOVERY_NETCONF_PORTS: '9',
+      DISCOVERY_PROFILES: JSON.stringify([{ name: 'ctl', credentials: 'ctl', plaintext: true }]),
+      DEVICE_CREDENTIALS_CTL: 'admin:pw-ctl',
+    });
+    await discovery.loggedPort('ready to serve');
+  }, 40_000);
+  afterAll(async () => {
+    discovery?.child.kill('SIGTERM');
+    await discovery?.exited;
+    await target?.stop();
+  });
+
+  it('follows a scan to its end with JSON lines when piped, then lists what it found', async () => {
+    const run = await switchctl(['discover', '127.33.0.0/24', '--wait', '30s'], as(ADMIN), 40_000);
+    expect(run.code).toBe(0);
+    const out = lines(run);
+    const progress = out.filter((l) => 'state' in l);
+    expect(progress.at(-1)).toMatchObject({ state: 'finished', probed: 254, total: 254, open: 1, identified: 1 });
+    expect(out.filter((l) => 'address' in l)).toEqual([
+      expect.objectContaining({ address: '127.33.0.7', port: target.port, protocol: 'gnmi', device_id: expect.stringMatching(/^disc-/) }),
+    ]);
+    expect(lines(await switchctl(['discover', 'list'], as(READER))).map((l) => l.subnet)).toContain('127.33.0.0/24');
+  }, 60_000);
+});
 
 describe('connection settings', () => {
   it('reads the API and token from a context of the config file, flags winning over it', async () => {
