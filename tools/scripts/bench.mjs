@@ -29,7 +29,7 @@ spawnSync(
   { stdio: 'inherit' },
 );
 // Suites that run an app run its production bundle.
-for (const app of ['ingress', 'collector', 'notifier']) {
+for (const app of ['ingress', 'collector', 'notifier', 'discovery']) {
   spawnSync(process.execPath, [resolve(root, 'tools', 'scripts', 'build-app.mjs')], { cwd: resolve(root, 'apps', app), stdio: 'inherit' });
 }
 const run = spawnSync(process.execPath, ['--expose-gc', outfile, ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });

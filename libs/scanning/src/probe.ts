@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Socket } from 'node:net';
 
 /** Probes in flight at once by default: enough to cover a /16 in seconds, far below the open-file limit. */
@@ -72,6 +73,8 @@ export async function scanPorts(options: PortScanOptions): Promise<ScanCounts> {
   const started = performance.now();
   let startedProbes = 0;
   const hosts = options.hosts[Symbol.iterator]();
+  // Every probe in flight listens on the scan's signal: thousands, by design.
+  if (options.signal) setMaxListeners(concurrency + 16, options.signal);
 
   const lane = async () => {
     for (;;) {

@@ -3,6 +3,7 @@
 // its very last line, one JSON object:
 // {"bench":"<suite>","value":N,"unit":"...","baseline":N,"ratio":N,...}
 import { consumerBench } from './consumer';
+import { discoveryBench } from './discovery';
 import { durableServerMain } from './durable-server';
 import { gnmiBench } from './gnmi';
 import { gnmiDecodeBench } from './gnmi-decode';
@@ -18,6 +19,7 @@ import { scaleBench } from './scale';
 
 const SUITES: Record<string, () => Promise<Record<string, unknown>>> = {
   consumer: consumerBench,
+  discovery: discoveryBench,
   gnmi: gnmiBench,
   'gnmi-decode': gnmiDecodeBench,
   http: httpBench,
