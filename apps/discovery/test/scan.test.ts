@@ -1,4 +1,3 @@
-import { createServer, type Server, type Socket } from 'node:net';
 import { createTopology, type Bus } from '@switch-telemetry/bus';
 import { deleteNamespace, natsTestUrl, uniqueNamespace, withTestBus } from '@switch-telemetry/bus/testing';
 import { createTestDatabase, type TestDatabase } from '@switch-telemetry/db/testing';
@@ -6,6 +5,7 @@ import { DeviceRepository, discoveryScanJob } from '@switch-telemetry/inventory'
 import { JobRuntime } from '@switch-telemetry/jobs';
 import { createLogger } from '@switch-telemetry/logging';
 import { DiscoveredDevices, ScanStore, discoveredDeviceId } from '@switch-telemetry/scanning';
+import { startOtherService, type OtherService } from '@switch-telemetry/scanning/testing';
 import { runService, type RunningService } from '@switch-telemetry/service';
 import { GnmiTarget, NetconfDevice } from '@switch-telemetry/sim';
 import { Registry } from 'prom-client';
@@ -23,8 +23,7 @@ let app: RunningService;
 let jobs: JobRuntime;
 const gnmi: GnmiTarget[] = [];
 let netconf: NetconfDevice;
-let garbage: Server;
-const sockets = new Set<Socket>();
+let garbage: OtherService;
 let store: ScanStore;
 
 async function scan(subnet: string): Promise<string> {
@@ -48,15 +47,8 @@ beforeAll(async () => {
   }
   netconf = new NetconfDevice({ name: 'n1', host: '127.31.0.30', port: 0, username: 'netconf', password: 'pw-nc' });
   await netconf.start();
-  garbage = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
-    socket.resume();
-    socket.end('220 not a switch\r\n');
-  });
-  // The garbage listens on one of the gNMI ports, at an address of its own.
-  await new Promise<void>((resolve) => garbage.listen(gnmi[0]!.port, '127.31.0.40', () => resolve()));
+  // It listens on one of the gNMI ports, at an address of its own.
+  garbage = await startOtherService('127.31.0.40', gnmi[0]!.port);
   process.env.DEVICE_CREDENTIALS_SCAN_LAB = 'admin:pw-gnmi';
   process.env.DEVICE_CREDENTIALS_SCAN_NC = 'netconf:pw-nc';
   const started = await runService(DISCOVERY_SERVICE, {
@@ -91,8 +83,7 @@ afterAll(async () => {
   await app?.stop();
   for (const t of gnmi) await t.stop();
   await netconf?.stop();
-  for (const s of sockets) s.destroy();
-  await new Promise((r) => garbage?.close(r));
+  await garbage?.close();
   await deleteNamespace(bus, topology).catch(() => undefined);
   await bus?.close();
   await db?.drop();

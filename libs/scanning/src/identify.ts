@@ -100,34 +100,47 @@ const H2_PREFACE = Buffer.concat([Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'
 const SETTINGS_FRAME = 0x04;
 
 /**
- * Whether `host:port` speaks HTTP/2 (gRPC's transport) — in plaintext: it answers the preface with a SETTINGS
- * frame (§3.4); over TLS: the handshake agrees on ALPN `h2`. Read with a bare socket that is always destroyed:
- * a port that speaks something else never reaches the gRPC client, which keeps such connections open.
+ * Opens `socket`, lets `watch` decide from what it sees (calling `answer`), and always destroys it: false on
+ * an error, a close or the timeout before an answer.
  */
-export function speaksHttp2(host: string, port: number, tls: boolean, timeoutMs: number): Promise<boolean> {
+function bareCheck(socket: Socket, timeoutMs: number, watch: (socket: Socket, answer: (yes: boolean) => void) => void): Promise<boolean> {
   return new Promise((resolve) => {
     let done = false;
-    const socket: Socket = tls
-      ? tlsConnect({ host, port, ALPNProtocols: ['h2'], rejectUnauthorized: false, ...(isIp(host) ? {} : { servername: host }) })
-      : new Socket();
-    const finish = (answer: boolean) => {
+    const answer = (yes: boolean) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
       socket.destroy();
-      resolve(answer);
+      resolve(yes);
     };
-    const timer = setTimeout(() => finish(false), timeoutMs);
-    socket.once('error', () => finish(false));
-    socket.once('close', () => finish(false));
-    if (tls) {
-      socket.once('secureConnect', () => finish((socket as import('node:tls').TLSSocket).alpnProtocol === 'h2'));
-      return;
-    }
+    const timer = setTimeout(() => answer(false), timeoutMs);
+    socket.once('error', () => answer(false));
+    socket.once('close', () => answer(false));
+    watch(socket, answer);
+  });
+}
+
+/**
+ * Whether `host:port` speaks HTTP/2 (gRPC's transport) — in plaintext: it answers the preface with a SETTINGS
+ * frame (§3.4); over TLS: the handshake agrees on ALPN `h2`. Read with a bare socket that is always destroyed:
+ * a port that speaks something else never reaches the gRPC client.
+ */
+export function speaksHttp2(host: string, port: number, tls: boolean, timeoutMs: number): Promise<boolean> {
+  if (tls) {
+    const socket = tlsConnect({
+      host,
+      port,
+      ALPNProtocols: ['h2'],
+      rejectUnauthorized: false,
+      ...(isIp(host) ? {} : { servername: host }),
+    });
+    return bareCheck(socket, timeoutMs, (s, answer) => s.once('secureConnect', () => answer(socket.alpnProtocol === 'h2')));
+  }
+  return bareCheck(new Socket(), timeoutMs, (socket, answer) => {
     let head = Buffer.alloc(0);
     socket.on('data', (chunk: Buffer) => {
       head = Buffer.concat([head, chunk]);
-      if (head.length >= 9) finish(head[3] === SETTINGS_FRAME);
+      if (head.length >= 9) answer(head[3] === SETTINGS_FRAME);
     });
     socket.connect({ host, port }, () => socket.write(H2_PREFACE));
   });
@@ -135,25 +148,13 @@ export function speaksHttp2(host: string, port: number, tls: boolean, timeoutMs:
 
 /** Whether `host:port` greets like an SSH server (RFC 4253 §4.2: `SSH-` first), read with a bare socket that is always destroyed. */
 export function speaksSsh(host: string, port: number, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    let done = false;
+  return bareCheck(new Socket(), timeoutMs, (socket, answer) => {
     let head = '';
-    const finish = (answer: boolean) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(answer);
-    };
-    const timer = setTimeout(() => finish(false), timeoutMs);
-    socket.once('error', () => finish(false));
-    socket.once('close', () => finish(false));
     socket.on('data', (chunk: Buffer) => {
       head += chunk.toString('latin1');
       // Servers may send other lines before the version line; the version line starts with SSH-.
-      if (/(^|\n)SSH-/.test(head)) finish(true);
-      else if (head.length > 1_024) finish(false);
+      if (/(^|\n)SSH-/.test(head)) answer(true);
+      else if (head.length > 1_024) answer(false);
     });
     socket.connect({ host, port });
   });

@@ -1,6 +1,6 @@
-import { createServer, type Server } from 'node:net';
 import { createLogger } from '@switch-telemetry/logging';
 import { GnmiTarget, NetconfDevice } from '@switch-telemetry/sim';
+import { startOtherService, type OtherService } from '../src/testing';
 import { discoveryProfileSchema, identifyGnmi, identifyNetconf, vendorOf, type DiscoveryProfile, type ProfileCredentials } from '../src';
 
 // Identification against the simulated fleet (a gNMI target and a NETCONF device, each on a loopback address of
@@ -16,31 +16,21 @@ const credentialsOf = async (p: DiscoveryProfile) => secrets[p.credentials ?? ''
 
 let gnmi: GnmiTarget;
 let netconf: NetconfDevice;
-let garbage: Server;
+let garbage: OtherService;
 let garbagePort: number;
-const sockets = new Set<import('node:net').Socket>();
 
 beforeAll(async () => {
   gnmi = new GnmiTarget({ name: 'g1', host: '127.30.10.1', port: 0, username: 'admin', password: 'pw-gnmi', interfaces: 1 });
   netconf = new NetconfDevice({ name: 'n1', host: '127.30.10.2', port: 0, username: 'netconf', password: 'pw-nc' });
   await gnmi.start();
   await netconf.start();
-  garbage = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
-    // A server reads what it is sent: one that does not never sees the client close.
-    socket.resume();
-    socket.end('HTTP/1.1 418 I am a teapot\r\n\r\nnot what you think\n');
-  });
-  await new Promise<void>((resolve) => garbage.listen(0, '127.30.10.3', () => resolve()));
-  garbagePort = (garbage.address() as { port: number }).port;
+  garbage = await startOtherService('127.30.10.3');
+  garbagePort = garbage.port;
 });
 afterAll(async () => {
   await gnmi?.stop();
   await netconf?.stop();
-  for (const s of sockets) s.destroy();
-  await new Promise((r) => garbage?.close(r));
+  await garbage?.close();
 });
 
 describe('gNMI', () => {
@@ -102,7 +92,7 @@ describe('gNMI', () => {
     expect(id).toMatchObject({ code: 'not_gnmi' });
     expect(Date.now() - started).toBeLessThan(5_000);
     await new Promise((r) => setTimeout(r, 200));
-    expect(sockets.size).toBe(0);
+    expect(garbage.open).toBe(0);
   });
 });
 
@@ -134,7 +124,7 @@ describe('NETCONF', () => {
       }),
     ).toMatchObject({ code: 'not_netconf', message: 'the port does not speak SSH' });
     await new Promise((r) => setTimeout(r, 200));
-    expect(sockets.size).toBe(0);
+    expect(garbage.open).toBe(0);
   });
 });
 

@@ -2,7 +2,7 @@
 // whose port answers something else, scanned through the API and the job runtime by the ingress and
 // discovery bundles. The baseline, in the same run: nmap -sT -Pn -n -T5 over the same range and ports.
 import { spawnSync } from 'node:child_process';
-import { createServer, type Server } from 'node:net';
+import { startOtherService, type OtherService } from '@switch-telemetry/scanning/testing';
 import { GnmiTarget, NetconfDevice } from '@switch-telemetry/sim';
 import { round } from './measure';
 import { withStack } from './stack';
@@ -39,18 +39,10 @@ export async function discoveryBench(): Promise<Record<string, unknown>> {
   const devices = netconfHosts.map(
     (host, i) => new NetconfDevice({ name: `n${i}`, host, port: NETCONF_PORT, username: 'bench', password: 'bench-pw' }),
   );
-  const garbage: Server[] = [];
+  const garbage: OtherService[] = [];
   for (const t of targets) await t.start();
   for (const d of devices) await d.start();
-  for (const host of garbageHosts) {
-    const server = createServer((socket) => {
-      socket.on('error', () => undefined);
-      socket.resume();
-      socket.end('220 mail.example ESMTP not a switch\r\n');
-    });
-    await new Promise<void>((resolve) => server.listen(GNMI_PORT, host, () => resolve()));
-    garbage.push(server);
-  }
+  for (const host of garbageHosts) garbage.push(await startOtherService(host, GNMI_PORT));
   try {
     return await withStack('discovery', async (stack) => {
       const policy = { DISCOVERY_ALLOWED_SUBNETS: '127.88.0.0/16' };
@@ -139,6 +131,6 @@ export async function discoveryBench(): Promise<Record<string, unknown>> {
   } finally {
     for (const t of targets) await t.stop();
     for (const d of devices) await d.stop();
-    await Promise.all(garbage.map((s) => new Promise((r) => s.close(r))));
+    await Promise.all(garbage.map((s) => s.close()));
   }
 }

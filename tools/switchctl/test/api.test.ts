@@ -47,6 +47,17 @@ afterAll(async () => {
   await db?.drop();
 });
 
+/** Another app of the stack, on the ingress's NATS namespace and database. */
+const spawnBeside = (app: string, env: Record<string, string>) =>
+  spawnApp(resolve(__dirname, '..', '..', '..', 'apps', app, 'src', 'main.ts'), {
+    NATS_URL: natsTestUrl(),
+    NATS_NAMESPACE: NAMESPACE,
+    DATABASE_URL: db.url,
+    HTTP_HOST: '127.0.0.1',
+    HTTP_PORT: '0',
+    LOG_LEVEL: 'info',
+    ...env,
+  });
 const as = (token: string) => ({ SWITCHCTL_API: api, SWITCHCTL_TOKEN: token });
 const file = (name: string, text: string) => {
   const path = join(dir, name);
@@ -192,15 +203,7 @@ describe('alert webhook endpoints', () => {
   let notifier: SpawnedApp;
   let receiver: WebhookReceiver;
   beforeAll(async () => {
-    notifier = spawnApp(resolve(__dirname, '..', '..', '..', 'apps', 'notifier', 'src', 'main.ts'), {
-      NATS_URL: natsTestUrl(),
-      NATS_NAMESPACE: NAMESPACE,
-      DATABASE_URL: db.url,
-      HTTP_HOST: '127.0.0.1',
-      HTTP_PORT: '0',
-      LOG_LEVEL: 'info',
-      NOTIFIER_ALLOWED_HOSTS: '127.20.4.0/24',
-    });
+    notifier = spawnBeside('notifier', { NOTIFIER_ALLOWED_HOSTS: '127.20.4.0/24' });
     await notifier.loggedPort('ready to serve');
     receiver = await WebhookReceiver.start('127.20.4.1');
   }, 40_000);
@@ -262,13 +265,7 @@ describe('discover --wait', () => {
   beforeAll(async () => {
     target = new GnmiTarget({ name: 'ctl-g', host: '127.33.0.7', port: 0, username: 'admin', password: 'pw-ctl', interfaces: 1 });
     await target.start();
-    discovery = spawnApp(resolve(__dirname, '..', '..', '..', 'apps', 'discovery', 'src', 'main.ts'), {
-      NATS_URL: natsTestUrl(),
-      NATS_NAMESPACE: NAMESPACE,
-      DATABASE_URL: db.url,
-      HTTP_HOST: '127.0.0.1',
-      HTTP_PORT: '0',
-      LOG_LEVEL: 'info',
+    discovery = spawnBeside('discovery', {
       DISCOVERY_ALLOWED_SUBNETS: '127.33.0.0/16',
       DISCOVERY_GNMI_PORTS: String(target.port),
       DISCOVERY_NETCONF_PORTS: '9',

@@ -1,0 +1,1 @@
+export { startOtherService, type OtherService } from './other-service';
