@@ -12,7 +12,13 @@ describe('topology', () => {
       duplicateWindowMs: 300_000,
     });
     expect(t.streams.jobs).toMatchObject({ name: 'JOBS', subjects: ['jobs.>'], retention: 'workqueue', duplicateWindowMs: 300_000 });
-    expect(Object.values(t.buckets).map((b) => b.name)).toEqual(['collectors', 'device-leases', 'sessions', 'host-keys', 'discovery-scans']);
+    expect(Object.values(t.buckets).map((b) => b.name)).toEqual([
+      'collectors',
+      'device-leases',
+      'sessions',
+      'host-keys',
+      'discovery-scans',
+    ]);
     expect(t.subjects.telemetry('leaf-01', 'interfaces')).toBe('telemetry.leaf-01.interfaces');
     expect(t.subjects.sessionEvent('auth_failed')).toBe('events.session.auth_failed');
     expect(t.subjects.webhookEvent('nms', 'device.created')).toBe('events.webhook.nms.device.created');

@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { fingerprintOf } from '@switch-telemetry/netconf';
 import { createLogger } from '@switch-telemetry/logging';
 import { GnmiTarget, NetconfDevice } from '@switch-telemetry/sim';
 import { startOtherService, type OtherService } from '../src/testing';
@@ -125,6 +127,29 @@ describe('NETCONF', () => {
     ).toMatchObject({ code: 'not_netconf', message: 'the port does not speak SSH' });
     await new Promise((r) => setTimeout(r, 200));
     expect(garbage.open).toBe(0);
+  });
+});
+
+describe("against Debian's netconfd (the real NETCONF server npm test starts)", () => {
+  const DIR = process.env.NETCONFD_DIR ?? '/tmp/st-netconfd';
+  const PORT = Number(process.env.NETCONFD_PORT ?? 8830);
+
+  it('identifies it with a key-based profile: its capabilities, its modules and its real host key', async () => {
+    if (!existsSync(`${DIR}/client_ed25519`)) throw new Error(`netconfd is not set up (${DIR} is missing); npm test starts it (as root)`);
+    const key = readFileSync(`${DIR}/client_ed25519`, 'utf8');
+    const id = await identifyNetconf(
+      '127.0.0.1',
+      PORT,
+      [profile({ name: 'yuma' })],
+      async () => ({ username: 'netconf-test', privateKey: key }),
+      {
+        log,
+        timeoutMs: 5_000,
+      },
+    );
+    const pub = readFileSync(`${DIR}/host_ed25519.pub`, 'utf8').trim().split(/\s+/)[1]!;
+    expect(id).toMatchObject({ protocol: 'netconf', profile: 'yuma', fingerprint: fingerprintOf(Buffer.from(pub, 'base64')) });
+    expect((id as { modules: string[] }).modules).toContain('ietf-interfaces');
   });
 });
 
