@@ -56,6 +56,7 @@ export async function discoveryBench(): Promise<Record<string, unknown>> {
         DISCOVERY_GNMI_PORTS: String(GNMI_PORT),
         DISCOVERY_NETCONF_PORTS: String(NETCONF_PORT),
         DISCOVERY_RATE_PER_S: '200000',
+        DISCOVERY_CONCURRENCY: process.env.BENCH_CONCURRENCY ?? '2048',
         DISCOVERY_PROFILES: JSON.stringify([{ name: 'bench', credentials: 'bench', plaintext: true }]),
         DEVICE_CREDENTIALS_BENCH: 'bench:bench-pw',
       });
@@ -97,8 +98,9 @@ export async function discoveryBench(): Promise<Record<string, unknown>> {
       // Scanned again (as two halves: the same subnet within 5 minutes is the same job): no duplicate device.
       await scan('127.88.0.0/17');
       await scan('127.88.128.0/17');
-      const { rows } = await stack.db.pool.query<{ n: string }>('SELECT count(*) AS n FROM devices');
-      const duplicates = Number(rows[0]!.n) - identified.length;
+      // A device is one row per address and port: any second row for an address is a duplicate.
+      const { rows } = await stack.db.pool.query<{ n: string }>('SELECT count(*) - count(DISTINCT (address, port)) AS n FROM devices');
+      const duplicates = Number(rows[0]!.n);
 
       const started = Date.now();
       const run = spawnSync('nmap', ['-sT', '-Pn', '-n', '-T5', '-p', `${GNMI_PORT},${NETCONF_PORT}`, '--open', '-oG', '-', SUBNET], {
