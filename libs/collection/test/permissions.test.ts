@@ -1,10 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { AckPolicy, DeliverPolicy } from '@nats-io/jetstream';
 import { connectBus, createTopology, provisionTopology, publishJson, type Bus } from '@switch-telemetry/bus';
-import { NATS_SERVER_BIN, freePort } from '@switch-telemetry/bus/testing';
+import { PrivateNatsServer } from '@switch-telemetry/bus/testing';
 import { createTestDatabase, type TestDatabase } from '@switch-telemetry/db/testing';
 import { DeviceRepository } from '@switch-telemetry/inventory';
 import { deviceInputSchema } from '@switch-telemetry/contracts';
@@ -27,8 +25,7 @@ const PASSWORDS = {
 };
 const log = createLogger({ app: 'permissions-test', level: 'silent' });
 
-let dir: string;
-let server: ChildProcess;
+let server: PrivateNatsServer;
 let url: string;
 let db: TestDatabase;
 let target: GnmiTarget;
@@ -48,18 +45,11 @@ async function as(user: keyof typeof PASSWORDS): Promise<Bus> {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'st-nats-perm-'));
-  copyFileSync(PERMISSIONS, join(dir, 'permissions.conf'));
-  const port = await freePort();
-  writeFileSync(
-    join(dir, 'server.conf'),
-    `listen: 127.0.0.1:${port}\njetstream { store_dir: "${join(dir, 'js')}" }\ninclude permissions.conf\n`,
-  );
-  server = spawn(NATS_SERVER_BIN, ['-c', join(dir, 'server.conf')], {
-    stdio: 'ignore',
-    env: { ...process.env, ...Object.fromEntries(Object.entries(PASSWORDS).map(([k, v]) => [`${k}_NATS_PASSWORD`, v])) },
+  server = await PrivateNatsServer.start({
+    config: readFileSync(PERMISSIONS, 'utf8'),
+    env: Object.fromEntries(Object.entries(PASSWORDS).map(([k, v]) => [`${k}_NATS_PASSWORD`, v])),
   });
-  url = `nats://127.0.0.1:${port}`;
+  url = server.url;
   const deadline = Date.now() + 10_000;
   for (;;) {
     try {
@@ -78,9 +68,8 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const b of buses) await b.close().catch(() => undefined);
   await target?.stop();
-  server?.kill('SIGKILL');
+  await server?.stop();
   await db?.drop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 it('lets the collector run with its own user, and a consumer read its telemetry but not publish device events or restart requests', async () => {

@@ -40,16 +40,21 @@ export class PrivateNatsServer {
   private child: ChildProcess | undefined;
   private readonly storeDir = mkdtempSync(join(tmpdir(), 'st-nats-'));
   private readonly extraArgs: string[] = [];
+  private extraEnv: Record<string, string> = {};
 
   private constructor(readonly port: number) {}
 
   /**
    * Starts a server. `config` is nats-server configuration text (for
    * settings without a flag, such as `max_payload: 65536`); `args` are
-   * further command-line arguments.
+   * further command-line arguments; `env` variables the configuration names
+   * (passwords: `$NOTIFIER_NATS_PASSWORD`).
    */
-  static async start(options: { config?: string; args?: readonly string[] } = {}): Promise<PrivateNatsServer> {
+  static async start(
+    options: { config?: string; args?: readonly string[]; env?: Record<string, string> } = {},
+  ): Promise<PrivateNatsServer> {
     const server = new PrivateNatsServer(await freePort());
+    server.extraEnv = { ...(options.env ?? {}) };
     if (options.config !== undefined) {
       const file = join(server.storeDir, 'nats-server.conf');
       writeFileSync(file, options.config);
@@ -69,6 +74,7 @@ export class PrivateNatsServer {
     // nats-server lets flags override the file, so the port and store stay ours.
     this.child = spawn(NATS_SERVER_BIN, [...this.extraArgs, '-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir], {
       stdio: 'ignore',
+      env: { ...process.env, ...this.extraEnv },
     });
     await waitForPort(this.port, 10_000);
   }
