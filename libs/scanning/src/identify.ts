@@ -1,8 +1,9 @@
-import { Socket } from 'node:net';
+import { Socket, isIP } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
+import { TimeoutError, withTimeout } from '@switch-telemetry/errors';
 import { GnmiClient, GnmiRpcError, type CapabilityResponse } from '@switch-telemetry/gnmi';
 import type { Logger } from '@switch-telemetry/logging';
-import { connectNetconf, memoryHostKeyStore } from '@switch-telemetry/netconf';
+import { NetconfAuthError, NetconfTimeoutError, connectNetconf, memoryHostKeyStore } from '@switch-telemetry/netconf';
 import { z } from 'zod';
 
 /** Each identification attempt (one profile, one port) is bounded by this (3 s). */
@@ -82,19 +83,6 @@ export function vendorOf(texts: readonly string[]): string | null {
   return null;
 }
 
-function withTimeout<T>(work: Promise<T>, ms: number, onTimeout: () => void): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    work,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        onTimeout();
-        reject(Object.assign(new Error(`no answer within ${ms} ms`), { code: 'IDENTIFY_TIMEOUT' }));
-      }, ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
-
 // RFC 9113 §3.4: the client connection preface, then an empty SETTINGS frame.
 const H2_PREFACE = Buffer.concat([Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'), Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0])]);
 const SETTINGS_FRAME = 0x04;
@@ -132,7 +120,7 @@ export function speaksHttp2(host: string, port: number, tls: boolean, timeoutMs:
       port,
       ALPNProtocols: ['h2'],
       rejectUnauthorized: false,
-      ...(isIp(host) ? {} : { servername: host }),
+      ...(isIP(host) ? {} : { servername: host }),
     });
     return bareCheck(socket, timeoutMs, (s, answer) => s.once('secureConnect', () => answer(socket.alpnProtocol === 'h2')));
   }
@@ -159,10 +147,6 @@ export function speaksSsh(host: string, port: number, timeoutMs: number): Promis
     socket.connect({ host, port });
   });
 }
-
-const isIp = (host: string) => /^[\d.]+$/.test(host) || host.includes(':');
-
-const code = (err: unknown) => String((err as { code?: unknown })?.code ?? '');
 
 /**
  * Asks `host:port` for gNMI Capabilities with each profile in order: over TLS first (a checked certificate, or
@@ -202,7 +186,8 @@ export async function identifyGnmi(
         ...(creds.password !== undefined ? { password: creds.password } : {}),
       });
       try {
-        const caps: CapabilityResponse = await withTimeout(client.capabilities(), timeoutMs + 500, () => client.close());
+        // The client is closed in `finally` however this ends, a timeout included.
+        const caps: CapabilityResponse = await withTimeout(client.capabilities(), timeoutMs + 500, 'gNMI Capabilities');
         const models = (caps.supported_models ?? []).map((m) => ({
           name: String(m.name ?? ''),
           organization: String(m.organization ?? ''),
@@ -218,12 +203,11 @@ export async function identifyGnmi(
           vendor: vendorOf(models.flatMap((m) => [m.name, m.organization])),
         };
       } catch (err) {
-        const c = code(err);
         if (err instanceof GnmiRpcError && err.isAuthFailure) {
           last = { code: 'auth_refused', message: `the target refused the credentials of profile ${profile.name}` };
           break; // the next profile: another transport would not change the answer to these credentials
         }
-        if (c === 'IDENTIFY_TIMEOUT' || (err instanceof GnmiRpcError && err.grpcStatus === 'DEADLINE_EXCEEDED')) {
+        if (err instanceof TimeoutError || (err instanceof GnmiRpcError && err.grpcStatus === 'DEADLINE_EXCEEDED')) {
           last = { code: 'timeout', message: `no gNMI answer within ${timeoutMs} ms` };
         } else if (last.code !== 'auth_refused') {
           last = { code: 'not_gnmi', message: 'the port does not answer gNMI Capabilities' };
@@ -254,21 +238,18 @@ export async function identifyNetconf(
   for (const profile of profiles) {
     const creds = await credentialsOf(profile);
     const seen = memoryHostKeyStore();
+    const connecting = connectNetconf({
+      host,
+      port,
+      username: creds.username ?? '',
+      hostKey: { trustOnFirstUse: { store: seen } },
+      log: options.log,
+      connectTimeoutMs: timeoutMs,
+      ...(creds.password !== undefined ? { password: creds.password } : {}),
+      ...(creds.privateKey !== undefined ? { privateKey: creds.privateKey } : {}),
+    });
     try {
-      const connection = await withTimeout(
-        connectNetconf({
-          host,
-          port,
-          username: creds.username ?? '',
-          hostKey: { trustOnFirstUse: { store: seen } },
-          log: options.log,
-          connectTimeoutMs: timeoutMs,
-          ...(creds.password !== undefined ? { password: creds.password } : {}),
-          ...(creds.privateKey !== undefined ? { privateKey: creds.privateKey } : {}),
-        }),
-        timeoutMs * 2,
-        () => undefined,
-      );
+      const connection = await withTimeout(connecting, timeoutMs * 2, 'NETCONF hello');
       const capabilities = connection.hello.capabilities;
       await connection.close().catch(() => undefined);
       const modules = capabilities.flatMap((uri) => {
@@ -284,9 +265,11 @@ export async function identifyNetconf(
         vendor: vendorOf(capabilities),
       };
     } catch (err) {
-      const c = code(err);
-      if (c === 'NETCONF_AUTH') last = { code: 'auth_refused', message: `the device refused the credentials of profile ${profile.name}` };
-      else if (c === 'IDENTIFY_TIMEOUT' || c === 'NETCONF_TIMEOUT')
+      // A session that opens after the wait gave up is closed, not left behind.
+      if (err instanceof TimeoutError) void connecting.then((late) => late.close()).catch(() => undefined);
+      if (err instanceof NetconfAuthError)
+        last = { code: 'auth_refused', message: `the device refused the credentials of profile ${profile.name}` };
+      else if (err instanceof TimeoutError || err instanceof NetconfTimeoutError)
         last = { code: 'timeout', message: `no NETCONF hello within ${timeoutMs} ms` };
       else if (last.code !== 'auth_refused') last = { code: 'not_netconf', message: 'the port does not speak NETCONF over SSH' };
     }
