@@ -1,10 +1,9 @@
 import { deviceInputSchema, subscriptionSchema, type Subscription } from '@switch-telemetry/contracts';
 import type { Pool } from '@switch-telemetry/db';
 import { DeviceRepository } from '@switch-telemetry/inventory';
-import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import type { DiscoveryProfile, Identity } from './identify';
-import type { Subnet } from './targets';
+import { subnetHolds, type Subnet } from './targets';
 
 /** A device not found by this many scans of its subnet in a row is marked missing (never deleted). */
 export const MISSING_AFTER_SCANS = 3;
@@ -23,14 +22,6 @@ export const defaultSubscriptionsSchema = z
 /** The id of a device discovery creates: its address and port (`127.88.0.5:57400` → `disc-127-88-0-5-57400`). */
 export function discoveredDeviceId(address: string, port: number): string {
   return `disc-${address.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-${port}`;
-}
-
-function inSubnet(address: string, subnet: Subnet): boolean {
-  if (!ipaddr.isValid(address)) return false;
-  const parsed = ipaddr.parse(address);
-  if ((parsed.kind() === 'ipv4') !== (subnet.family === 4)) return false;
-  const value = parsed.toByteArray().reduce((n, byte) => (n << 8n) | BigInt(byte), 0n);
-  return value >= subnet.first && value < subnet.first + subnet.size;
 }
 
 /**
@@ -122,7 +113,7 @@ export class DiscoveredDevices {
        WHERE dd.last_scan_id IS DISTINCT FROM $1`,
       [scanId],
     );
-    const missed = rows.filter((r) => inSubnet(r.address, subnet)).map((r) => r.device_id);
+    const missed = rows.filter((r) => subnetHolds(subnet, r.address)).map((r) => r.device_id);
     if (missed.length === 0) return 0;
     await this.pool.query(
       `UPDATE device_discovery SET missed_scans = missed_scans + 1,

@@ -18,6 +18,7 @@ export {
   hostCount,
   hostsOf,
   parseSubnet,
+  subnetHolds,
   type Subnet,
   type SubnetPolicyOptions,
 } from './targets';

@@ -44,6 +44,12 @@ export function parseSubnet(text: string): Subnet | undefined {
   return { cidr: `${addressText(first, family)}/${prefix}`, family, prefix, first, size };
 }
 
+/** Whether `address` (an IP address in its usual form) lies inside `subnet`; false for anything else. */
+export function subnetHolds(subnet: Subnet, address: string): boolean {
+  const single = parseSubnet(`${address}/${address.includes(':') ? 128 : 32}`);
+  return single !== undefined && contains(subnet, single);
+}
+
 const contains = (outer: Subnet, inner: Subnet) =>
   outer.family === inner.family && outer.prefix <= inner.prefix && inner.first >= outer.first && inner.first < outer.first + outer.size;
 const overlaps = (a: Subnet, b: Subnet) => a.family === b.family && a.first < b.first + b.size && b.first < a.first + a.size;

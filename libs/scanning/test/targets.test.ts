@@ -1,5 +1,5 @@
 import { assertUniqueCodes, ErrorCodes } from '@switch-telemetry/errors';
-import { ScanningErrorCodes, SubnetPolicy, SubnetRefusedError, hostCount, hostsOf, parseSubnet } from '../src';
+import { ScanningErrorCodes, SubnetPolicy, SubnetRefusedError, hostCount, hostsOf, parseSubnet, subnetHolds } from '../src';
 
 describe('parseSubnet', () => {
   it.each([
@@ -47,6 +47,17 @@ describe('the addresses of a subnet', () => {
     expect(hostCount(subnet)).toBe(65_534);
     const it = hostsOf(subnet);
     expect([it.next().value, it.next().value]).toEqual(['10.1.0.1', '10.1.0.2']);
+  });
+});
+
+describe('subnetHolds', () => {
+  it('tells whether an address lies in the subnet, and refuses what is no address', () => {
+    const v4 = parseSubnet('10.1.0.0/16')!;
+    expect(subnetHolds(v4, '10.1.255.7')).toBe(true);
+    expect(subnetHolds(v4, '10.2.0.1')).toBe(false);
+    expect(subnetHolds(v4, 'leaf-1.example.com')).toBe(false);
+    expect(subnetHolds(v4, '::ffff:10.1.0.1')).toBe(false);
+    expect(subnetHolds(parseSubnet('2001:db8::/120')!, '2001:db8::ff')).toBe(true);
   });
 });
 
