@@ -5,11 +5,11 @@ import { HttpErrorCodes } from './codes';
 export const BODY_EXCERPT_BYTES = 1_024;
 
 /**
- * 5xx, 408 and 429 may succeed later; every
- * other 4xx (and a 3xx we do not follow) will not.
+ * 5xx, 408, 425 (Too Early: RFC 8470 §5.2 invites a retry) and 429 may
+ * succeed later; every other 4xx (and a 3xx we do not follow) will not.
  */
 export function classifyStatus(status: number): Classification {
-  if (status >= 500 || status === 408 || status === 429) return RETRYABLE;
+  if (status >= 500 || status === 408 || status === 425 || status === 429) return RETRYABLE;
   return PERMANENT;
 }
 

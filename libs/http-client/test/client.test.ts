@@ -11,6 +11,7 @@ import {
   InvalidRequestError,
   ResponseTooLargeError,
   TimeoutError,
+  classifyStatus,
   type HttpClientOptions,
 } from '../src';
 import { startTestServer, type TestServer } from '../src/testing';
@@ -260,5 +261,21 @@ describe('hooks for callers that guard where they connect', () => {
     const c = client({ maxAttempts: 1, breakerFailureThreshold: 2, onBreakerTransition: (origin, to) => seen.push(`${origin} ${to}`) });
     for (let i = 0; i < 2; i += 1) await c.get(`${s.url}/`).catch(() => undefined);
     expect(seen).toEqual([`${s.url} open`]);
+  });
+});
+
+describe('classifyStatus', () => {
+  it.each([
+    [500, 'retryable'],
+    [503, 'retryable'],
+    [408, 'retryable'],
+    [425, 'retryable'],
+    [429, 'retryable'],
+    [400, 'permanent'],
+    [404, 'permanent'],
+    [410, 'permanent'],
+    [301, 'permanent'],
+  ])('%i is %s', (status, expected) => {
+    expect(classifyStatus(status)).toBe(expected);
   });
 });

@@ -44,12 +44,12 @@ export interface DelivererOptions {
 
 type Verdict = 'retry' | 'permanent' | 'gone';
 
-/** 5xx, 408, 425, 429, timeouts and connection errors may succeed later; 410 disables the endpoint; any other answer is final. */
+/**
+ * 410 disables the endpoint; otherwise the HTTP client's classification decides (5xx, 408, 425, 429, timeouts
+ * and connection errors may succeed later; any other answer is final).
+ */
 export function verdictOf(error: unknown): Verdict {
-  if (error instanceof HttpStatusError) {
-    if (error.status === 410) return 'gone';
-    return error.status >= 500 || error.status === 408 || error.status === 425 || error.status === 429 ? 'retry' : 'permanent';
-  }
+  if (error instanceof HttpStatusError && error.status === 410) return 'gone';
   return classify(error) === PERMANENT ? 'permanent' : 'retry';
 }
 
