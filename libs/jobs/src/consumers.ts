@@ -15,6 +15,8 @@ export interface ConsumerSpec {
   /** Cluster-wide: JetStream hands out at most this many unacknowledged messages over every replica. */
   maxAckPending: number;
   ackWaitMs: number;
+  /** Where a new consumer starts (default: the stream's first message); kept as it is on an existing one. */
+  deliverPolicy?: DeliverPolicy;
 }
 
 /** Creates the durable pull consumer, or updates its limits when they changed (a queue's concurrency, its ack wait). */
@@ -23,7 +25,7 @@ export async function ensureConsumer(jsm: JetStreamManager, spec: ConsumerSpec):
     durable_name: spec.name,
     filter_subject: spec.filterSubject,
     ack_policy: AckPolicy.Explicit,
-    deliver_policy: DeliverPolicy.All,
+    deliver_policy: spec.deliverPolicy ?? DeliverPolicy.All,
     max_ack_pending: spec.maxAckPending,
     ack_wait: nanos(spec.ackWaitMs),
     max_deliver: -1,

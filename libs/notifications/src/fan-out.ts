@@ -1,10 +1,9 @@
-import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
-import { nanos } from '@nats-io/transport-node';
+import { DeliverPolicy, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import type { Bus, Topology } from '@switch-telemetry/bus';
 import { ALERT_BODY_SCHEMAS, type AlertKind } from '@switch-telemetry/contracts';
 import type { Pool } from '@switch-telemetry/db';
 import { backoffDelayMs, type BackoffPolicy } from '@switch-telemetry/errors';
-import type { JobRuntime } from '@switch-telemetry/jobs';
+import { ensureConsumer, type JobRuntime } from '@switch-telemetry/jobs';
 import type { Logger } from '@switch-telemetry/logging';
 import { DeliveryLog } from './deliveries';
 import { EndpointRepository } from './endpoints';
@@ -67,21 +66,15 @@ export class AlertFanOut {
   async start(): Promise<void> {
     const { bus, topology } = this.o;
     const stream = topology.streams.events.name;
-    try {
-      await bus.jsm.consumers.info(stream, ALERT_CONSUMER);
-    } catch (err) {
-      if (!(err instanceof JetStreamApiError && err.code === JetStreamApiCodes.ConsumerNotFound)) throw err;
-      await bus.jsm.consumers.add(stream, {
-        durable_name: ALERT_CONSUMER,
-        filter_subject: topology.subjects.alerts(),
-        ack_policy: AckPolicy.Explicit,
-        // A notifier installed today does not send the week of alerts EVENTS already holds.
-        deliver_policy: DeliverPolicy.New,
-        max_ack_pending: this.o.maxInFlight ?? ALERTS_IN_FLIGHT,
-        ack_wait: nanos(this.o.ackWaitMs ?? ALERT_ACK_WAIT_MS),
-        max_deliver: -1,
-      });
-    }
+    await ensureConsumer(bus.jsm, {
+      stream,
+      name: ALERT_CONSUMER,
+      filterSubject: topology.subjects.alerts(),
+      maxAckPending: this.o.maxInFlight ?? ALERTS_IN_FLIGHT,
+      ackWaitMs: this.o.ackWaitMs ?? ALERT_ACK_WAIT_MS,
+      // A notifier installed today does not send the week of alerts EVENTS already holds.
+      deliverPolicy: DeliverPolicy.New,
+    });
     const consumer = await bus.js.consumers.get(stream, ALERT_CONSUMER);
     this.loopDone = (async () => {
       let failures = 0;
