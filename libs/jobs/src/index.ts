@@ -1,5 +1,5 @@
 export { JobErrorCodes } from './codes';
-export { ensureConsumer, type ConsumerSpec } from './consumers';
+export { ConsumeLoop, ensureConsumer, type ConsumerSpec } from './consumers';
 export { CronScheduler, nextSlot, type CronEntry } from './cron';
 export { DeadLetterStore, type DeadJob, type DeadJobFilter, type DeadOutcome } from './dead-letters';
 export type { JobErrorRecord } from './envelope';

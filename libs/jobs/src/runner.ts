@@ -1,12 +1,13 @@
-import type { Consumer, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
+import type { Consumer, JsMsg } from '@nats-io/jetstream';
 import type { Bus, Topology } from '@switch-telemetry/bus';
 import { isDbUnavailable } from '@switch-telemetry/db';
-import { PERMANENT, UNKNOWN, backoffDelayMs, classify, requestedDelayMs, type BackoffPolicy } from '@switch-telemetry/errors';
+import { PERMANENT, UNKNOWN, backoffDelayMs, classify, requestedDelayMs } from '@switch-telemetry/errors';
 import type { Logger } from '@switch-telemetry/logging';
 import { undecodableDeadJob, type DeadLetterStore, type DeadOutcome } from './dead-letters';
 import { decodeEnvelope, encodeEnvelope, errorRecordOf, withError, type JobEnvelope, type JobErrorRecord } from './envelope';
 import { DiscardedError, JobTimeoutError, ProcessDiedError } from './errors';
 import { AckBatcher } from './ack-batcher';
+import { ConsumeLoop } from './consumers';
 import { jobIdOf } from './job-id';
 import type { JobType } from './job-type';
 import type { JobMetrics } from './metrics';
@@ -58,8 +59,6 @@ export interface RunnerDeps {
   random: () => number;
 }
 
-// Pull failures (NATS down): 100 ms, 200 ms ... 5 s between tries.
-const FETCH_BACKOFF: BackoffPolicy = { baseMs: 100, capMs: 5_000, jitter: 0.5 };
 /** When the dead letter cannot be written (PostgreSQL down), the job waits this long and the write is tried again. */
 export const DEAD_LETTER_RETRY_MS = 30_000;
 const PUBLISH_TIMEOUT_MS = 5_000;
@@ -85,9 +84,7 @@ type Outcome = { kind: 'done' } | { kind: 'snooze'; ms: number } | { kind: 'disc
  */
 export class QueueRunner {
   private readonly inFlight = new Map<number, InFlight>();
-  private stopping = false;
-  private messages: ConsumerMessages | undefined;
-  private loopDone: Promise<void> = Promise.resolve();
+  private pulling: ConsumeLoop | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private readonly acks = new AckBatcher();
 
@@ -100,7 +97,18 @@ export class QueueRunner {
   ) {}
 
   start(): void {
-    this.loopDone = this.loop();
+    // The consumer's max ack pending is the queue's concurrency, so JetStream
+    // never hands this process more jobs than may run at once: every message
+    // is launched as it arrives, and none waits in a client-side buffer.
+    this.pulling = new ConsumeLoop(
+      this.consumer,
+      this.concurrency,
+      (msg) => this.launch(msg),
+      this.deps.log.child({ queue: this.queue }),
+      'pulling jobs failed',
+      this.deps.random,
+    );
+    this.pulling.start();
     // One timer per queue renews the lease of every job that has run for a
     // third of the ack wait (cheaper than a timer per job at thousands of jobs/s).
     const every = Math.max(Math.floor(this.deps.ackWaitMs / 3), 50);
@@ -121,29 +129,6 @@ export class QueueRunner {
     return this.inFlight.size;
   }
 
-  private async loop(): Promise<void> {
-    let failures = 0;
-    while (!this.stopping) {
-      try {
-        // The consumer's max ack pending is the queue's concurrency, so JetStream
-        // never hands this process more jobs than may run at once: every message
-        // is launched as it arrives, and none waits in a client-side buffer.
-        this.messages = await this.consumer.consume({ max_messages: this.concurrency });
-        for await (const msg of this.messages) {
-          this.launch(msg);
-          failures = 0;
-        }
-      } catch (err) {
-        if (this.stopping) break;
-        failures += 1;
-        this.deps.log.warn({ err, queue: this.queue }, 'pulling jobs failed; trying again');
-        await new Promise((r) => setTimeout(r, backoffDelayMs(FETCH_BACKOFF, failures, this.deps.random)));
-      } finally {
-        this.messages = undefined;
-      }
-    }
-  }
-
   private launch(msg: JsMsg): void {
     const entry: InFlight = { msg, controller: undefined, handedBack: false, done: Promise.resolve(), renewedAt: Date.now() };
     this.inFlight.set(msg.seq, entry);
@@ -157,10 +142,8 @@ export class QueueRunner {
    * the rest and hands them back (NAK) so another replica takes them at once.
    */
   async stop(graceMs: number): Promise<void> {
-    this.stopping = true;
-    this.messages?.stop();
     const heartbeat = this.heartbeat;
-    await this.loopDone;
+    await this.pulling?.stop();
     const all = Promise.all([...this.inFlight.values()].map((f) => f.done));
     let timer: NodeJS.Timeout | undefined;
     const late = await Promise.race([

@@ -1,9 +1,9 @@
-import { DeliverPolicy, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import { DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
 import type { Bus, Topology } from '@switch-telemetry/bus';
 import { ALERT_BODY_SCHEMAS, type AlertKind } from '@switch-telemetry/contracts';
 import type { Pool } from '@switch-telemetry/db';
 import { backoffDelayMs, type BackoffPolicy } from '@switch-telemetry/errors';
-import { ensureConsumer, type JobRuntime } from '@switch-telemetry/jobs';
+import { ConsumeLoop, ensureConsumer, type JobRuntime } from '@switch-telemetry/jobs';
 import type { Logger } from '@switch-telemetry/logging';
 import { DeliveryLog } from './deliveries';
 import { EndpointRepository } from './endpoints';
@@ -21,7 +21,6 @@ const ENQUEUE_TIMEOUT_MS = 5_000;
 
 // An alert that could not be fanned out (PostgreSQL or JetStream down) comes back after 1 s, 2 s ... 30 s.
 const RETRY_BACKOFF: BackoffPolicy = { baseMs: 1_000, capMs: 30_000, jitter: 0.5 };
-const PULL_BACKOFF: BackoffPolicy = { baseMs: 100, capMs: 5_000, jitter: 0.5 };
 
 export interface AlertFanOutOptions {
   bus: Bus;
@@ -52,9 +51,7 @@ export class AlertFanOut {
   private readonly endpoints: EndpointRepository;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly prefix: string;
-  private messages: ConsumerMessages | undefined;
-  private loopDone: Promise<void> = Promise.resolve();
-  private stopping = false;
+  private pulling: ConsumeLoop | undefined;
 
   constructor(private readonly o: AlertFanOutOptions) {
     this.deliveries = new DeliveryLog(o.pool);
@@ -76,33 +73,23 @@ export class AlertFanOut {
       deliverPolicy: DeliverPolicy.New,
     });
     const consumer = await bus.js.consumers.get(stream, ALERT_CONSUMER);
-    this.loopDone = (async () => {
-      let failures = 0;
-      while (!this.stopping) {
-        try {
-          this.messages = await consumer.consume({ max_messages: this.o.maxInFlight ?? ALERTS_IN_FLIGHT });
-          for await (const msg of this.messages) {
-            failures = 0;
-            const done: Promise<void> = this.handle(msg).finally(() => this.inFlight.delete(done));
-            this.inFlight.add(done);
-          }
-        } catch (err) {
-          if (this.stopping) break;
-          failures += 1;
-          this.o.log.warn({ err }, 'taking alerts failed; trying again');
-          await new Promise((r) => setTimeout(r, backoffDelayMs(PULL_BACKOFF, failures, this.o.random)));
-        } finally {
-          this.messages = undefined;
-        }
-      }
-    })();
+    this.pulling = new ConsumeLoop(
+      consumer,
+      this.o.maxInFlight ?? ALERTS_IN_FLIGHT,
+      (msg) => {
+        const done: Promise<void> = this.handle(msg).finally(() => this.inFlight.delete(done));
+        this.inFlight.add(done);
+      },
+      this.o.log,
+      'taking alerts failed',
+      this.o.random,
+    );
+    this.pulling.start();
   }
 
   /** Stops taking alerts; what is being fanned out gets `graceMs`, the rest comes back to another replica. */
   async stop(graceMs: number): Promise<void> {
-    this.stopping = true;
-    this.messages?.stop();
-    await this.loopDone;
+    await this.pulling?.stop();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.all(this.inFlight), new Promise((r) => (timer = setTimeout(r, graceMs)))]);
     clearTimeout(timer);
