@@ -254,7 +254,13 @@ export async function identifyNetconf(
       await connection.close().catch(() => undefined);
       const modules = capabilities.flatMap((uri) => {
         const m = /[?&]module=([^&]+)/.exec(uri);
-        return m ? [decodeURIComponent(m[1]!)] : [];
+        if (!m) return [];
+        // The device's text: a malformed escape keeps the name as sent rather than failing the identification.
+        try {
+          return [decodeURIComponent(m[1]!)];
+        } catch {
+          return [m[1]!];
+        }
       });
       return {
         protocol: 'netconf',
