@@ -1,4 +1,4 @@
-import type { Device, SessionFailure } from '@switch-telemetry/contracts';
+import { hostPort, type Device, type SessionFailure } from '@switch-telemetry/contracts';
 import { isStandardRpcErrorTag } from '@switch-telemetry/netconf';
 import { CollectionErrorCodes } from './codes';
 import { CredentialsError } from './credentials';
@@ -64,7 +64,7 @@ function seen(e: Record<string, unknown>): string {
 
 /** A failure as a session reports it: our code and our words, with no text taken from the error. */
 export function describeFailure(error: unknown, device: Pick<Device, 'address' | 'port'>): SessionFailure {
-  const where = `${device.address}:${device.port}`;
+  const where = hostPort(device.address, device.port);
   const e = (error ?? {}) as Record<string, unknown>;
   const code = typeof e.code === 'string' ? e.code : undefined;
   // Our own errors build their messages from names, never from values.

@@ -1,12 +1,13 @@
-import { deviceInputSchema, type Device } from '@switch-telemetry/contracts';
+import { deviceInputSchema, deviceRecordSchema, type Device } from '@switch-telemetry/contracts';
 import { connectionSpec, ownerOf, planSessions } from './reconcile';
 
-const device = (id: string, extra: Partial<Device> = {}): Device => ({
-  ...deviceInputSchema.parse({ id, name: id, protocol: 'gnmi', address: `127.10.0.${id.length}`, port: 57400 }),
-  created_at: '2026-11-27T00:00:00Z',
-  updated_at: '2026-11-27T00:00:00Z',
-  ...extra,
-});
+const device = (id: string, extra: Partial<Device> = {}): Device =>
+  deviceRecordSchema.parse({
+    ...deviceInputSchema.parse({ id, name: id, protocol: 'gnmi', address: `127.10.0.${id.length}`, port: 57400 }),
+    created_at: '2026-11-27T00:00:00Z',
+    updated_at: '2026-11-27T00:00:00Z',
+    ...extra,
+  });
 
 describe('planSessions', () => {
   const a = device('a');
@@ -42,7 +43,7 @@ describe('planSessions', () => {
     ],
     [
       'a subscription added: restart',
-      [{ ...a, subscriptions: [{ name: 's', paths: ['/x'], mode: 'sample' as const }] }],
+      [{ ...a, effective_subscriptions: [{ name: 's', paths: ['/x'], mode: 'sample' as const }] }],
       [{ id: 'a', spec: connectionSpec(a) }],
       { start: [], stop: [], restart: ['a'], update: [] },
     ],
@@ -65,7 +66,7 @@ describe('planSessions', () => {
   it('does not care about subscription order', () => {
     const s1 = { name: 's1', paths: ['/a'], mode: 'sample' as const };
     const s2 = { name: 's2', paths: ['/b'], mode: 'on_change' as const };
-    expect(connectionSpec({ ...a, subscriptions: [s1, s2] })).toBe(connectionSpec({ ...a, subscriptions: [s2, s1] }));
+    expect(connectionSpec({ ...a, effective_subscriptions: [s1, s2] })).toBe(connectionSpec({ ...a, effective_subscriptions: [s2, s1] }));
   });
 });
 

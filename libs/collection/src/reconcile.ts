@@ -32,7 +32,7 @@ export function connectionSpec(device: Device): string {
     credentials: device.credentials ?? null,
     tls: device.tls,
     hostKey: device.host_key,
-    subscriptions: [...device.subscriptions].sort((a, b) => a.name.localeCompare(b.name)),
+    subscriptions: [...device.effective_subscriptions].sort((a, b) => a.name.localeCompare(b.name)),
   };
   const hash = createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 16);
   specs.set(device, hash);

@@ -1,4 +1,4 @@
-import type { Device } from '@switch-telemetry/contracts';
+import { hostPort, type Device } from '@switch-telemetry/contracts';
 import type { Logger } from '@switch-telemetry/logging';
 import { GnmiClient, messageHead, parsePath, subscribeResponseToJson, type Encoding, type SubscriptionMode } from '@switch-telemetry/gnmi';
 import {
@@ -88,7 +88,7 @@ export function gnmiRunner(options: RunnerOptions): ProtocolRunner {
           ...(device.tls.insecure_skip_verify ? { insecureSkipVerify: true } : {}),
         };
     const client = new GnmiClient({
-      address: `${device.address}:${device.port}`,
+      address: hostPort(device.address, device.port),
       tls,
       log: ctx.log,
       connectTimeoutMs: options.connectTimeoutMs,
@@ -96,7 +96,7 @@ export function gnmiRunner(options: RunnerOptions): ProtocolRunner {
       ...(secrets.credentials.username !== undefined ? { username: secrets.credentials.username } : {}),
       ...(secrets.credentials.password !== undefined ? { password: secrets.credentials.password } : {}),
     });
-    const subs = device.subscriptions.filter((s) => GNMI_MODES[s.mode]);
+    const subs = device.effective_subscriptions.filter((s) => GNMI_MODES[s.mode]);
     const streams: Array<{ cancel(): void }> = [];
     const onAbort = () => {
       for (const s of streams) s.cancel();
@@ -185,8 +185,8 @@ export function netconfRunner(options: RunnerOptions): ProtocolRunner {
     if (ctx.signal.aborted) onAbort();
     try {
       ctx.state('up');
-      const polls = device.subscriptions.filter((s) => s.mode === 'get' || s.mode === 'poll');
-      const streams = device.subscriptions.filter((s) => s.mode === 'notification');
+      const polls = device.effective_subscriptions.filter((s) => s.mode === 'get' || s.mode === 'poll');
+      const streams = device.effective_subscriptions.filter((s) => s.mode === 'notification');
       // Synced once every poll has answered once and the notification stream is open.
       let toSync = polls.length + Math.min(streams.length, 1);
       const oneSynced = () => {

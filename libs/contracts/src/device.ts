@@ -19,6 +19,22 @@ export const PROTOCOL_MODES: Record<(typeof PROTOCOLS)[number], readonly (typeof
 export const MAX_TAGS = 64;
 export const MAX_SUBSCRIPTIONS = 64;
 export const MAX_PATHS_PER_SUBSCRIPTION = 256;
+/** Subscription profiles one device may name. */
+export const MAX_PROFILES = 8;
+
+/** A subscription profile's name. */
+export const profileNameSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, {
+  message: 'must be 1-64 of a-z 0-9 _ -, starting with a letter or digit',
+});
+
+/**
+ * Where a device record comes from: `api` (a user, or an NMS's device.*
+ * webhooks), `discovery` (a subnet scan), `netbox:<source>` (a NetBox or
+ * Nautobot instance). Set by whoever creates the record, never by the API's caller.
+ */
+export const deviceSourceSchema = z.string().regex(/^(api|discovery|netbox:[a-z0-9_-]{1,64})$/, {
+  message: 'must be api, discovery or netbox:<source>',
+});
 
 /**
  * A credential's name. The secret itself is defined by the operator outside
@@ -96,6 +112,11 @@ const deviceFields = z
     host_key: hostKeySchema,
     tags: tagsSchema,
     enabled: z.boolean(),
+    /** Subscription profiles, in order; the device runs theirs, then its own subscriptions. */
+    profiles: z
+      .array(profileNameSchema)
+      .max(MAX_PROFILES)
+      .refine((names) => new Set(names).size === names.length, { message: 'profile names must be unique' }),
     subscriptions: z
       .array(subscriptionSchema)
       .max(MAX_SUBSCRIPTIONS)
@@ -134,6 +155,7 @@ const deviceInputBase = deviceFields
     host_key: deviceFields.shape.host_key.default({}),
     tags: deviceFields.shape.tags.default({}),
     enabled: deviceFields.shape.enabled.default(true),
+    profiles: deviceFields.shape.profiles.default([]),
     subscriptions: deviceFields.shape.subscriptions.default([]),
   })
   .strict();
@@ -151,9 +173,18 @@ export type DeviceInput = z.infer<typeof deviceInputSchema>;
 export type DevicePatch = z.infer<typeof devicePatchSchema>;
 export type Subscription = z.infer<typeof subscriptionSchema>;
 
+/** What a stored device has beyond what was sent: where it came from, what it runs, when it changed. */
+const storedFields = {
+  source: deviceSourceSchema,
+  /** Read only: the subscriptions the device runs (its profiles', then its own), the ones its protocol can run. */
+  effective_subscriptions: z.array(subscriptionSchema),
+  created_at: z.string(),
+  updated_at: z.string(),
+};
+
 /** A stored device, as the API answers it. */
-export const deviceSchema = deviceInputBase.extend({ created_at: z.string(), updated_at: z.string() }).superRefine(checkModes);
-export type Device = DeviceInput & { created_at: string; updated_at: string };
+export const deviceSchema = deviceInputBase.extend(storedFields).superRefine(checkModes);
+export type Device = DeviceInput & { source: string; effective_subscriptions: Subscription[]; created_at: string; updated_at: string };
 
 /**
  * A stored device as device events carry it: the same fields, but loose at
@@ -169,8 +200,68 @@ export const deviceRecordSchema = deviceInputBase
       .max(MAX_SUBSCRIPTIONS)
       .refine((subs) => new Set(subs.map((s) => s.name)).size === subs.length, { message: 'subscription names must be unique' })
       .default([]),
+    // Records written before profiles existed: the device's own subscriptions are all it runs.
+    source: deviceSourceSchema.default('api'),
+    effective_subscriptions: z.array(subscriptionSchema.loose()).optional(),
     created_at: z.string(),
     updated_at: z.string(),
   })
   .loose()
-  .superRefine(checkModes);
+  .superRefine(checkModes)
+  .transform((d) => ({ ...d, effective_subscriptions: d.effective_subscriptions ?? d.subscriptions.filter((s) => fits(d.protocol, s)) }));
+
+function fits(protocol: (typeof PROTOCOLS)[number], sub: { mode: (typeof SUBSCRIPTION_MODES)[number] }): boolean {
+  return PROTOCOL_MODES[protocol].includes(sub.mode);
+}
+
+/** What PUT /v1/subscription-profiles/:name takes: the whole profile (gNMI and NETCONF subscriptions may be mixed). */
+export const subscriptionProfileInputSchema = z
+  .object({
+    description: z.string().max(1_024).default(''),
+    subscriptions: z
+      .array(subscriptionSchema)
+      .max(MAX_SUBSCRIPTIONS)
+      .refine((subs) => new Set(subs.map((s) => s.name)).size === subs.length, { message: 'subscription names must be unique' }),
+  })
+  .strict();
+export type SubscriptionProfileInput = z.infer<typeof subscriptionProfileInputSchema>;
+
+/** A stored profile: `version` grows by one with every change; `devices` is how many devices name it. */
+export interface SubscriptionProfile extends SubscriptionProfileInput {
+  name: string;
+  version: number;
+  devices: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A profile as a device's subscriptions are worked out from it. */
+export interface ProfileSubscriptions {
+  name: string;
+  subscriptions: readonly Subscription[];
+}
+
+/**
+ * The subscriptions a device runs: those of its profiles in the order it
+ * names them, then its own; a later subscription of the same name replaces
+ * an earlier one (the device's own win). A profile may hold gNMI and NETCONF
+ * subscriptions alike: a device takes the ones its protocol can run. A
+ * profile that is not in `profiles` contributes nothing.
+ */
+export function effectiveSubscriptions(
+  device: { protocol: (typeof PROTOCOLS)[number]; profiles: readonly string[]; subscriptions: readonly Subscription[] },
+  profiles: ReadonlyMap<string, ProfileSubscriptions>,
+): Subscription[] {
+  const byName = new Map<string, Subscription>();
+  for (const name of device.profiles) for (const sub of profiles.get(name)?.subscriptions ?? []) byName.set(sub.name, sub);
+  for (const sub of device.subscriptions) byName.set(sub.name, sub);
+  const result = [...byName.values()].filter((s) => fits(device.protocol, s));
+  // RFC 5277: one notification stream per NETCONF session; the last one named wins.
+  const notifications = result.filter((s) => s.mode === 'notification');
+  return notifications.length <= 1 ? result : result.filter((s) => s.mode !== 'notification' || s === notifications.at(-1));
+}
+
+/** `host:port` for a device's address, an IPv6 address in brackets (`[2001:db8::1]:57400`). */
+export function hostPort(address: string, port: number): string {
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}

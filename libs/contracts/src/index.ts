@@ -1,5 +1,6 @@
 export {
   MAX_PATHS_PER_SUBSCRIPTION,
+  MAX_PROFILES,
   MAX_SUBSCRIPTIONS,
   MAX_TAGS,
   PROTOCOLS,
@@ -11,13 +12,21 @@ export {
   deviceRecordSchema,
   deviceReplaceSchema,
   deviceSchema,
+  deviceSourceSchema,
+  effectiveSubscriptions,
   hostKeySchema,
+  hostPort,
+  profileNameSchema,
+  subscriptionProfileInputSchema,
   subscriptionSchema,
   tlsSchema,
   type Device,
   type DeviceInput,
   type DevicePatch,
+  type ProfileSubscriptions,
   type Subscription,
+  type SubscriptionProfile,
+  type SubscriptionProfileInput,
 } from './device';
 export {
   ALERT_BODY_SCHEMAS,

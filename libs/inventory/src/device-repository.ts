@@ -1,14 +1,16 @@
 import type { Topology } from '@switch-telemetry/bus';
+import type { ProfileSubscriptions } from '@switch-telemetry/contracts';
 import { inTransaction, type Pool, type PoolClient } from '@switch-telemetry/db';
 import {
   deviceInputSchema,
+  effectiveSubscriptions,
   type Device,
   type DeviceEventBody,
   type DeviceInput,
   type DevicePatch,
   type Subscription,
 } from '@switch-telemetry/contracts';
-import { recordDeviceEvent } from './device-events';
+import { recordDeviceEvent, recordDeviceEvents } from './device-events';
 import { DeviceConflictError, InvalidDeviceError } from './errors';
 
 /** Options of one change. */
@@ -25,12 +27,18 @@ export interface ChangeOptions {
    * change unless a later one is recorded already; see claimChange.
    */
   changedAt?: Date;
+  /** Where a new record comes from (default `api`); an existing record keeps its source. */
+  source?: string;
 }
 
 export interface DeviceFilter {
   protocol?: 'gnmi' | 'netconf';
   /** `key=value` on the tags. */
   tag?: { key: string; value: string };
+  /** Where the devices come from (`api`, `discovery`, `netbox:<source>`). */
+  source?: string;
+  /** Devices that name this subscription profile. */
+  profile?: string;
   /** Case-insensitive part of the id, name or address. */
   search?: string;
   /** Keyset paging: devices with an id after this one. */
@@ -50,15 +58,17 @@ interface DeviceRow {
   host_key: Device['host_key'];
   tags: Record<string, string>;
   enabled: boolean;
+  source: string;
+  profiles: string[];
   created_at: Date;
   updated_at: Date;
   subscriptions: Subscription[] | null;
 }
 
-const INSERT = `INSERT INTO devices (id, name, protocol, address, port, credentials, tls, host_key, tags, enabled)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`;
+const INSERT = `INSERT INTO devices (id, name, protocol, address, port, credentials, tls, host_key, tags, enabled, profiles, source)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`;
 
-function insertParams(input: DeviceInput): unknown[] {
+function insertParams(input: DeviceInput, source = 'api'): unknown[] {
   return [
     input.id,
     input.name,
@@ -70,6 +80,8 @@ function insertParams(input: DeviceInput): unknown[] {
     JSON.stringify(input.host_key),
     JSON.stringify(input.tags),
     input.enabled,
+    input.profiles ?? [],
+    source,
   ];
 }
 
@@ -80,7 +92,14 @@ const SELECT = `
       FROM device_subscriptions s WHERE s.device_id = d.id), '[]'::json) AS subscriptions
   FROM devices d`;
 
-function fromRow(row: DeviceRow): Device {
+/** The profiles' subscriptions by name, as effectiveSubscriptions reads them. */
+export type ProfileMap = ReadonlyMap<string, ProfileSubscriptions>;
+
+function fromRow(row: DeviceRow, profiles: ProfileMap): Device {
+  // Stored options default to {}; an empty one is left out, as it came in.
+  const subscriptions = (row.subscriptions ?? []).map(({ options, ...s }) =>
+    options && Object.keys(options).length > 0 ? { ...s, options } : s,
+  );
   return {
     id: row.id,
     name: row.name,
@@ -92,10 +111,10 @@ function fromRow(row: DeviceRow): Device {
     host_key: row.host_key,
     tags: row.tags,
     enabled: row.enabled,
-    // Stored options default to {}; an empty one is left out, as it came in.
-    subscriptions: (row.subscriptions ?? []).map(({ options, ...s }) =>
-      options && Object.keys(options).length > 0 ? { ...s, options } : s,
-    ),
+    profiles: row.profiles,
+    subscriptions,
+    source: row.source,
+    effective_subscriptions: effectiveSubscriptions({ protocol: row.protocol, profiles: row.profiles, subscriptions }, profiles),
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
   };
@@ -106,8 +125,19 @@ function stripUndefined<T extends object>(value: T): T {
 }
 
 function inputOf(device: Device): DeviceInput {
-  const { created_at: _c, updated_at: _u, ...input } = device;
+  const { created_at: _c, updated_at: _u, source: _s, effective_subscriptions: _e, ...input } = device;
   return input;
+}
+
+/** The subscriptions of the named profiles (the ones that exist), read on `client`. */
+export async function loadProfiles(client: Pool | PoolClient, names: Iterable<string>): Promise<Map<string, ProfileSubscriptions>> {
+  const wanted = [...new Set(names)];
+  if (wanted.length === 0) return new Map();
+  const { rows } = await client.query<{ name: string; subscriptions: Subscription[] }>(
+    'SELECT name, subscriptions FROM subscription_profiles WHERE name = ANY($1)',
+    [wanted],
+  );
+  return new Map(rows.map((r) => [r.name, r]));
 }
 
 /**
@@ -124,7 +154,33 @@ export class DeviceRepository {
 
   async get(id: string, client: Pool | PoolClient = this.pool): Promise<Device | undefined> {
     const { rows } = await client.query<DeviceRow>(`${SELECT} WHERE d.id = $1`, [id]);
-    return rows[0] && fromRow(rows[0]);
+    return (await this.records(client, rows))[0];
+  }
+
+  /** Devices by id (the ones that exist), in id order. */
+  async getMany(ids: readonly string[], client: Pool | PoolClient = this.pool): Promise<Device[]> {
+    const { rows } = await client.query<DeviceRow>(`${SELECT} WHERE d.id = ANY($1) ORDER BY d.id`, [ids]);
+    return this.records(client, rows);
+  }
+
+  /** Rows as records, their profiles read once for all of them. */
+  private async records(client: Pool | PoolClient, rows: DeviceRow[]): Promise<Device[]> {
+    const profiles = await loadProfiles(
+      client,
+      rows.flatMap((r) => r.profiles),
+    );
+    return rows.map((r) => fromRow(r, profiles));
+  }
+
+  /** Refuses a device that names a profile that does not exist; holds the named ones until `tx` ends (a delete of one waits). */
+  private async assertProfiles(tx: PoolClient, input: DeviceInput): Promise<void> {
+    const names = input.profiles ?? [];
+    if (names.length === 0) return;
+    const { rows } = await tx.query<{ name: string }>('SELECT name FROM subscription_profiles WHERE name = ANY($1) FOR SHARE', [names]);
+    const missing = names.filter((n) => !rows.some((r) => r.name === n));
+    if (missing.length > 0) {
+      throw new InvalidDeviceError([{ field: 'profiles', problem: `no subscription profile named ${missing.join(', ')}` }]);
+    }
   }
 
   /** Creates a device; DeviceConflictError when the id (or the address and port) is taken. */
@@ -132,8 +188,9 @@ export class DeviceRepository {
     return this.inTransaction(undefined, async (tx) => {
       await lockDevice(tx, input.id);
       options.authorize?.(undefined, input);
+      await this.assertProfiles(tx, input);
       try {
-        await tx.query(INSERT, insertParams(input));
+        await tx.query(INSERT, insertParams(input, options.source));
       } catch (err) {
         throw conflictOr(err, input);
       }
@@ -154,15 +211,16 @@ export class DeviceRepository {
         const current = rows[0] ? await this.get(input.id, tx) : undefined;
         options.authorize(current && inputOf(current), input);
       }
+      await this.assertProfiles(tx, input);
       let inserted: boolean;
       try {
         const { rows } = await tx.query<{ inserted: boolean }>(
           `${INSERT}
            ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, protocol = EXCLUDED.protocol, address = EXCLUDED.address,
              port = EXCLUDED.port, credentials = EXCLUDED.credentials, tls = EXCLUDED.tls, host_key = EXCLUDED.host_key,
-             tags = EXCLUDED.tags, enabled = EXCLUDED.enabled, updated_at = now()
+             tags = EXCLUDED.tags, enabled = EXCLUDED.enabled, profiles = EXCLUDED.profiles, updated_at = now()
            RETURNING (xmax = 0) AS inserted`,
-          insertParams(input),
+          insertParams(input, options.source),
         );
         inserted = rows[0]!.inserted;
       } catch (err) {
@@ -245,6 +303,8 @@ export class DeviceRepository {
     const where: string[] = [];
     const params: unknown[] = [];
     if (filter.protocol) where.push(`d.protocol = $${params.push(filter.protocol)}`);
+    if (filter.source) where.push(`d.source = $${params.push(filter.source)}`);
+    if (filter.profile) where.push(`d.profiles @> ARRAY[$${params.push(filter.profile)}::text]`);
     if (filter.tag) where.push(`d.tags ->> $${params.push(filter.tag.key)} = $${params.push(filter.tag.value)}`);
     if (filter.search) {
       const p = `$${params.push(`%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)}`;
@@ -256,8 +316,92 @@ export class DeviceRepository {
       `${SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY d.id LIMIT ${limit + 1}`,
       params,
     );
-    const devices = rows.slice(0, limit).map(fromRow);
+    const devices = await this.records(this.pool, rows.slice(0, limit));
     return rows.length > limit ? { devices, next: devices[devices.length - 1]!.id } : { devices };
+  }
+
+  /**
+   * Applies many changes of one owner in `tx` with a few statements whatever
+   * their number (a NetBox listing of ten thousand devices): upserts (a new
+   * record gets `options.source`; an existing one keeps its own), removals,
+   * their change marks at `options.changedAt`, and one device event each,
+   * keyed by `options.eventKey` and the device. Takes no per-device lock (ten
+   * thousand would fill PostgreSQL's lock table): the caller holds its own
+   * owner's lock, and has checked that the profiles exist and that no other
+   * device holds an address and port it sets.
+   */
+  async applyBatch(
+    tx: PoolClient,
+    batch: { upsert: readonly DeviceInput[]; remove: readonly string[] },
+    options: { source: string; changedAt: Date; eventKey: string },
+  ): Promise<{ created: number; updated: number; removed: number }> {
+    const bodies: DeviceEventBody[] = [];
+    let created = 0;
+    if (batch.upsert.length > 0) {
+      const ids = batch.upsert.map((d) => d.id);
+      const rows = batch.upsert.map((d) => ({
+        ...d,
+        credentials: d.credentials ?? null,
+        profiles: d.profiles ?? [],
+        source: options.source,
+      }));
+      try {
+        const result = await tx.query<{ inserted: boolean }>(
+          `INSERT INTO devices (id, name, protocol, address, port, credentials, tls, host_key, tags, enabled, profiles, source)
+           SELECT id, name, protocol, address, port, credentials, tls, host_key, tags, enabled, profiles, source
+             FROM jsonb_to_recordset($1::jsonb) AS x(id text, name text, protocol text, address text, port integer, credentials text,
+               tls jsonb, host_key jsonb, tags jsonb, enabled boolean, profiles text[], source text)
+           ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, protocol = EXCLUDED.protocol, address = EXCLUDED.address,
+             port = EXCLUDED.port, credentials = EXCLUDED.credentials, tls = EXCLUDED.tls, host_key = EXCLUDED.host_key,
+             tags = EXCLUDED.tags, enabled = EXCLUDED.enabled, profiles = EXCLUDED.profiles, updated_at = now()
+           RETURNING (xmax = 0) AS inserted`,
+          [JSON.stringify(rows)],
+        );
+        created = result.rows.filter((r) => r.inserted).length;
+      } catch (err) {
+        const e = err as { code?: string; detail?: string };
+        if (e.code === '23505') throw new DeviceConflictError(`a device of the batch conflicts with another: ${e.detail ?? ''}`.trim());
+        throw err;
+      }
+      await tx.query('DELETE FROM device_subscriptions WHERE device_id = ANY($1)', [ids]);
+      const subs = batch.upsert.flatMap((d) =>
+        d.subscriptions.map((s) => ({ device_id: d.id, ...s, interval_ms: s.interval_ms ?? null, options: s.options ?? {} })),
+      );
+      if (subs.length > 0) {
+        await tx.query(
+          `INSERT INTO device_subscriptions (device_id, name, paths, mode, interval_ms, options)
+           SELECT device_id, name, paths, mode, interval_ms, options
+             FROM jsonb_to_recordset($1::jsonb) AS x(device_id text, name text, paths text[], mode text, interval_ms integer, options jsonb)`,
+          [JSON.stringify(subs)],
+        );
+      }
+      await this.markMany(tx, ids, options.changedAt, false);
+      for (const device of await this.getMany(ids, tx)) bodies.push({ v: 1, event: 'upserted', device });
+    }
+    let removed = 0;
+    if (batch.remove.length > 0) {
+      const { rows } = await tx.query<{ id: string }>('DELETE FROM devices WHERE id = ANY($1) RETURNING id', [batch.remove]);
+      removed = rows.length;
+      await this.markMany(
+        tx,
+        rows.map((r) => r.id),
+        options.changedAt,
+        true,
+      );
+      for (const { id } of rows) bodies.push({ v: 1, event: 'deleted', id });
+    }
+    if (this.topology) await recordDeviceEvents(tx, this.topology, bodies, options.eventKey);
+    return { created, updated: batch.upsert.length - created, removed };
+  }
+
+  private async markMany(tx: PoolClient, ids: readonly string[], changedAt: Date, deleted: boolean): Promise<void> {
+    if (ids.length === 0) return;
+    await tx.query(
+      `INSERT INTO device_change_marks AS m (device_id, changed_at, deleted) SELECT unnest($1::text[]), $2, $3
+       ON CONFLICT (device_id) DO UPDATE SET changed_at = GREATEST(m.changed_at, EXCLUDED.changed_at), deleted = EXCLUDED.deleted,
+         recorded_at = now()`,
+      [ids, changedAt, deleted],
+    );
   }
 
   /** Runs `fn` in a transaction on `client`, or on a fresh one from the pool. */

@@ -13,3 +13,7 @@ export class InvalidDeviceError extends errorClass(InventoryErrorCodes.INVALID_D
     super(problems.map((p) => `${p.field}: ${p.problem}`).join('; '));
   }
 }
+/** A profile change made on top of a version other than the stored one. */
+export class ProfileVersionConflictError extends errorClass(InventoryErrorCodes.PROFILE_VERSION_CONFLICT, PERMANENT) {}
+/** A profile that devices still name cannot be deleted. */
+export class ProfileInUseError extends errorClass(InventoryErrorCodes.PROFILE_IN_USE, PERMANENT) {}

@@ -1,10 +1,18 @@
 export { MIN_IPV4_PREFIX, MIN_IPV6_PREFIX, normalizeCidr } from './cidr';
 export { InventoryErrorCodes } from './codes';
 export { cidrSchema } from './cidr-schema';
-export { deviceEventsLane, recordDeviceEvent } from './device-events';
+export { deviceEventsLane, recordDeviceEvent, recordDeviceEvents } from './device-events';
 export { securityChanges } from './device-security';
-export { DeviceRepository, type ChangeOptions, type DeviceFilter } from './device-repository';
-export { DeviceConflictError, DeviceNotFoundError, InvalidCidrError, InvalidDeviceError } from './errors';
+export { DeviceRepository, loadProfiles, type ChangeOptions, type DeviceFilter, type ProfileMap } from './device-repository';
+export { ProfileRepository } from './profiles';
+export {
+  DeviceConflictError,
+  DeviceNotFoundError,
+  InvalidCidrError,
+  InvalidDeviceError,
+  ProfileInUseError,
+  ProfileVersionConflictError,
+} from './errors';
 export { DISCOVERY_SCAN_SPEC, discoveryScanJob, webhookMemoryPruneJob, webhookProcessJob } from './jobs';
 export { pruneWebhookMemory, type PruneResult } from './webhook-memory';
 export {
