@@ -1,6 +1,7 @@
 import { JOBS_DUPLICATE_WINDOW_MS } from '@switch-telemetry/bus';
 import { durationMs, integer, jsonOf, z } from '@switch-telemetry/config';
 import { WEBHOOK_CONTENT_WINDOW_MS, WEBHOOK_DELIVERY_RETENTION_MS, cidrSchema } from '@switch-telemetry/inventory';
+import { netboxConfigShape } from '@switch-telemetry/netbox';
 import {
   DEFAULT_CONCURRENCY,
   DEFAULT_GNMI_PORTS,
@@ -74,8 +75,10 @@ export const discoveryConfigShape = {
   DISCOVERY_SCHEDULE: jsonOf(z.array(z.object({ subnet: cidrSchema, cron: z.string().min(9) }).strict()).max(256)).default([]),
   /** Named credentials, one file per name (a mounted Secret); DEVICE_CREDENTIALS_<NAME> variables otherwise. */
   DISCOVERY_CREDENTIALS_DIR: z.string().min(1).optional(),
+  /** NETBOX_SOURCES, NETBOX_TOKENS, NETBOX_PAGE_DEADLINE_MS: the NetBox instances followed. */
+  ...netboxConfigShape,
 };
 
 export const DISCOVERY_HTTP_PORT = 9102;
 /** Unknown variables under these are refused (a misspelt WEBHOOK_CONTENT_WINDOW_MS must not fall back to the default silently). */
-export const DISCOVERY_OWNED_PREFIXES = ['DISCOVERY_', 'WEBHOOK_'];
+export const DISCOVERY_OWNED_PREFIXES = ['DISCOVERY_', 'WEBHOOK_', 'NETBOX_'];

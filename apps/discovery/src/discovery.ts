@@ -11,15 +11,30 @@ import {
   webhookProcessor,
 } from '@switch-telemetry/inventory';
 import { DiscoveredDevices, ScanStore, scanWorker, subnetPolicyFrom, type DiscoveryProfile } from '@switch-telemetry/scanning';
-import type { ServiceConfig, ServiceContext, ServiceSpec } from '@switch-telemetry/service';
+import { HttpClient } from '@switch-telemetry/http-client';
+import { netboxSyncJob, netboxSyncWorker, netboxWebhookHandler } from '@switch-telemetry/netbox';
+import type { AppHandle, ServiceConfig, ServiceContext, ServiceSpec } from '@switch-telemetry/service';
 import { DISCOVERY_HTTP_PORT, DISCOVERY_OWNED_PREFIXES, discoveryConfigShape } from './config';
 import type { z } from '@switch-telemetry/config';
 
 type DiscoveryConfig = ServiceConfig & z.infer<z.ZodObject<typeof discoveryConfigShape>>;
 
-/** The discovery: webhook processing beside the inventory it writes, and subnet scans. */
-export async function startDiscovery(ctx: ServiceContext<DiscoveryConfig>): Promise<void> {
+/** NetBox pages are large (a thousand devices are a few MB); the process's shared client keeps answers to 1 MiB. */
+const NETBOX_MAX_RESPONSE_BYTES = 64 * 1_048_576;
+
+/** The discovery: webhook processing beside the inventory it writes, subnet scans, and NetBox sources followed. */
+export async function startDiscovery(ctx: ServiceContext<DiscoveryConfig>): Promise<AppHandle> {
   const { config } = ctx;
+  const memory = { contentWindowMs: config.WEBHOOK_CONTENT_WINDOW_MS, retentionMs: config.WEBHOOK_DELIVERY_RETENTION_MS };
+  const netboxSources = new Map(config.NETBOX_SOURCES.map((s) => [s.name, s]));
+  const onChange = () => ctx.outbox.kick();
+  // Deliveries of a NetBox source (scheme netbox) go through its mapping.
+  const handlers = new Map(
+    config.NETBOX_SOURCES.map((source) => [
+      source.name,
+      netboxWebhookHandler({ pool: ctx.pool, topology: ctx.topology, source, memory, registry: ctx.metrics, onChange }),
+    ]),
+  );
   // The default queue's webhook processing runs here, beside the inventory it writes.
   ctx.jobs.work(
     webhookProcessJob,
@@ -31,6 +46,7 @@ export async function startDiscovery(ctx: ServiceContext<DiscoveryConfig>): Prom
       contentWindowMs: config.WEBHOOK_CONTENT_WINDOW_MS,
       retentionMs: config.WEBHOOK_DELIVERY_RETENTION_MS,
       registry: ctx.metrics,
+      handlers,
     }),
   );
   // Every replica schedules it; one run per slot across them.
@@ -76,6 +92,31 @@ export async function startDiscovery(ctx: ServiceContext<DiscoveryConfig>): Prom
   config.DISCOVERY_SCHEDULE.forEach((entry, i) =>
     ctx.jobs.schedule({ name: `discovery-${i}`, expression: entry.cron, type: discoveryScanJob, args: { subnet: entry.subnet } }),
   );
+
+  // NetBox listings, pulled on each source's schedule (one run per slot across replicas) or when asked for.
+  const netboxHttp = new HttpClient({
+    log: ctx.log.child({ component: 'netbox' }),
+    maxResponseBytes: NETBOX_MAX_RESPONSE_BYTES,
+    receiveTimeoutMs: 30_000,
+    deadlineMs: config.NETBOX_PAGE_DEADLINE_MS,
+  });
+  ctx.jobs.work(
+    netboxSyncJob,
+    netboxSyncWorker({
+      pool: ctx.pool,
+      topology: ctx.topology,
+      http: netboxHttp,
+      sources: netboxSources,
+      tokens: config.NETBOX_TOKENS,
+      pageDeadlineMs: config.NETBOX_PAGE_DEADLINE_MS,
+      registry: ctx.metrics,
+      onChange,
+    }),
+  );
+  for (const source of config.NETBOX_SOURCES) {
+    ctx.jobs.schedule({ name: `netbox-${source.name}`, expression: source.sync_cron, type: netboxSyncJob, args: { source: source.name } });
+  }
+  return { stop: async () => undefined, close: () => netboxHttp.close() };
 }
 
 /** The discovery as a service (main.ts runs it; tests run it in-process). */

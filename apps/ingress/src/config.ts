@@ -1,7 +1,7 @@
 import { durationMs, integer, jsonOf, port, z } from '@switch-telemetry/config';
 import { allowedHostsVariable } from '@switch-telemetry/notifications';
 import { subnetPolicyShape } from '@switch-telemetry/scanning';
-import { SCHEMES, standardSecretProblem } from '@switch-telemetry/webhook-signatures';
+import { INCOMING_SCHEMES, standardSecretProblem } from '@switch-telemetry/webhook-signatures';
 
 export const INGRESS_HTTP_PORT = 8080;
 /** The ops port (/metrics, /healthz, /readyz), kept off the public API; the other apps' ports are 9101-9103. */
@@ -13,7 +13,8 @@ export const SCOPES = ['read', 'write', 'admin'] as const;
 const webhookSourceSchema = z
   .object({
     name: z.string().regex(/^[a-z0-9_-]{1,64}$/, { message: 'name must be 1-64 of a-z 0-9 _ -' }),
-    scheme: z.enum(SCHEMES),
+    /** standard, github, hex, or netbox (NetBox and Nautobot). */
+    scheme: z.enum(INCOMING_SCHEMES),
     /** Several for rotation; any one may sign. */
     secrets: z
       .array(z.string().min(16, { message: 'each secret must be at least 16 characters' }))

@@ -4,6 +4,8 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 import { BusUnavailableError, PublishError } from '@switch-telemetry/bus';
 import { isDbUnavailable } from '@switch-telemetry/db';
 import { deviceRoutes } from './api/devices';
+import { netboxRoutes } from './api/netbox';
+import { profileRoutes } from './api/profiles';
 import { operationRoutes } from './api/operations';
 import { AddressPolicy } from '@switch-telemetry/notifications';
 import { webhookEndpointRoutes } from './api/webhook-endpoints';
@@ -144,6 +146,8 @@ export function buildServer(deps: IngressDeps, options: ServerOptions): FastifyI
 
   const api = new Api();
   deviceRoutes(api, deps);
+  profileRoutes(api, deps);
+  netboxRoutes(api, deps);
   operationRoutes(api, deps);
   discoveryRoutes(api, deps, options.subnetPolicy ?? new SubnetPolicy());
   webhookEndpointRoutes(api, deps, AddressPolicy.fromList(options.allowedHosts ?? ''));

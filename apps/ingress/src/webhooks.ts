@@ -71,6 +71,17 @@ function tooLarge(limitBytes: number): ProblemError {
 
 const EVENT = /^[a-z0-9_-]{1,64}(\.[a-z0-9_-]{1,64}){0,7}$/;
 
+/**
+ * A NetBox delivery's event: its object type and what happened to it
+ * (`dcim.device.updated`), so its subject says which object changed. Older
+ * releases send `model` (`device`) instead of `object_type`.
+ */
+function netboxEvent(payload: Record<string, unknown>): string | undefined {
+  const type = payload.object_type ?? payload.model;
+  const event = payload.event;
+  return typeof type === 'string' && typeof event === 'string' ? `${type}.${event}` : undefined;
+}
+
 /** The Nats-Msg-Id of a delivery's event: the same delivery again within EVENTS' duplicate window is stored once. */
 function eventMsgId(source: string, deliveryId: string): string {
   return `webhook:${source}:${createHash('sha256').update(deliveryId).digest('hex').slice(0, 32)}`;
@@ -115,9 +126,16 @@ export function webhookRoutes(app: FastifyInstance, deps: IngressDeps, options: 
       throw new ProblemError(400, 'bad-payload', 'Payload must be a JSON object');
     }
     const payload = parsedBody as Record<string, unknown>;
-    const event = (payload as { event?: unknown }).event;
+    const event = source.scheme === 'netbox' ? netboxEvent(payload) : payload.event;
     if (typeof event !== 'string' || !EVENT.test(event)) {
-      throw new ProblemError(400, 'bad-payload', 'Payload needs an event', '`event` must be a dotted name of a-z 0-9 _ - (device.created)');
+      throw new ProblemError(
+        400,
+        'bad-payload',
+        'Payload needs an event',
+        source.scheme === 'netbox'
+          ? '`event` (created, updated, deleted) and `object_type` (dcim.device) or `model` must be dotted names of a-z 0-9 _ -'
+          : '`event` must be a dotted name of a-z 0-9 _ - (device.created)',
+      );
     }
     assertSubjectPath('webhook event', event);
     // Only a body this close to the limit can re-encode past it; measured as it will be stored.

@@ -4,7 +4,7 @@ import { kvDelete, kvPut, openBucket, type Bus, type SessionEvent, type Topology
 import type { Pool } from '@switch-telemetry/db';
 import { backoffDelayMs } from '@switch-telemetry/errors';
 import { DeviceRepository } from '@switch-telemetry/inventory';
-import { deviceEventBodySchema, restartRequestSchema, type Device } from '@switch-telemetry/contracts';
+import { deviceEventBodySchema, recordedDevice, restartRequestSchema, type Device } from '@switch-telemetry/contracts';
 import type { Logger } from '@switch-telemetry/logging';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { Announcer } from './announcer';
@@ -290,7 +290,7 @@ export class Collector {
     // one that does not parse or validate is counted and ignored, never fatal.
     this.follow(topology.subjects.deviceEvent('upserted').replace(/upserted$/, '*'), 'events.device.*', (m) => {
       const body = deviceEventBodySchema.parse(m.json());
-      if (body.event === 'upserted') this.devices.set(body.device.id, body.device);
+      if (body.event === 'upserted') this.devices.set(body.device.id, recordedDevice(body.device));
       else this.devices.delete(body.id);
       this.schedule();
     });

@@ -1,13 +1,15 @@
-import { deviceInputSchema, deviceRecordSchema, type Device } from '@switch-telemetry/contracts';
+import { deviceInputSchema, deviceRecordSchema, recordedDevice, type Device } from '@switch-telemetry/contracts';
 import { createLogger } from '@switch-telemetry/logging';
 import { DeviceSession, type SessionStatus } from './device-session';
 import type { ProtocolRunner } from './runners';
 
-const device: Device = deviceRecordSchema.parse({
-  ...deviceInputSchema.parse({ id: 'leaf-1', name: 'leaf-1', protocol: 'gnmi', address: '127.10.0.1', port: 57400 }),
-  created_at: '2026-11-27T00:00:00Z',
-  updated_at: '2026-11-27T00:00:00Z',
-});
+const device: Device = recordedDevice(
+  deviceRecordSchema.parse({
+    ...deviceInputSchema.parse({ id: 'leaf-1', name: 'leaf-1', protocol: 'gnmi', address: '127.10.0.1', port: 57400 }),
+    created_at: '2026-11-27T00:00:00Z',
+    updated_at: '2026-11-27T00:00:00Z',
+  }),
+);
 const policy = {
   backoff: { baseMs: 1_000, capMs: 60_000, jitter: 0.5 },
   parkMs: 900_000,

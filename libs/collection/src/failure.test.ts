@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { assertUniqueCodes } from '@switch-telemetry/errors';
-import { deviceInputSchema, deviceRecordSchema, type Device } from '@switch-telemetry/contracts';
+import { deviceInputSchema, deviceRecordSchema, recordedDevice, type Device } from '@switch-telemetry/contracts';
 import type { Logger } from '@switch-telemetry/logging';
 import { CollectionErrorCodes } from './codes';
 import { CredentialsError, parseCredentials, resolveCredentials, resolveDeviceSecrets } from './credentials';
@@ -14,19 +14,21 @@ import { describeFailure } from './failure';
 
 const PASSWORD = 'hunter2-Sup3r-Secret';
 const device = (extra: Record<string, unknown> = {}): Device =>
-  deviceRecordSchema.parse({
-    ...deviceInputSchema.parse({
-      id: 'leaf-1',
-      name: 'leaf-1',
-      protocol: 'gnmi',
-      address: '192.0.2.1',
-      port: 57400,
-      credentials: 'core',
-      ...extra,
+  recordedDevice(
+    deviceRecordSchema.parse({
+      ...deviceInputSchema.parse({
+        id: 'leaf-1',
+        name: 'leaf-1',
+        protocol: 'gnmi',
+        address: '192.0.2.1',
+        port: 57400,
+        credentials: 'core',
+        ...extra,
+      }),
+      created_at: '2026-11-27T00:00:00Z',
+      updated_at: '2026-11-27T00:00:00Z',
     }),
-    created_at: '2026-11-27T00:00:00Z',
-    updated_at: '2026-11-27T00:00:00Z',
-  });
+  );
 const policy = {
   backoff: { baseMs: 10_000, capMs: 60_000, jitter: 0 },
   parkMs: 900_000,

@@ -1,13 +1,15 @@
-import { deviceInputSchema, deviceRecordSchema, type Device } from '@switch-telemetry/contracts';
+import { deviceInputSchema, deviceRecordSchema, recordedDevice, type Device } from '@switch-telemetry/contracts';
 import { connectionSpec, ownerOf, planSessions } from './reconcile';
 
 const device = (id: string, extra: Partial<Device> = {}): Device =>
-  deviceRecordSchema.parse({
-    ...deviceInputSchema.parse({ id, name: id, protocol: 'gnmi', address: `127.10.0.${id.length}`, port: 57400 }),
-    created_at: '2026-11-27T00:00:00Z',
-    updated_at: '2026-11-27T00:00:00Z',
-    ...extra,
-  });
+  recordedDevice(
+    deviceRecordSchema.parse({
+      ...deviceInputSchema.parse({ id, name: id, protocol: 'gnmi', address: `127.10.0.${id.length}`, port: 57400 }),
+      created_at: '2026-11-27T00:00:00Z',
+      updated_at: '2026-11-27T00:00:00Z',
+      ...extra,
+    }),
+  );
 
 describe('planSessions', () => {
   const a = device('a');

@@ -207,8 +207,19 @@ export const deviceRecordSchema = deviceInputBase
     updated_at: z.string(),
   })
   .loose()
-  .superRefine(checkModes)
-  .transform((d) => ({ ...d, effective_subscriptions: d.effective_subscriptions ?? d.subscriptions.filter((s) => fits(d.protocol, s)) }));
+  .superRefine(checkModes);
+
+/**
+ * A device record from an event as the collector runs it: a record written
+ * before profiles existed carries no effective subscriptions, and runs its
+ * own (those its protocol can run).
+ */
+export function recordedDevice(record: z.infer<typeof deviceRecordSchema>): Device {
+  return {
+    ...record,
+    effective_subscriptions: record.effective_subscriptions ?? record.subscriptions.filter((s) => fits(record.protocol, s)),
+  } as Device;
+}
 
 function fits(protocol: (typeof PROTOCOLS)[number], sub: { mode: (typeof SUBSCRIPTION_MODES)[number] }): boolean {
   return PROTOCOL_MODES[protocol].includes(sub.mode);

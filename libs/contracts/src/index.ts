@@ -17,6 +17,7 @@ export {
   hostKeySchema,
   hostPort,
   profileNameSchema,
+  recordedDevice,
   subscriptionProfileInputSchema,
   subscriptionSchema,
   tlsSchema,
@@ -60,6 +61,7 @@ export {
 export {
   QUEUES,
   discoveryScanArgsSchema,
+  netboxSyncArgsSchema,
   notificationLogPruneArgsSchema,
   webhookDeliverArgsSchema,
   sessionCleanupArgsSchema,

@@ -21,8 +21,12 @@ export {
   WEBHOOK_DELIVERY_RETENTION_MS,
   webhookDeliveriesCounter,
   webhookPayloadSchemas,
+  rememberDelivery,
   webhookProcessor,
+  type Claim,
+  type DeliveryMemory,
   type WebhookArgs,
+  type WebhookHandler,
   type WebhookDeliveryOutcome,
   type WebhookProcessorDeps,
 } from './webhook-processing';

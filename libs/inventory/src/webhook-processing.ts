@@ -47,9 +47,10 @@ export type WebhookArgs = z.infer<(typeof webhookProcessJob)['args']>;
  * (`stage="ingress"`): `accepted`, or `duplicate` when the JOBS stream already holds it. At the worker
  * (`stage="worker"`): `applied`; `duplicate`, a repeat the ingress could not tell (its first delivery
  * older than the stream's window) or a redelivered job; `superseded`, older than the device's latest
- * change; `discarded`, a payload that can never be applied (its job is in the dead letters).
+ * change; `discarded`, a payload that can never be applied (its job is in the dead letters); `ignored`, an
+ * object of a kind we do not follow (a NetBox site, say), acknowledged and left.
  */
-export type WebhookDeliveryOutcome = 'accepted' | 'duplicate' | 'applied' | 'superseded' | 'discarded';
+export type WebhookDeliveryOutcome = 'accepted' | 'duplicate' | 'applied' | 'superseded' | 'discarded' | 'ignored';
 
 /** The one definition of `webhook_deliveries_total`, for the ingress and the worker (one registry may hold both). */
 export function webhookDeliveriesCounter(registry: Registry): Counter<'source' | 'stage' | 'outcome'> {
@@ -57,7 +58,7 @@ export function webhookDeliveriesCounter(registry: Registry): Counter<'source' |
   if (existing) return existing as Counter<'source' | 'stage' | 'outcome'>;
   return new Counter({
     name: 'webhook_deliveries_total',
-    help: 'Incoming webhook deliveries by source, stage (ingress, worker) and outcome (accepted, duplicate, applied, superseded, discarded)',
+    help: 'Incoming webhook deliveries by source, stage (ingress, worker) and outcome (accepted, duplicate, applied, superseded, discarded, ignored)',
     labelNames: ['source', 'stage', 'outcome'],
     registers: [registry],
   });
@@ -74,28 +75,34 @@ export interface WebhookProcessorDeps {
   /** See WEBHOOK_DELIVERY_RETENTION_MS. */
   retentionMs?: number;
   registry?: Registry;
+  /** Sources whose deliveries another handler applies (a NetBox source's), by name. */
+  handlers?: ReadonlyMap<string, WebhookHandler>;
 }
 
 function describeIssues(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
 }
 
-type Claim = 'new' | 'duplicate' | 'redelivered';
+/** What a delivery is to the worker: `new`, a `duplicate` of one remembered, or this very job `redelivered` after it committed. */
+export type Claim = 'new' | 'duplicate' | 'redelivered';
+
+/** How long deliveries are remembered (see WEBHOOK_CONTENT_WINDOW_MS and WEBHOOK_DELIVERY_RETENTION_MS). */
+export interface DeliveryMemory {
+  contentWindowMs: number;
+  retentionMs: number;
+}
 
 /**
  * Remembers the delivery, in `tx`, unless it is remembered already: a row
  * whose memory has not run out when this delivery arrived makes it a repeat
  * (`redelivered` when the row is this very job's: it ran before and
  * committed, its acknowledgement was lost). An expired row is taken over.
+ * Every kind of webhook source remembers its deliveries this way.
  */
-async function claimDelivery(
-  tx: PoolClient,
-  args: WebhookArgs,
-  jobId: string,
-  identity: 'sender' | 'content',
-  receivedAt: Date,
-  expiresAt: Date,
-): Promise<Claim> {
+export async function rememberDelivery(tx: PoolClient, args: WebhookArgs, jobId: string, memory: DeliveryMemory): Promise<Claim> {
+  const identity = args.identity ?? 'sender';
+  const receivedAt = args.receivedAt ? new Date(args.receivedAt) : new Date();
+  const expiresAt = new Date(receivedAt.getTime() + (identity === 'content' ? memory.contentWindowMs : memory.retentionMs));
   const { rows } = await tx.query(
     `INSERT INTO webhook_deliveries AS d (source, delivery_id, event, identity, received_at, job_id, expires_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -114,6 +121,9 @@ async function claimDelivery(
   return held.rows[0]?.job_id === jobId ? 'redelivered' : 'duplicate';
 }
 
+/** A handler for the deliveries of sources that speak another shape (NetBox), by source name. */
+export type WebhookHandler = (args: WebhookArgs, ctx: JobContext) => Promise<void | JobResult>;
+
 /**
  * The `webhook-process` worker: applies one accepted webhook once, in order.
  * In one transaction: the delivery is remembered (a repeat within its memory
@@ -131,6 +141,8 @@ export function webhookProcessor(deps: WebhookProcessorDeps) {
   const count = (source: string, outcome: WebhookDeliveryOutcome) => counter?.inc({ source, stage: 'worker', outcome });
 
   return async (args: WebhookArgs, ctx: JobContext): Promise<void | JobResult> => {
+    const handler = deps.handlers?.get(args.source);
+    if (handler) return handler(args, ctx);
     const schema = webhookPayloadSchemas[args.event as keyof typeof webhookPayloadSchemas];
     if (!schema) {
       count(args.source, 'discarded');
@@ -151,7 +163,6 @@ export function webhookProcessor(deps: WebhookProcessorDeps) {
 
     const identity = args.identity ?? 'sender';
     const receivedAt = args.receivedAt ? new Date(args.receivedAt) : new Date();
-    const expiresAt = new Date(receivedAt.getTime() + (identity === 'content' ? contentWindowMs : retentionMs));
     // The sender's time of the change when it gives one, else of the attempt, else the arrival.
     const changedAt = new Date(payload.timestamp ?? args.sentAt ?? receivedAt.toISOString());
     const aheadMs = changedAt.getTime() - receivedAt.getTime();
@@ -165,7 +176,7 @@ export function webhookProcessor(deps: WebhookProcessorDeps) {
     // One event per accepted delivery: a job id is unique, where a content-derived delivery id recurs.
     const eventKey = `${args.source}:${ctx.id}`;
     const outcome = await devices.inTransaction(undefined, async (tx) => {
-      const claim = await claimDelivery(tx, args, ctx.id, identity, receivedAt, expiresAt);
+      const claim = await rememberDelivery(tx, args, ctx.id, { contentWindowMs, retentionMs });
       if (claim !== 'new') return claim;
       if (!(await devices.claimChange(tx, deviceId, changedAt))) {
         await tx.query(`UPDATE webhook_deliveries SET outcome = 'superseded' WHERE source = $1 AND delivery_id = $2`, [

@@ -129,8 +129,10 @@ describe('changes and their events', () => {
     const patch = devicePatchSchema.parse({ name: 'Renamed' });
     expect(patch).toEqual({ name: 'Renamed' });
     const after = await repo.update('leaf-41', patch);
-    const { created_at: _c, updated_at: _u, ...rest } = after!;
+    const { created_at: _c, updated_at: _u, source, effective_subscriptions, ...rest } = after!;
     expect(rest).toEqual({ ...full, name: 'Renamed' });
+    expect(source).toBe('api');
+    expect(effective_subscriptions).toEqual(full.subscriptions);
   });
 
   it('checks the result of a PATCH as a whole device: a protocol change that strands gNMI subscriptions is refused and nothing changes', async () => {

@@ -76,7 +76,7 @@ export class DiscoveredDevices {
         subscriptions: (this.options.subscriptions ?? DEFAULT_SUBSCRIPTIONS)[identity.protocol],
       });
       try {
-        deviceId = (await this.devices.create(input)).id;
+        deviceId = (await this.devices.create(input, { source: 'discovery' })).id;
         created = true;
         this.options.onChange?.();
       } catch (err) {

@@ -7,6 +7,7 @@ export {
   TimestampOutOfToleranceError,
 } from './errors';
 export {
+  INCOMING_SCHEMES,
   SCHEMES,
   STANDARD_SECRET_MAX_BYTES,
   STANDARD_SECRET_MIN_BYTES,
@@ -17,6 +18,7 @@ export {
   verifySignature,
   type DeliveryIdentity,
   type Headers,
+  type IncomingScheme,
   type Scheme,
   type Verified,
   type VerifyOptions,

@@ -7,8 +7,16 @@ import {
   TimestampOutOfToleranceError,
 } from './errors';
 
+/** Schemes we sign with and verify. */
 export type Scheme = 'hex' | 'github' | 'standard';
 export const SCHEMES: readonly Scheme[] = ['hex', 'github', 'standard'];
+/**
+ * Schemes an incoming webhook source may use: ours, and `netbox` (NetBox and
+ * Nautobot: `X-Hook-Signature`, the hex HMAC-SHA512 of the body; no
+ * timestamp, no delivery id).
+ */
+export type IncomingScheme = Scheme | 'netbox';
+export const INCOMING_SCHEMES: readonly IncomingScheme[] = [...SCHEMES, 'netbox'];
 
 /** Header names as received (Node lower-cases them). */
 export type Headers = Record<string, string | string[] | undefined>;
@@ -34,7 +42,7 @@ export interface Verified {
 }
 
 export interface VerifyOptions {
-  scheme: Scheme;
+  scheme: IncomingScheme;
   /** Several for rotation: any one may have signed. */
   secrets: readonly string[];
   headers: Headers;
@@ -51,7 +59,11 @@ function header(headers: Headers, name: string): string | undefined {
 }
 
 function hmac(key: Buffer | string, ...parts: Array<Buffer | string>): Buffer {
-  const mac = createHmac('sha256', key);
+  return hmacOf('sha256', key, ...parts);
+}
+
+function hmacOf(algorithm: 'sha256' | 'sha512', key: Buffer | string, ...parts: Array<Buffer | string>): Buffer {
+  const mac = createHmac(algorithm, key);
   for (const part of parts) mac.update(part);
   return mac.digest();
 }
@@ -92,6 +104,7 @@ export function standardKey(secret: string): Buffer {
 }
 
 const HEX_SIG = /^[0-9a-f]{64}$/;
+const HEX_SIG_512 = /^[0-9a-f]{128}$/;
 
 const DELIVERY_ID = /^[A-Za-z0-9_.:-]{1,256}$/;
 
@@ -126,6 +139,44 @@ function verifyHexDigest(received: string | undefined, secrets: readonly string[
   let ok = false;
   for (const secret of secrets) ok = same(hmac(secret, body), got) || ok;
   if (!ok) throw new SignatureInvalidError(`${name} does not match`);
+}
+
+/**
+ * NetBox: the signature covers the body alone, and nothing names the
+ * delivery. The body does: one user request (`request_id`) changes each
+ * object once per event, so request, object, event and the body's hash name
+ * it; a replay of the same bytes is the same delivery. A body without a
+ * request id is named by its hash alone.
+ */
+function verifyNetbox(options: VerifyOptions): Verified {
+  const received = header(options.headers, 'x-hook-signature');
+  if (received === undefined || !HEX_SIG_512.test(received))
+    throw new SignatureMissingError('x-hook-signature must be 128 lowercase hex digits');
+  const got = Buffer.from(received, 'hex');
+  let ok = false;
+  for (const secret of options.secrets) ok = same(hmacOf('sha512', secret, options.body), got) || ok;
+  if (!ok) throw new SignatureInvalidError('x-hook-signature does not match');
+  const digest = createHash('sha256').update(options.body).digest('hex');
+  let body: { request_id?: unknown; event?: unknown; data?: { id?: unknown } } | undefined;
+  try {
+    body = JSON.parse(options.body.toString('utf8')) as typeof body;
+  } catch {
+    body = undefined;
+  }
+  const request = body?.request_id;
+  const object = body?.data?.id;
+  const event = body?.event;
+  if (
+    typeof request === 'string' &&
+    /^[A-Za-z0-9-]{1,64}$/.test(request) &&
+    typeof object === 'number' &&
+    Number.isSafeInteger(object) &&
+    typeof event === 'string' &&
+    /^[a-z_]{1,32}$/.test(event)
+  ) {
+    return { deliveryId: `nb:${request}:${object}:${event}:${digest.slice(0, 16)}`, identity: 'sender' };
+  }
+  return { deliveryId: digest.slice(0, 32), identity: 'content' };
 }
 
 function verifyStandard(options: VerifyOptions): Verified {
@@ -172,6 +223,8 @@ export function verifySignature(options: VerifyOptions): Verified {
     }
     case 'standard':
       return verifyStandard(options);
+    case 'netbox':
+      return verifyNetbox(options);
   }
 }
 
@@ -183,7 +236,7 @@ export function verifySignature(options: VerifyOptions): Verified {
  * secret's.
  */
 export function signatureHeaders(
-  scheme: Scheme,
+  scheme: IncomingScheme,
   secrets: string | readonly string[],
   body: Buffer | string,
   options: { id?: string; timestampS?: number } = {},
@@ -196,6 +249,8 @@ export function signatureHeaders(
       return { 'x-webhook-signature': hmac(all[0]!, bytes).toString('hex') };
     case 'github':
       return { 'x-hub-signature-256': `sha256=${hmac(all[0]!, bytes).toString('hex')}` };
+    case 'netbox':
+      return { 'x-hook-signature': hmacOf('sha512', all[0]!, bytes).toString('hex') };
     case 'standard': {
       const id = options.id ?? `msg_${createHash('sha256').update(bytes).digest('hex').slice(0, 24)}`;
       const ts = String(options.timestampS ?? Math.floor(Date.now() / 1_000));

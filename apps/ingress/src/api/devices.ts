@@ -7,6 +7,8 @@ import {
   devicePatchSchema,
   deviceReplaceSchema,
   deviceSchema,
+  deviceSourceSchema,
+  profileNameSchema,
   type DeviceInput,
 } from '@switch-telemetry/contracts';
 import { requireScope, type Caller } from '../auth';
@@ -25,6 +27,8 @@ const listQuery = z
       .regex(/^[^=]{1,64}=.{0,256}$/, { message: 'must be key=value' })
       .optional(),
     q: z.string().min(1).max(128).optional(),
+    source: deviceSourceSchema.optional(),
+    profile: profileNameSchema.optional(),
   })
   .strict();
 const deviceOut = deviceSchema;
@@ -80,6 +84,8 @@ export function deviceRoutes(api: Api, deps: IngressDeps): void {
         ...(query.protocol ? { protocol: query.protocol } : {}),
         ...(key !== undefined ? { tag: { key, value: rest.join('=') } } : {}),
         ...(query.q ? { search: query.q } : {}),
+        ...(query.source ? { source: query.source } : {}),
+        ...(query.profile ? { profile: query.profile } : {}),
       });
     },
   });
