@@ -50,5 +50,8 @@ export const webhookDeliverArgsSchema = z.object({
 /** `notification-log-prune` on `maintenance` (notifier, cron): delete deliveries and their attempts older than `retentionMs`. */
 export const notificationLogPruneArgsSchema = z.object({ retentionMs: z.number().int().positive() });
 
-/** `netbox-sync` on `maintenance` (discovery, cron per source, or asked for through the API): pull one NetBox source's listing and apply it. */
+/**
+ * `netbox-sync` on `maintenance` (discovery; on each source's cron, or asked for through the API):
+ * pull one NetBox source's listing and apply it.
+ */
 export const netboxSyncArgsSchema = z.object({ source: z.string().regex(/^[a-z0-9_-]{1,48}$/) });

@@ -162,6 +162,54 @@ describe('standard scheme (Standard Webhooks)', () => {
   });
 });
 
+describe('netbox scheme (NetBox and Nautobot: X-Hook-Signature)', () => {
+  const secret = 'netbox-webhook-secret-1';
+  const sha512 = (key: string, bytes: Buffer) => createHmac('sha512', key).update(bytes).digest('hex');
+  const change = (requestId: string, id: number, event = 'updated', extra = '') =>
+    Buffer.from(
+      `{"event": "${event}", "timestamp": "2026-11-27 10:00:00.123456+00:00", "object_type": "dcim.device", "username": "admin", ` +
+        `"request_id": "${requestId}", "data": {"id": ${id}, "name": "leaf-${id}"${extra}}}`,
+    );
+
+  it('accepts the lowercase hex HMAC-SHA512 of the exact bytes with any configured secret, and refuses others', () => {
+    const bytes = change('0b7c0a8e-1f3b-4d2a-9b7e-1f2e3d4c5b6a', 5);
+    const headers = { 'x-hook-signature': sha512(secret, bytes) };
+    expect(verifySignature({ scheme: 'netbox', secrets: ['other-secret-000000', secret], headers, body: bytes })).toMatchObject({
+      identity: 'sender',
+    });
+    expect(() => verifySignature({ scheme: 'netbox', secrets: ['other-secret-000000'], headers, body: bytes })).toThrow(
+      SignatureInvalidError,
+    );
+    const tampered = Buffer.from(bytes.toString().replace('leaf-5', 'leaf-6'));
+    expect(() => verifySignature({ scheme: 'netbox', secrets: [secret], headers, body: tampered })).toThrow(SignatureInvalidError);
+    // A SHA-256 HMAC (the hex scheme's) is not NetBox's, nor is uppercase hex, nor nothing.
+    for (const bad of [hexOf(secret, bytes), sha512(secret, bytes).toUpperCase(), undefined]) {
+      expect(() => verifySignature({ scheme: 'netbox', secrets: [secret], headers: { 'x-hook-signature': bad }, body: bytes })).toThrow(
+        SignatureMissingError,
+      );
+    }
+    expect(signatureHeaders('netbox', secret, bytes)).toEqual(headers);
+  });
+
+  it('names a delivery by its request, object, event and bytes: the same delivery twice is one, another object of the request is another', () => {
+    const id = (bytes: Buffer) =>
+      verifySignature({ scheme: 'netbox', secrets: [secret], headers: signatureHeaders('netbox', secret, bytes), body: bytes });
+    const request = '0b7c0a8e-1f3b-4d2a-9b7e-1f2e3d4c5b6a';
+    expect(id(change(request, 5)).deliveryId).toBe(id(change(request, 5)).deliveryId);
+    expect(id(change(request, 5)).deliveryId).toMatch(/^nb:0b7c0a8e-1f3b-4d2a-9b7e-1f2e3d4c5b6a:5:updated:[0-9a-f]{16}$/);
+    const others = [
+      change(request, 6),
+      change(request, 5, 'deleted'),
+      change(request, 5, 'updated', ', "serial": "X"'),
+      change('another', 5),
+    ];
+    expect(new Set([change(request, 5), ...others].map((b) => id(b).deliveryId)).size).toBe(5);
+    // Without a request id (a body template, an old release) the body's hash alone names it, for the content window only.
+    const templated = Buffer.from('{"device": "leaf-5"}');
+    expect(id(templated)).toEqual({ deliveryId: createHash('sha256').update(templated).digest('hex').slice(0, 32), identity: 'content' });
+  });
+});
+
 describe('standardSecretProblem', () => {
   const of = (bytes: number) => `whsec_${randomBytes(bytes).toString('base64')}`;
 
