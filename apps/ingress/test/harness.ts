@@ -16,6 +16,8 @@ export const SECRETS = {
   hexOld: 'hex-secret-previous-0000',
   github: 'github-secret-0123456789',
   standard: `whsec_${Buffer.from('standard-webhooks-key-0123456789').toString('base64')}`,
+  netbox: 'netbox-webhook-secret-0123456789',
+  netboxOld: 'netbox-webhook-secret-previous',
 };
 export const TOKENS = {
   read: 'read-token-0123456789abcdefghij',
@@ -27,6 +29,7 @@ export const SOURCES: WebhookSource[] = [
   { name: 'nms', scheme: 'hex', secrets: [SECRETS.hex, SECRETS.hexOld] },
   { name: 'gh', scheme: 'github', secrets: [SECRETS.github] },
   { name: 'std', scheme: 'standard', secrets: [SECRETS.standard] },
+  { name: 'nb', scheme: 'netbox', secrets: [SECRETS.netbox, SECRETS.netboxOld] },
 ];
 const API_TOKENS: ApiToken[] = [
   { name: 'viewer', token: TOKENS.read, scope: 'read' },

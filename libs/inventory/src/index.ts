@@ -1,3 +1,4 @@
+export { canonicalJson } from './canonical';
 export { MIN_IPV4_PREFIX, MIN_IPV6_PREFIX, normalizeCidr } from './cidr';
 export { InventoryErrorCodes } from './codes';
 export { cidrSchema } from './cidr-schema';

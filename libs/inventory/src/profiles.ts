@@ -1,6 +1,7 @@
 import type { Topology } from '@switch-telemetry/bus';
 import { inTransaction, type Pool, type PoolClient } from '@switch-telemetry/db';
 import type { DeviceEventBody, Subscription, SubscriptionProfile, SubscriptionProfileInput } from '@switch-telemetry/contracts';
+import { canonicalJson } from './canonical';
 import { recordDeviceEvents } from './device-events';
 import { DeviceRepository } from './device-repository';
 import { ProfileInUseError, ProfileVersionConflictError } from './errors';
@@ -77,10 +78,8 @@ export class ProfileRepository {
           { details: { version: current?.version ?? 0 } },
         );
       }
-      const same =
-        current !== undefined &&
-        current.description === input.description &&
-        JSON.stringify(current.subscriptions) === JSON.stringify(input.subscriptions);
+      const sameSubscriptions = current !== undefined && canonicalJson(current.subscriptions) === canonicalJson(input.subscriptions);
+      const same = sameSubscriptions && current.description === input.description;
       if (!same) {
         await tx.query(
           `INSERT INTO subscription_profiles AS p (name, description, subscriptions) VALUES ($1, $2, $3)
@@ -90,7 +89,7 @@ export class ProfileRepository {
         );
       }
       let told = 0;
-      if (current && JSON.stringify(current.subscriptions) !== JSON.stringify(input.subscriptions)) {
+      if (current && !sameSubscriptions) {
         const { rows: users } = await tx.query<{ id: string }>('SELECT id FROM devices WHERE profiles @> ARRAY[$1::text] ORDER BY id', [
           name,
         ]);

@@ -1,7 +1,7 @@
 import type { Topology } from '@switch-telemetry/bus';
 import type { Device, DeviceInput } from '@switch-telemetry/contracts';
 import type { Pool, PoolClient } from '@switch-telemetry/db';
-import { DeviceRepository } from '@switch-telemetry/inventory';
+import { DeviceRepository, canonicalJson } from '@switch-telemetry/inventory';
 import type { NetboxSource } from './config';
 import { NetboxSyncRefusedError } from './errors';
 import type { Mapped } from './mapping';
@@ -61,23 +61,13 @@ interface ObjectRow {
   reason: string | null;
 }
 
-/** Sorted-key JSON: two records that say the same compare equal, whatever order jsonb gave their keys. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
-}
-
 function inputOf(device: Device): DeviceInput {
   const { created_at: _c, updated_at: _u, source: _s, effective_subscriptions: _e, ...input } = device;
   return input;
 }
 
-/** Leaves out undefined fields, as a stored record does, so `{}` and `{x: undefined}` compare equal. */
 function sameDevice(a: DeviceInput, b: DeviceInput): boolean {
-  return canonical(JSON.parse(JSON.stringify(a))) === canonical(JSON.parse(JSON.stringify(b)));
+  return canonicalJson(a) === canonicalJson(b);
 }
 
 /**
