@@ -12,7 +12,7 @@ import { ConnectGate } from './connect-gate';
 import type { SecretSources } from './credentials';
 import { DeviceSession, SESSION_POLICY, SESSION_STATES, type SessionPolicy, type SessionState, type SessionStatus } from './device-session';
 import { Membership } from './membership';
-import { connectionSpec, ownerOf, planSessions } from './reconcile';
+import { connectionSpec, ownerOf, planSessions, subscriptionsSpec } from './reconcile';
 import { gnmiRunner, netconfRunner, type ProtocolRunner, type RunnerOptions, type TrustedHostKeys } from './runners';
 import { HEADER_RESERVE_BYTES, TelemetrySink, type SinkOptions } from './sink';
 
@@ -93,7 +93,7 @@ export class Collector {
   /** Session events, alerts and drop counts, kept and retried while NATS is down. */
   readonly announcer: Announcer;
   private readonly devices = new Map<string, Device>();
-  private readonly sessions = new Map<string, { session: DeviceSession; spec: string }>();
+  private readonly sessions = new Map<string, { session: DeviceSession; spec: string; subscriptions: string }>();
   private readonly runners: Record<'gnmi' | 'netconf', ProtocolRunner>;
   private readonly policy: SessionPolicy;
   private subscriptions: Subscription[] = [];
@@ -457,7 +457,7 @@ export class Collector {
       members,
     );
     const desired = mine.filter((d) => held.has(d.id));
-    const running = [...this.sessions.entries()].map(([id, s]) => ({ id, spec: s.spec }));
+    const running = [...this.sessions.entries()].map(([id, s]) => ({ id, spec: s.spec, subscriptions: s.subscriptions }));
     const plan = planSessions(desired, running);
     // A member that is not fresh stops its sessions but keeps its leases: no writes while it may be cut off.
     const release = this.membership.fresh;
@@ -473,6 +473,11 @@ export class Collector {
     for (const device of plan.start) this.startSession(device, this.firstRound);
     // The first round is the first one that knew the inventory and could hold leases.
     if (this.inventoryLoaded && this.membership.fresh) this.firstRound = false;
+    for (const device of plan.resubscribe) {
+      const running = this.sessions.get(device.id)!;
+      running.subscriptions = subscriptionsSpec(device);
+      running.session.resubscribe(device);
+    }
     for (const device of plan.update) this.sessions.get(device.id)!.session.device = device;
   }
 
@@ -494,7 +499,7 @@ export class Collector {
         }),
       report: (status, previous) => this.report(status, previous),
     });
-    this.sessions.set(device.id, { session, spec: connectionSpec(device) });
+    this.sessions.set(device.id, { session, spec: connectionSpec(device), subscriptions: subscriptionsSpec(device) });
     session.start({ spread });
   }
 

@@ -1,5 +1,5 @@
 import { PERMANENT, RETRYABLE, backoffDelayMs, classify, errorClass, withTimeout, type BackoffPolicy } from '@switch-telemetry/errors';
-import type { Device, SessionState, SessionStatus } from '@switch-telemetry/contracts';
+import type { Device, SessionState, SessionStatus, Subscription } from '@switch-telemetry/contracts';
 import type { Logger } from '@switch-telemetry/logging';
 import { CollectionErrorCodes } from './codes';
 import type { ConnectGate } from './connect-gate';
@@ -87,6 +87,8 @@ export class DeviceSession {
   private wake: (() => void) | undefined;
   private staleTimer: NodeJS.Timeout | undefined;
   private loop: Promise<void> = Promise.resolve();
+  /** The current run's listener for subscription changes, when its runner follows them. */
+  private subscriptionsListener: ((subscriptions: Subscription[]) => void) | undefined;
 
   constructor(
     public device: Device,
@@ -114,6 +116,20 @@ export class DeviceSession {
     this.loop = this.supervise(options.spread ?? true).catch((err) =>
       this.deps.log.error({ err, device: this.device.id }, 'session supervisor failed'),
     );
+  }
+
+  /**
+   * The device's subscriptions changed, its connection did not. A runner
+   * that follows changes on a live connection (gNMI: one stream per
+   * subscription) is told and changes only the subscriptions that changed;
+   * otherwise the session restarts.
+   */
+  resubscribe(device: Device): void {
+    this.device = device;
+    if (this.subscriptionsListener) {
+      this.deps.log.info({ device: device.id }, 'subscriptions changed; changing them on the live connection');
+      this.subscriptionsListener(device.effective_subscriptions);
+    } else if (this.run) this.restart('subscriptions changed');
   }
 
   /** Restart now (a user's request, a stale session): the current run ends, the next starts without waiting. */
@@ -218,12 +234,16 @@ export class DeviceSession {
             this.touch();
             return this.deps.emit(this.device, emitted);
           },
+          watchSubscriptions: (listener) => {
+            if (!signal.aborted) this.subscriptionsListener = listener;
+          },
         });
         if (!signal.aborted) error = new StreamEndedError('the device ended the stream');
       } catch (err) {
         error = err;
       } finally {
         leave();
+        this.subscriptionsListener = undefined;
       }
       this.disarmStale();
       if (this.stopped) return;

@@ -1,5 +1,7 @@
 import { deviceInputSchema, deviceRecordSchema, recordedDevice, type Device } from '@switch-telemetry/contracts';
-import { connectionSpec, ownerOf, planSessions } from './reconcile';
+import { connectionSpec, ownerOf, planSessions, subscriptionsSpec, type RunningSession } from './reconcile';
+
+const running = (d: Device): RunningSession => ({ id: d.id, spec: connectionSpec(d), subscriptions: subscriptionsSpec(d) });
 
 const device = (id: string, extra: Partial<Device> = {}): Device =>
   recordedDevice(
@@ -16,45 +18,22 @@ describe('planSessions', () => {
   const b = device('bb');
   it.each([
     ['nothing running: start all', [a, b], [], { start: ['a', 'bb'], stop: [], restart: [], update: [] }],
-    [
-      'a device gone: stop it',
-      [a],
-      [
-        { id: 'a', spec: connectionSpec(a) },
-        { id: 'bb', spec: connectionSpec(b) },
-      ],
-      { start: [], stop: ['bb'], restart: [], update: ['a'] },
-    ],
+    ['a device gone: stop it', [a], [running(a), running(b)], { start: [], stop: ['bb'], restart: [], update: ['a'] }],
     [
       'renamed and re-tagged: update, not restart',
       [{ ...a, name: 'renamed', tags: { site: 'x' } }],
-      [{ id: 'a', spec: connectionSpec(a) }],
+      [running(a)],
       { start: [], stop: [], restart: [], update: ['a'] },
     ],
+    ['new address: restart', [{ ...a, address: '10.0.0.1' }], [running(a)], { start: [], stop: [], restart: ['a'], update: [] }],
+    ['new credentials: restart', [{ ...a, credentials: 'x' }], [running(a)], { start: [], stop: [], restart: ['a'], update: [] }],
     [
-      'new address: restart',
-      [{ ...a, address: '10.0.0.1' }],
-      [{ id: 'a', spec: connectionSpec(a) }],
-      { start: [], stop: [], restart: ['a'], update: [] },
-    ],
-    [
-      'new credentials: restart',
-      [{ ...a, credentials: 'x' }],
-      [{ id: 'a', spec: connectionSpec(a) }],
-      { start: [], stop: [], restart: ['a'], update: [] },
-    ],
-    [
-      'a subscription added: restart',
+      'a subscription added (a profile edited): resubscribe on the live connection, not restart',
       [{ ...a, effective_subscriptions: [{ name: 's', paths: ['/x'], mode: 'sample' as const }] }],
-      [{ id: 'a', spec: connectionSpec(a) }],
-      { start: [], stop: [], restart: ['a'], update: [] },
+      [running(a)],
+      { start: [], stop: [], restart: [], resubscribe: ['a'], update: [] },
     ],
-    [
-      'disabled: stop',
-      [{ ...a, enabled: false }],
-      [{ id: 'a', spec: connectionSpec(a) }],
-      { start: [], stop: ['a'], restart: [], update: [] },
-    ],
+    ['disabled: stop', [{ ...a, enabled: false }], [running(a)], { start: [], stop: ['a'], restart: [], update: [] }],
   ])('%s', (_name, desired, running, expected) => {
     const plan = planSessions(desired as Device[], running);
     expect({
@@ -62,13 +41,19 @@ describe('planSessions', () => {
       stop: plan.stop,
       restart: plan.restart.map((d) => d.id),
       update: plan.update.map((d) => d.id),
+      ...(plan.resubscribe.length > 0 ? { resubscribe: plan.resubscribe.map((d) => d.id) } : {}),
     }).toEqual(expected);
   });
 
   it('does not care about subscription order', () => {
     const s1 = { name: 's1', paths: ['/a'], mode: 'sample' as const };
     const s2 = { name: 's2', paths: ['/b'], mode: 'on_change' as const };
-    expect(connectionSpec({ ...a, effective_subscriptions: [s1, s2] })).toBe(connectionSpec({ ...a, effective_subscriptions: [s2, s1] }));
+    expect(subscriptionsSpec({ ...a, effective_subscriptions: [s1, s2] })).toBe(
+      subscriptionsSpec({ ...a, effective_subscriptions: [s2, s1] }),
+    );
+    expect(subscriptionsSpec({ ...a, effective_subscriptions: [s1] })).not.toBe(
+      subscriptionsSpec({ ...a, effective_subscriptions: [s2, s1] }),
+    );
   });
 });
 

@@ -1,4 +1,5 @@
-import { hostPort, type Device } from '@switch-telemetry/contracts';
+import { hostPort, type Device, type Subscription } from '@switch-telemetry/contracts';
+import { subscriptionKey } from './reconcile';
 import type { Logger } from '@switch-telemetry/logging';
 import { GnmiClient, messageHead, parsePath, subscribeResponseToJson, type Encoding, type SubscriptionMode } from '@switch-telemetry/gnmi';
 import {
@@ -36,6 +37,12 @@ export interface RunContext {
   state(state: 'up' | 'synced'): void;
   /** Hands one message on; when it returns a promise, the runner waits for it before reading on (backpressure). */
   emit(emitted: Emitted): void | Promise<void>;
+  /**
+   * A runner that can change subscriptions on its live connection registers
+   * here and is told the device's new subscriptions; one that does not is
+   * restarted when they change.
+   */
+  watchSubscriptions?(listener: (subscriptions: Subscription[]) => void): void;
 }
 
 /** Runs one device's session until it ends (resolves) or fails (throws); `signal` stops it. */
@@ -96,44 +103,83 @@ export function gnmiRunner(options: RunnerOptions): ProtocolRunner {
       ...(secrets.credentials.username !== undefined ? { username: secrets.credentials.username } : {}),
       ...(secrets.credentials.password !== undefined ? { password: secrets.credentials.password } : {}),
     });
-    const subs = device.effective_subscriptions.filter((s) => GNMI_MODES[s.mode]);
-    const streams: Array<{ cancel(): void }> = [];
+    const wanted = (subs: readonly Subscription[]) => subs.filter((s) => GNMI_MODES[s.mode]);
+    // One Subscribe stream per subscription, by name: a change of the
+    // subscriptions cancels and starts only the streams that changed.
+    const streams = new Map<string, { key: string; cancel(): void }>();
+    let synced = new Set<string>();
+    let current = wanted(device.effective_subscriptions);
+    // The run ends when a stream fails or the device ends one (not one we cancelled), or when it is stopped.
+    let endRun!: (error?: unknown) => void;
+    const ended = new Promise<void>((resolve, reject) => {
+      endRun = (error?: unknown) => (error === undefined ? resolve() : reject(error));
+    });
+    ended.catch(() => undefined);
     const onAbort = () => {
-      for (const s of streams) s.cancel();
+      for (const s of streams.values()) s.cancel();
       client.close();
+      endRun();
     };
     ctx.signal.addEventListener('abort', onAbort, { once: true });
+
+    const open = (sub: Subscription) => {
+      const stream = client.subscribeRaw({
+        mode: 'STREAM',
+        encoding: ((sub.options?.encoding as string | undefined)?.toUpperCase() as Encoding | undefined) ?? 'JSON_IETF',
+        subscription: sub.paths.map((p) => ({
+          path: parsePath(p),
+          mode: GNMI_MODES[sub.mode]!,
+          ...(sub.interval_ms ? { sample_interval: String(BigInt(sub.interval_ms) * 1_000_000n) } : {}),
+        })),
+      });
+      const entry = { key: subscriptionKey(sub), cancel: () => stream.cancel() };
+      streams.set(sub.name, entry);
+      // The hot path: protobuf bytes straight to the message's JSON, no object tree in between.
+      const head = messageHead(device.id, sub.name);
+      stream
+        .run((bytes) => {
+          const response = subscribeResponseToJson(bytes, head);
+          if (response.kind === 'update') return ctx.emit({ subscription: sub.name, data: response.data, updates: response.updates });
+          if (response.kind === 'sync' && streams.get(sub.name) === entry) {
+            synced.add(sub.name);
+            if (synced.size === current.length) ctx.state('synced');
+          }
+        })
+        .then(
+          () => streams.get(sub.name) === entry && endRun(),
+          (err: unknown) => streams.get(sub.name) === entry && endRun(err),
+        );
+    };
+
+    const change = (subscriptions: Subscription[]) => {
+      if (ctx.signal.aborted) return;
+      const next = wanted(subscriptions);
+      const nextByName = new Map(next.map((s) => [s.name, s]));
+      for (const [name, stream] of [...streams]) {
+        const sub = nextByName.get(name);
+        if (!sub || subscriptionKey(sub) !== stream.key) {
+          streams.delete(name);
+          synced.delete(name);
+          stream.cancel();
+        }
+      }
+      current = next;
+      synced = new Set([...synced].filter((name) => nextByName.has(name)));
+      for (const sub of next) if (!streams.has(sub.name)) open(sub);
+      ctx.log.info({ device: device.id, subscriptions: next.map((s) => s.name) }, 'subscriptions changed on the live connection');
+    };
+
     try {
       await client.connect();
       // Aborted while connecting: the client is closed; do not subscribe on it.
       if (ctx.signal.aborted) return;
       ctx.state('up');
-      if (subs.length === 0) return await abortable(ctx.signal);
-      let synced = 0;
-      await Promise.all(
-        subs.map(async (sub) => {
-          const stream = client.subscribeRaw({
-            mode: 'STREAM',
-            encoding: ((sub.options?.encoding as string | undefined)?.toUpperCase() as Encoding | undefined) ?? 'JSON_IETF',
-            subscription: sub.paths.map((p) => ({
-              path: parsePath(p),
-              mode: GNMI_MODES[sub.mode]!,
-              ...(sub.interval_ms ? { sample_interval: String(BigInt(sub.interval_ms) * 1_000_000n) } : {}),
-            })),
-          });
-          streams.push(stream);
-          if (ctx.signal.aborted) stream.cancel();
-          // The hot path: protobuf bytes straight to the message's JSON, no object tree in between.
-          const head = messageHead(device.id, sub.name);
-          await stream.run((bytes) => {
-            const response = subscribeResponseToJson(bytes, head);
-            if (response.kind === 'update') return ctx.emit({ subscription: sub.name, data: response.data, updates: response.updates });
-            if (response.kind === 'sync' && ++synced === subs.length) ctx.state('synced');
-          });
-        }),
-      );
+      for (const sub of current) open(sub);
+      ctx.watchSubscriptions?.(change);
+      await ended;
     } finally {
       ctx.signal.removeEventListener('abort', onAbort);
+      for (const s of streams.values()) s.cancel();
       client.close();
     }
   };

@@ -128,6 +128,9 @@ export class GnmiTarget {
   /** The most Subscribe streams ever open at once (two clients collecting one device shows as 2). */
   peakOpenStreams = 0;
 
+  /** Subscribe streams ever opened (a restarted subscription shows as one more). */
+  subscribeCalls = 0;
+
   /** Ends every open Subscribe with UNAVAILABLE (a link flap, a supervisor restart); keeps listening. Returns how many. */
   drop(): number {
     const calls = [...this.calls];
@@ -209,6 +212,7 @@ export class GnmiTarget {
   private subscribe(call: ServerDuplexStream<SubscribeRequest, SubscribeResponse>): void {
     const cleanups: Array<() => void> = [];
     this.calls.add(call);
+    this.subscribeCalls += 1;
     this.peakOpenStreams = Math.max(this.peakOpenStreams, this.calls.size);
     const end = () => {
       this.calls.delete(call);
