@@ -1,7 +1,7 @@
 import { createTopology, type Bus } from '@switch-telemetry/bus';
 import { deleteNamespace, natsTestUrl, uniqueNamespace, withTestBus } from '@switch-telemetry/bus/testing';
 import { createTestDatabase, type TestDatabase } from '@switch-telemetry/db/testing';
-import { DeviceRepository, discoveryScanJob } from '@switch-telemetry/inventory';
+import { DeviceRepository, ProfileRepository, discoveryScanJob } from '@switch-telemetry/inventory';
 import { JobRuntime } from '@switch-telemetry/jobs';
 import { createLogger } from '@switch-telemetry/logging';
 import { DiscoveredDevices, ScanStore, discoveredDeviceId } from '@switch-telemetry/scanning';
@@ -49,6 +49,11 @@ beforeAll(async () => {
   await netconf.start();
   // It listens on one of the gNMI ports, at an address of its own.
   garbage = await startOtherService('127.31.0.40', gnmi[0]!.port);
+  // NETCONF devices found with the `nc` credentials run this profile instead of the default subscriptions.
+  await new ProfileRepository(db.pool).put('nc-base', {
+    description: '',
+    subscriptions: [{ name: 'nc-interfaces', paths: ['<interfaces/>'], mode: 'get', interval_ms: 60_000 }],
+  });
   process.env.DEVICE_CREDENTIALS_SCAN_LAB = 'admin:pw-gnmi';
   process.env.DEVICE_CREDENTIALS_SCAN_NC = 'netconf:pw-nc';
   const started = await runService(DISCOVERY_SERVICE, {
@@ -66,7 +71,7 @@ beforeAll(async () => {
       DISCOVERY_IDENTIFY_TIMEOUT_MS: '2000',
       DISCOVERY_MISSING_AFTER_SCANS: '1',
       DISCOVERY_PROFILES: JSON.stringify([
-        { name: 'nc', credentials: 'scan-nc' },
+        { name: 'nc', credentials: 'scan-nc', subscription_profiles: ['nc-base'] },
         { name: 'lab', credentials: 'scan-lab', plaintext: true },
       ]),
     },
@@ -119,11 +124,20 @@ describe('a scan', () => {
       tls: { plaintext: true },
       enabled: true,
       tags: { discovered: 'true' },
+      source: 'discovery',
+      profiles: [],
       subscriptions: [expect.objectContaining({ name: 'interfaces', mode: 'sample' })],
     });
     // NETCONF: the host key is recorded, not trusted: the device waits, disabled, for an admin's approval.
     const nId = discoveredDeviceId('127.31.0.30', netconf.port);
-    expect(await devices.get(nId)).toMatchObject({ protocol: 'netconf', enabled: false, host_key: {} });
+    expect(await devices.get(nId)).toMatchObject({
+      protocol: 'netconf',
+      enabled: false,
+      host_key: {},
+      profiles: ['nc-base'],
+      subscriptions: [],
+      effective_subscriptions: [expect.objectContaining({ name: 'nc-interfaces' })],
+    });
     const discovered = new DiscoveredDevices(db.pool);
     expect(await discovered.of(nId)).toMatchObject({ host_key_seen: netconf.fingerprint, missed_scans: 0 });
     expect(await discovered.approveHostKey(nId)).toEqual({ fingerprint: netconf.fingerprint });

@@ -1,6 +1,6 @@
 import { deviceInputSchema, subscriptionSchema, type Subscription } from '@switch-telemetry/contracts';
 import type { Pool } from '@switch-telemetry/db';
-import { DeviceRepository } from '@switch-telemetry/inventory';
+import { DeviceRepository, loadProfiles } from '@switch-telemetry/inventory';
 import { z } from 'zod';
 import type { DiscoveryProfile, Identity } from './identify';
 import { subnetHolds, type Subnet } from './targets';
@@ -73,7 +73,10 @@ export class DiscoveredDevices {
         tags: { discovered: 'true' },
         // A NETCONF device whose host key nobody approved does not connect.
         enabled: identity.protocol === 'gnmi' || pinned,
-        subscriptions: (this.options.subscriptions ?? DEFAULT_SUBSCRIPTIONS)[identity.protocol],
+        // Named subscription profiles replace the defaults; one that does not exist (yet) is left out.
+        profiles: [...(await loadProfiles(this.pool, profile.subscription_profiles)).keys()],
+        subscriptions:
+          profile.subscription_profiles.length > 0 ? [] : (this.options.subscriptions ?? DEFAULT_SUBSCRIPTIONS)[identity.protocol],
       });
       try {
         deviceId = (await this.devices.create(input, { source: 'discovery' })).id;

@@ -5,6 +5,7 @@ import { GnmiClient, GnmiRpcError, type CapabilityResponse } from '@switch-telem
 import type { Logger } from '@switch-telemetry/logging';
 import { NetconfAuthError, NetconfTimeoutError, connectNetconf, memoryHostKeyStore } from '@switch-telemetry/netconf';
 import { z } from 'zod';
+import { MAX_PROFILES, profileNameSchema } from '@switch-telemetry/contracts';
 
 /** Each identification attempt (one profile, one port) is bounded by this (3 s). */
 export const IDENTIFY_TIMEOUT_MS = 3_000;
@@ -28,6 +29,8 @@ export const discoveryProfileSchema = z
     insecure_skip_verify: z.boolean().default(false),
     /** NETCONF: pin the host key seen during discovery on the new device; otherwise it waits for an admin's approval. */
     pin_host_key: z.boolean().default(false),
+    /** Subscription profiles a device found with this profile runs (instead of DISCOVERY_DEFAULT_SUBSCRIPTIONS). */
+    subscription_profiles: z.array(profileNameSchema).max(MAX_PROFILES).default([]),
   })
   .strict();
 export type DiscoveryProfile = z.infer<typeof discoveryProfileSchema>;
