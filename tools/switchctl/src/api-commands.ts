@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { ParseArgsConfig } from 'node:util';
 import { parse as parseYaml } from 'yaml';
-import type { Device, SessionStatus } from '@switch-telemetry/contracts';
+import type { Device, SessionStatus, Subscription } from '@switch-telemetry/contracts';
 import { ApiClient, ApiError, DEFAULT_API, resolveTarget } from './api';
 import { parseDuration } from './duration';
 import { CliError, EXIT } from './exit';
@@ -34,17 +34,17 @@ const API_OPTIONS = {
 type Options = NonNullable<ParseArgsConfig['options']>;
 
 /** Parses one command's flags (its own plus the API ones); a bad flag is a usage error naming the command. */
-function parse<O extends Options>(argv: string[], options: O) {
+export function parse<O extends Options>(argv: string[], options: O) {
   return parseFlags(argv, { ...API_OPTIONS, ...options });
 }
 
-interface Ctx {
+export interface Ctx {
   api: ApiClient;
   mode: OutputMode;
   out: (line: string) => void;
 }
 
-function context(values: Record<string, unknown>, io: CommandIo): Ctx {
+export function context(values: Record<string, unknown>, io: CommandIo): Ctx {
   const output = values.output as string | undefined;
   if (output !== undefined && output !== 'json' && output !== 'table') throw new CliError(EXIT.USAGE, `--output must be json or table`);
   let timeout: number | undefined;
@@ -64,18 +64,20 @@ function context(values: Record<string, unknown>, io: CommandIo): Ctx {
   return { api: new ApiClient(target), mode: outputMode(output, io.isTty), out: io.out };
 }
 
-const enc = encodeURIComponent;
+export const enc = encodeURIComponent;
 
 // ---------------------------------------------------------------- devices
 
 export const DEVICES_USAGE = `usage: switchctl devices <command> [options]
-  list [--protocol gnmi|netconf] [--tag k=v] [--search TEXT] [--limit N]   every device (all pages unless --limit)
+  list [--protocol gnmi|netconf] [--tag k=v] [--search TEXT] [--source api|discovery|netbox:NAME] [--profile P] [--limit N]
+                                         every device (all pages unless --limit)
   get ID                                 one device
+  subscriptions ID                       what the device runs: its profiles' subscriptions, then its own
   add -f FILE | --id ID --protocol P --address A --port N [--name N] [--credentials NAME]
-      [--tag k=v ...] [--path P ...] [--mode M] [--interval 10s] [--plaintext]
+      [--tag k=v ...] [--profile P ...] [--path P ...] [--mode M] [--interval 10s] [--plaintext]
                                          create a device (409 if the id exists)
-  edit ID [--name N] [--address A] [--port N] [--credentials NAME] [--tag k=v ...] [--enable|--disable]
-                                         change only the fields given
+  edit ID [--name N] [--address A] [--port N] [--credentials NAME] [--tag k=v ...] [--profile P ...] [--enable|--disable]
+                                         change only the fields given (--profile '' clears the profiles)
   rm ID ...                              delete devices
   import FILE [--dry-run]                create or update devices from YAML, JSON or CSV; idempotent
       CSV columns: ${CSV_COLUMNS.join(', ')}
@@ -86,6 +88,8 @@ const deviceColumns: Array<Column<Device>> = [
   { header: 'protocol', value: (d) => d.protocol },
   { header: 'address', value: (d) => `${d.address}:${d.port}` },
   { header: 'enabled', value: (d) => (d.enabled ? 'yes' : 'no') },
+  { header: 'source', value: (d) => d.source ?? 'api' },
+  { header: 'profiles', value: (d) => (d.profiles ?? []).join(',') || '-' },
   { header: 'subscriptions', value: (d) => d.subscriptions.map((s) => s.name).join(',') || '-' },
   {
     header: 'tags',
@@ -114,7 +118,7 @@ function portOf(text: string | undefined): number | undefined {
   return port;
 }
 
-function readDeviceFile(path: string): unknown {
+export function readDeviceFile(path: string): unknown {
   try {
     return parseYaml(readFileSync(path, 'utf8'), { maxAliasCount: 100 });
   } catch (err) {
@@ -123,12 +127,23 @@ function readDeviceFile(path: string): unknown {
   }
 }
 
+/** A subscription as a row: where it comes from (the device, or a profile), what it asks for and how often. */
+export const subscriptionColumns: Column<Subscription & { from?: string }>[] = [
+  { header: 'name', value: (s) => s.name },
+  { header: 'from', value: (s) => s.from ?? '' },
+  { header: 'mode', value: (s) => s.mode },
+  { header: 'interval', value: (s) => (s.interval_ms === undefined ? '' : `${s.interval_ms / 1_000}s`) },
+  { header: 'paths', value: (s) => s.paths.join(' ').slice(0, 120) },
+];
+
 export async function devicesCommand(argv: string[], io: CommandIo): Promise<number> {
   const [sub, ...rest] = argv;
   const { values, positionals } = parse(rest, {
     protocol: { type: 'string' },
     tag: { type: 'string', multiple: true },
     search: { type: 'string' },
+    source: { type: 'string' },
+    profile: { type: 'string', multiple: true },
     limit: { type: 'string' },
     file: { type: 'string', short: 'f' },
     id: { type: 'string' },
@@ -165,6 +180,8 @@ export async function devicesCommand(argv: string[], io: CommandIo): Promise<num
         if (values.protocol) query.set('protocol', values.protocol);
         if (values.tag?.[0]) query.set('tag', values.tag[0]);
         if (values.search) query.set('q', values.search);
+        if (values.source) query.set('source', values.source);
+        if (values.profile?.[0]) query.set('profile', values.profile[0]);
         if (after) query.set('after', after);
         const page = await ctx.api.get<{ devices: Device[]; next?: string }>(`/v1/devices?${query}`);
         devices.push(...page.devices);
@@ -198,6 +215,7 @@ export async function devicesCommand(argv: string[], io: CommandIo): Promise<num
           port: portOf(values.port),
           ...(values.credentials ? { credentials: values.credentials } : {}),
           ...(tags ? { tags } : {}),
+          ...(values.profile ? { profiles: values.profile } : {}),
           ...(values.plaintext ? { tls: { plaintext: true } } : {}),
           ...(values.path && values.path.length > 0
             ? {
@@ -227,6 +245,7 @@ export async function devicesCommand(argv: string[], io: CommandIo): Promise<num
         ...(values.port !== undefined ? { port: portOf(values.port) } : {}),
         ...(values.credentials !== undefined ? { credentials: values.credentials === '' ? null : values.credentials } : {}),
         ...(tags ? { tags } : {}),
+        ...(values.profile ? { profiles: values.profile.filter((p) => p !== '') } : {}),
         ...(values.enable ? { enabled: true } : values.disable ? { enabled: false } : {}),
       };
       if (Object.keys(patch).length === 0) throw new CliError(EXIT.USAGE, 'devices edit: nothing to change');
@@ -245,6 +264,13 @@ export async function devicesCommand(argv: string[], io: CommandIo): Promise<num
     }
     case 'import':
       return importDevices(ctx, one('import'), values['dry-run'] === true);
+    case 'subscriptions': {
+      const shown = await ctx.api.get<{ effective: Array<Subscription & { from: string }> }>(
+        `/v1/devices/${enc(one('subscriptions'))}/subscriptions`,
+      );
+      writeRows(ctx.out, ctx.mode, shown.effective, subscriptionColumns);
+      return EXIT.OK;
+    }
     default:
       throw new CliError(EXIT.USAGE, `devices ${sub}: no such command\n${DEVICES_USAGE}`);
   }
@@ -260,7 +286,7 @@ interface ImportResult {
 
 /** The device's input fields as stored, to compare with a row. */
 function inputOf(device: Device): Record<string, unknown> {
-  const { created_at: _c, updated_at: _u, ...input } = device;
+  const { created_at: _c, updated_at: _u, source: _s, effective_subscriptions: _e, ...input } = device;
   return input;
 }
 

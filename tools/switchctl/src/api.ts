@@ -110,7 +110,12 @@ export class ApiError extends CliError {
 export class ApiClient {
   constructor(readonly target: ApiTarget) {}
 
-  async request<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: T }> {
     const url = `${this.target.url}${path}`;
     let res: Response;
     try {
@@ -120,6 +125,7 @@ export class ApiClient {
           accept: 'application/json',
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
           ...(this.target.token ? { authorization: `Bearer ${this.target.token}` } : {}),
+          ...headers,
         },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: AbortSignal.timeout(this.target.timeoutMs),

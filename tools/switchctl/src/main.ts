@@ -17,11 +17,14 @@ import { CliError, EXIT } from './exit';
 import { GNMI_USAGE, gnmiCommand } from './gnmi-command';
 import { interruptSignal } from './interrupt';
 import { NETCONF_USAGE, netconfCommand } from './netconf-command';
+import { NETBOX_USAGE, PROFILES_USAGE, netboxCommand, profilesCommand } from './profile-commands';
 import { TAIL_USAGE, tailCommand, type StreamIo } from './tail';
 import { TOP_USAGE, topCommand } from './top';
 
 const USAGE = `usage: switchctl <command> ...
-  devices list|get|add|edit|rm|import        the inventory, over the REST API
+  devices list|get|subscriptions|add|edit|rm|import   the inventory, over the REST API
+  profiles list|get|put|rm                   subscription profiles that devices share
+  netbox syncs|objects|sync SOURCE           what a NetBox source did: listings pulled, devices it could not map
   sessions list|get|restart                  device sessions as the collectors report them
   dead-jobs list|retry|rm                    jobs that could not run
   endpoints list|add|rm|enable|test|deliveries|redeliver   alert webhook endpoints and their deliveries
@@ -41,6 +44,8 @@ const COMMANDS: Record<string, Command> = {
   sessions: { usage: SESSIONS_USAGE, run: sessionsCommand },
   'dead-jobs': { usage: DEAD_JOBS_USAGE, run: deadJobsCommand },
   endpoints: { usage: ENDPOINTS_USAGE, run: endpointsCommand },
+  profiles: { usage: PROFILES_USAGE, run: profilesCommand },
+  netbox: { usage: NETBOX_USAGE, run: netboxCommand },
   discover: { usage: DISCOVER_USAGE, run: discoverCommand },
   gnmi: { usage: GNMI_USAGE, run: (argv, io) => gnmiCommand(argv, io.out, io.env) },
   netconf: { usage: NETCONF_USAGE, run: (argv, io) => netconfCommand(argv, io.out, io.env) },

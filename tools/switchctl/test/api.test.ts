@@ -8,6 +8,7 @@ import { spawnApp, type SpawnedApp } from '@switch-telemetry/service/testing';
 import { natsTestUrl } from '@switch-telemetry/bus/testing';
 import { WebhookReceiver } from '@switch-telemetry/notifications/testing';
 import { GnmiTarget } from '@switch-telemetry/sim';
+import { netboxDevice, startNetboxStandIn, type NetboxStandIn } from '@switch-telemetry/netbox/testing';
 import { lines, switchctl } from './cli';
 
 // switchctl's API commands against the real ingress (its own process, a
@@ -99,7 +100,7 @@ describe('devices', () => {
     const list = await switchctl(['devices', 'list'], as(READER));
     expect(lines(list).map((d) => d.id)).toEqual(['leaf-cli-1']);
     const table = await switchctl(['devices', 'list', '--output', 'table'], as(READER));
-    expect(table.stdout.split('\n')[0]).toMatch(/^ID\s+PROTOCOL\s+ADDRESS\s+ENABLED\s+SUBSCRIPTIONS\s+TAGS$/);
+    expect(table.stdout.split('\n')[0]).toMatch(/^ID\s+PROTOCOL\s+ADDRESS\s+ENABLED\s+SOURCE\s+PROFILES\s+SUBSCRIPTIONS\s+TAGS$/);
     expect(table.stdout).toContain('leaf-cli-1  gnmi      127.10.9.1:57400');
 
     const edit = await switchctl(['devices', 'edit', 'leaf-cli-1', '--name', 'Leaf one', '--disable'], as(ADMIN));
@@ -184,6 +185,80 @@ describe('devices', () => {
     expect(missing).toMatchObject({ code: 64 });
     expect(missing.stderr).toContain('cannot read');
   });
+});
+
+describe('subscription profiles and NetBox', () => {
+  let discovery: SpawnedApp;
+  let netbox: NetboxStandIn;
+  beforeAll(async () => {
+    netbox = await startNetboxStandIn({
+      token: 'nb-token-0123456789abcdef',
+      host: '127.77.2.1',
+      devices: [netboxDevice(1, { tags: ['telemetry'] }), netboxDevice(2, { ip4: null, tags: ['telemetry'] })],
+    });
+    discovery = spawnBeside('discovery', {
+      NETBOX_SOURCES: JSON.stringify([
+        { name: 'dc1', url: netbox.url, select: { tags: ['telemetry'] }, platforms: { eos: { protocol: 'gnmi' } } },
+      ]),
+      NETBOX_TOKENS: JSON.stringify({ dc1: 'nb-token-0123456789abcdef' }),
+    });
+    await discovery.loggedPort('ready to serve');
+  }, 40_000);
+  afterAll(async () => {
+    discovery?.child.kill('SIGTERM');
+    await discovery?.exited;
+    await netbox?.close();
+  });
+
+  it("puts a profile from a file, gives it to a device, and shows the device's effective subscriptions", async () => {
+    const profile = file(
+      'leaf.yaml',
+      'description: leaf counters\nsubscriptions:\n  - {name: counters, paths: [/interfaces], mode: sample, interval_ms: 10000}\n',
+    );
+    expect(lines(await switchctl(['profiles', 'put', 'leaf', '-f', profile], as(ADMIN)))[0]).toMatchObject({ name: 'leaf', version: 1 });
+    expect((await switchctl(['profiles', 'put', 'leaf', '-f', profile, '--if-version', '7'], as(ADMIN))).stderr).toContain('412');
+    const added = await switchctl(
+      [
+        'devices',
+        'add',
+        '--id',
+        'prof-1',
+        '--protocol',
+        'gnmi',
+        '--address',
+        '127.33.9.1',
+        '--port',
+        '57400',
+        '--profile',
+        'leaf',
+        '--path',
+        '/system',
+      ],
+      as(ADMIN),
+    );
+    expect(lines(added)[0]).toMatchObject({ id: 'prof-1', profiles: ['leaf'] });
+    expect(lines(await switchctl(['devices', 'subscriptions', 'prof-1'], as(READER)))).toEqual([
+      expect.objectContaining({ name: 'counters', from: 'profile:leaf' }),
+      expect.objectContaining({ name: 'default', from: 'device' }),
+    ]);
+    expect(lines(await switchctl(['profiles', 'list'], as(READER)))).toEqual([expect.objectContaining({ name: 'leaf', devices: 1 })]);
+    expect((await switchctl(['profiles', 'rm', 'leaf'], as(ADMIN))).stderr).toContain('409');
+  });
+
+  it('asks for a NetBox sync, then shows what it did and the device it could not map', async () => {
+    expect(lines(await switchctl(['netbox', 'sync', 'dc1'], as(ADMIN)))[0]).toMatchObject({ id: expect.any(String) });
+    const deadline = Date.now() + 20_000;
+    let syncs: Array<Record<string, unknown>> = [];
+    while (syncs.length === 0 && Date.now() < deadline) {
+      syncs = lines(await switchctl(['netbox', 'syncs', 'dc1'], as(READER)));
+      if (syncs.length === 0) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(syncs[0]).toMatchObject({ outcome: 'applied', counts: expect.objectContaining({ listed: 2, created: 1, unmonitorable: 1 }) });
+    expect(lines(await switchctl(['netbox', 'objects', 'dc1', '--state', 'unmonitorable'], as(READER)))).toEqual([
+      expect.objectContaining({ object_id: 2, reason: expect.stringContaining('no primary IP') }),
+    ]);
+    expect(lines(await switchctl(['devices', 'list', '--source', 'netbox:dc1'], as(READER))).map((d) => d.id)).toEqual(['nb-dc1-1']);
+  }, 30_000);
 });
 
 describe('sessions, dead jobs, discovery', () => {
