@@ -129,6 +129,25 @@ function inputOf(device: Device): DeviceInput {
   return input;
 }
 
+/** A device as stored from `input`: what fromRow would read back (subscriptions by name, empty options and absent intervals left out). */
+function storedRecord(input: DeviceInput, row: { source: string; created_at: Date; updated_at: Date }, profiles: ProfileMap): Device {
+  const subscriptions = [...input.subscriptions]
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map(({ options, interval_ms, ...s }) => ({
+      ...s,
+      ...(interval_ms === undefined ? {} : { interval_ms }),
+      ...(options && Object.keys(options).length > 0 ? { options } : {}),
+    }));
+  const device = { ...input, credentials: input.credentials ?? null, profiles: input.profiles ?? [], subscriptions };
+  return {
+    ...device,
+    source: row.source,
+    effective_subscriptions: effectiveSubscriptions(device, profiles),
+    created_at: row.created_at.toISOString(),
+    updated_at: row.updated_at.toISOString(),
+  };
+}
+
 /** The subscriptions of the named profiles (the ones that exist), read on `client`. */
 export async function loadProfiles(client: Pool | PoolClient, names: Iterable<string>): Promise<Map<string, ProfileSubscriptions>> {
   const wanted = [...new Set(names)];
@@ -337,6 +356,7 @@ export class DeviceRepository {
   ): Promise<{ created: number; updated: number; removed: number }> {
     const bodies: DeviceEventBody[] = [];
     let created = 0;
+    let stored = new Map<string, { source: string; created_at: Date; updated_at: Date }>();
     if (batch.upsert.length > 0) {
       const ids = batch.upsert.map((d) => d.id);
       const rows = batch.upsert.map((d) => ({
@@ -346,7 +366,7 @@ export class DeviceRepository {
         source: options.source,
       }));
       try {
-        const result = await tx.query<{ inserted: boolean }>(
+        const result = await tx.query<{ id: string; inserted: boolean; source: string; created_at: Date; updated_at: Date }>(
           `INSERT INTO devices (id, name, protocol, address, port, credentials, tls, host_key, tags, enabled, profiles, source)
            SELECT id, name, protocol, address, port, credentials, tls, host_key, tags, enabled, profiles, source
              FROM jsonb_to_recordset($1::jsonb) AS x(id text, name text, protocol text, address text, port integer, credentials text,
@@ -354,10 +374,11 @@ export class DeviceRepository {
            ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, protocol = EXCLUDED.protocol, address = EXCLUDED.address,
              port = EXCLUDED.port, credentials = EXCLUDED.credentials, tls = EXCLUDED.tls, host_key = EXCLUDED.host_key,
              tags = EXCLUDED.tags, enabled = EXCLUDED.enabled, profiles = EXCLUDED.profiles, updated_at = now()
-           RETURNING (xmax = 0) AS inserted`,
+           RETURNING id, (xmax = 0) AS inserted, source, created_at, updated_at`,
           [JSON.stringify(rows)],
         );
         created = result.rows.filter((r) => r.inserted).length;
+        stored = new Map(result.rows.map((r) => [r.id, r]));
       } catch (err) {
         const e = err as { code?: string; detail?: string };
         if (e.code === '23505') throw new DeviceConflictError(`a device of the batch conflicts with another: ${e.detail ?? ''}`.trim());
@@ -376,7 +397,15 @@ export class DeviceRepository {
         );
       }
       await this.markMany(tx, ids, options.changedAt, false);
-      for (const device of await this.getMany(ids, tx)) bodies.push({ v: 1, event: 'upserted', device });
+      // The records as a read would give them, built here: ten thousand reads back cost more than the writes.
+      const profiles = await loadProfiles(
+        tx,
+        batch.upsert.flatMap((d) => d.profiles ?? []),
+      );
+      for (const input of batch.upsert) {
+        const row = stored.get(input.id)!;
+        bodies.push({ v: 1, event: 'upserted', device: storedRecord(input, row, profiles) });
+      }
     }
     let removed = 0;
     if (batch.remove.length > 0) {

@@ -1,6 +1,7 @@
 import { createTestDatabase, type TestDatabase } from '@switch-telemetry/db/testing';
 import { createTopology } from '@switch-telemetry/bus';
-import { DeviceConflictError, DeviceRepository, InvalidDeviceError } from '../src';
+import { DeviceConflictError, DeviceRepository, InvalidDeviceError, ProfileRepository } from '../src';
+import { inTransaction } from '@switch-telemetry/db';
 import { deviceInputSchema, devicePatchSchema, type DeviceInput } from '@switch-telemetry/contracts';
 
 let db: TestDatabase;
@@ -153,5 +154,44 @@ describe('changes and their events', () => {
       }),
     );
     expect(moved).toMatchObject({ protocol: 'netconf', subscriptions: [{ mode: 'get' }] });
+  });
+
+  it('applies a batch with a few statements; its events carry the records exactly as a read gives them', async () => {
+    await db.pool.query('DELETE FROM outbox');
+    await new ProfileRepository(db.pool).put('batch-base', {
+      description: '',
+      subscriptions: [{ name: 'cpu', paths: ['/system/cpus'], mode: 'sample', interval_ms: 5_000, options: { encoding: 'json' } }],
+    });
+    const announcing = new DeviceRepository(db.pool, topology);
+    await announcing.create(leaf(60));
+    const batch = [
+      leaf(60, { name: 'Sixty again', profiles: ['batch-base'] }),
+      leaf(61, {
+        tags: { a: '1' },
+        subscriptions: [
+          { name: 'z-last', paths: ['/z'], mode: 'on_change' },
+          { name: 'a-first', paths: ['/a'], mode: 'sample', interval_ms: 1_000, options: {} },
+        ],
+      }),
+      leaf(62, { enabled: false }),
+    ];
+    await db.pool.query('DELETE FROM outbox');
+    const result = await inTransaction(db.pool, (tx) =>
+      announcing.applyBatch(
+        tx,
+        { upsert: batch, remove: ['leaf-02'] },
+        { source: 'netbox:test', changedAt: new Date(), eventKey: 'batch-1' },
+      ),
+    );
+    expect(result).toEqual({ created: 2, updated: 1, removed: 1 });
+    const events = await outbox();
+    const read = await announcing.getMany(['leaf-60', 'leaf-61', 'leaf-62']);
+    expect(events.map((e) => e.body)).toEqual([
+      ...read.map((device) => ({ v: 1, event: 'upserted', device })),
+      { v: 1, event: 'deleted', id: 'leaf-02' },
+    ]);
+    // A new record is the batch owner's; an existing one keeps its source.
+    expect(read.map((d) => d.source)).toEqual(['api', 'netbox:test', 'netbox:test']);
+    expect(read[0]!.effective_subscriptions.map((s) => s.name)).toEqual(['cpu']);
   });
 });

@@ -92,6 +92,7 @@ describe('mapping a NetBox device through a source', () => {
     ['an unmapped platform', { platform: 'iosxr', tags: ['telemetry'] }, {}, 'unmonitorable', /platform iosxr has no mapping/],
     ['no primary IP', { ip4: null, ip6: null, tags: ['telemetry'] }, {}, 'unmonitorable', /no primary IP/],
     ['a primary IP that is not one', { ip4: 'not-an-ip/24', tags: ['telemetry'] }, {}, 'unmonitorable', /not an IP address/],
+    ['a link-local IPv6 with a zone', { ip4: null, ip6: 'fe80::1%eth0/64', tags: ['telemetry'] }, {}, 'unmonitorable', /not an IP address/],
     [
       'credentials that are not a name',
       { tags: ['telemetry'], customFields: { telemetry_credentials: '../../etc/shadow' } },

@@ -12,6 +12,7 @@ import { ingressBench } from './ingress';
 import { jobsBench } from './jobs';
 import { limitPathMain } from './limit-path';
 import { netconfBench } from './netconf';
+import { netboxSyncBench } from './netbox-sync';
 import { netconfParseBench } from './netconf-parse';
 import { notifierBench } from './notifier';
 import { pipelineBench } from './pipeline';
@@ -25,6 +26,7 @@ const SUITES: Record<string, () => Promise<Record<string, unknown>>> = {
   http: httpBench,
   ingress: ingressBench,
   jobs: jobsBench,
+  'netbox-sync': netboxSyncBench,
   netconf: netconfBench,
   'netconf-parse': netconfParseBench,
   notifier: notifierBench,
