@@ -62,7 +62,8 @@ export async function netboxSyncBench(): Promise<Record<string, unknown>> {
       const res = await request(`${netbox.url}/api/dcim/devices/?limit=${PAGE}&offset=${offset}`, {
         headers: { authorization: `Token ${TOKEN}` },
       });
-      const page = (await res.body.json()) as { results: Array<Record<string, any>> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      const page = (await res.body.json()) as { results: Array<Record<string, any>> };
       const rows = page.results.map((d) => ({
         id: `nb-${d.id}`,
         name: d.name,
