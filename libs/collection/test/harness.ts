@@ -136,13 +136,15 @@ export function gnmiTargets(namePrefix: string, firstHost: number, sims: Array<{
 /**
  * `count` simulated gNMI targets on 127.10.<subnet>.1…, each the device
  * `<prefix>-<i>` sampling /interfaces every 200 ms with the lab credentials
- * (`DEVICE_CREDENTIALS_ST_TEST_GNMI`). Stop the targets after the env.
+ * (`DEVICE_CREDENTIALS_ST_TEST_GNMI`), unless `device` says otherwise. Stop the targets after the env.
  */
 export async function addGnmiFleet(
   env: CollectorEnv,
   prefix: string,
   subnet: number,
   count: number,
+  /** Fields of each device record other than the defaults (profiles, other subscriptions). */
+  device: Partial<DeviceInput> = {},
 ): Promise<{ ids: string[]; targets: GnmiTarget[] }> {
   process.env.DEVICE_CREDENTIALS_ST_TEST_GNMI = 'admin:pw-gnmi';
   const ids: string[] = [];
@@ -168,6 +170,7 @@ export async function addGnmiFleet(
       credentials: 'st_test_gnmi',
       tls: { plaintext: true },
       subscriptions: [{ name: 'interfaces', paths: ['/interfaces'], mode: 'sample', interval_ms: 200 }],
+      ...device,
     });
   }
   return { ids, targets };

@@ -1,9 +1,9 @@
-import { deviceInputSchema, type Subscription } from '@switch-telemetry/contracts';
+import type { Subscription } from '@switch-telemetry/contracts';
 import { ProfileRepository } from '@switch-telemetry/inventory';
 import { OutboxRelay } from '@switch-telemetry/outbox';
 import { GnmiTarget } from '@switch-telemetry/sim';
 import type { Collector } from '../src';
-import { createCollectorEnv, log, waitFor, type CollectorEnv } from './harness';
+import { addGnmiFleet, createCollectorEnv, log, waitFor, type CollectorEnv } from './harness';
 
 // A subscription profile edited while 100 simulated gNMI devices run it: the change reaches every
 // device that names the profile through its device event (relayed from the outbox to NATS), each
@@ -36,47 +36,11 @@ async function subjectsWithMessages(subscription: string): Promise<number> {
 
 beforeAll(async () => {
   env = await createCollectorEnv('profiles');
-  process.env.DEVICE_CREDENTIALS_ST_PROFILES = 'admin:pw-gnmi';
   profiles = new ProfileRepository(env.db.pool, env.topology);
   await profiles.put('leaf-counters', { description: '', subscriptions: [interfaces(200)] });
-  const device = (id: string, t: GnmiTarget, extra: Record<string, unknown>) =>
-    env.devices.upsert(
-      deviceInputSchema.parse({
-        id,
-        name: id,
-        protocol: 'gnmi',
-        address: t.options.host,
-        port: t.port,
-        credentials: 'st_profiles',
-        tls: { plaintext: true },
-        ...extra,
-      }),
-    );
-  for (let i = 0; i < DEVICES; i += 1) {
-    const t = new GnmiTarget({
-      name: `p${i}`,
-      host: `127.10.${60 + Math.floor(i / 200)}.${(i % 200) + 1}`,
-      port: 0,
-      username: 'admin',
-      password: 'pw-gnmi',
-      interfaces: 1,
-      tickMs: 100,
-    });
-    await t.start();
-    targets.push(t);
-    await device(`prof-${i}`, t, { profiles: ['leaf-counters'], subscriptions: [cpu] });
-  }
-  loner = new GnmiTarget({
-    name: 'loner',
-    host: '127.10.62.1',
-    port: 0,
-    username: 'admin',
-    password: 'pw-gnmi',
-    interfaces: 1,
-    tickMs: 100,
-  });
-  await loner.start();
-  await device('loner', loner, { subscriptions: [interfaces(200)] });
+  // The profile's devices also run a subscription of their own; the loner runs the profile's paths as its own.
+  targets.push(...(await addGnmiFleet(env, 'prof', 60, DEVICES, { profiles: ['leaf-counters'], subscriptions: [cpu] })).targets);
+  loner = (await addGnmiFleet(env, 'loner', 62, 1)).targets[0]!;
   relay = new OutboxRelay({ pool: env.db.pool, bus: env.bus, log, pollMs: 100 });
   relay.start();
   collector = await env.collector();
