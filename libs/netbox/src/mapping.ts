@@ -1,12 +1,5 @@
 import { isIP } from 'node:net';
-import {
-  MAX_PROFILES,
-  MAX_TAGS,
-  credentialNameSchema,
-  deviceInputSchema,
-  profileNameSchema,
-  type DeviceInput,
-} from '@switch-telemetry/contracts';
+import { MAX_PROFILES, MAX_TAGS, credentialNameSchema, profileNameSchema, type DeviceInput } from '@switch-telemetry/contracts';
 import { DEFAULT_PORTS, type NetboxSource } from './config';
 import { netboxDeviceSchema, type NetboxDeviceRecord } from './model';
 
