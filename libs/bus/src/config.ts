@@ -36,6 +36,8 @@ export const busConfigShape = {
   NATS_RECONNECT_JITTER_MS: durationMs(1_000),
   /** A publish waits up to this long for others to share its socket write; 0: until the end of the event-loop turn. */
   NATS_PUBLISH_BATCH_MS: integer(1, 0, 100),
+  /** Copies of every stream and KV bucket: 1 on a single server, 3 on a JetStream cluster of three or more servers. */
+  NATS_REPLICAS: integer(1, 1, 5),
   TELEMETRY_MAX_AGE_S: integer(DAY_S, 60, 3_650 * DAY_S),
   TELEMETRY_MAX_BYTES: integer(1024 ** 3, 1024 ** 2, Number.MAX_SAFE_INTEGER),
 };

@@ -16,7 +16,7 @@ import type { BucketSpec, StreamSpec, Topology } from './topology';
 export type ProvisionOutcome = 'created' | 'updated' | 'unchanged';
 
 // The settings we own on a stream, as JetStream spells them.
-type Owned = Pick<StreamConfig, 'subjects' | 'max_age' | 'max_bytes' | 'duplicate_window' | 'discard'>;
+type Owned = Pick<StreamConfig, 'subjects' | 'max_age' | 'max_bytes' | 'duplicate_window' | 'discard' | 'num_replicas'>;
 
 function ownedConfig(spec: StreamSpec): Owned {
   return {
@@ -25,6 +25,8 @@ function ownedConfig(spec: StreamSpec): Owned {
     max_bytes: spec.maxBytes,
     duplicate_window: nanos(spec.duplicateWindowMs),
     discard: DiscardPolicy.Old,
+    // Raised or lowered in place on a cluster (JetStream moves the copies).
+    num_replicas: spec.replicas,
   };
 }
 
@@ -65,7 +67,7 @@ export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Pro
   return 'updated';
 }
 
-/** Creates the KV bucket, or updates its TTL and history when they changed. Never deletes. */
+/** Creates the KV bucket, or updates its TTL, history and replicas when they changed. Never deletes. */
 export async function ensureBucket(jsm: JetStreamManager, spec: BucketSpec): Promise<ProvisionOutcome> {
   const streamName = `KV_${spec.name}`;
   let existed = true;
@@ -76,12 +78,16 @@ export async function ensureBucket(jsm: JetStreamManager, spec: BucketSpec): Pro
     existed = false;
   }
   if (!existed) {
-    await new Kvm(jsm.jetstream()).create(spec.name, { ttl: spec.ttlMs, history: spec.history });
+    await new Kvm(jsm.jetstream()).create(spec.name, { ttl: spec.ttlMs, history: spec.history, replicas: spec.replicas });
     return 'created';
   }
   const current = (await jsm.streams.info(streamName)).config;
-  const wanted = { max_age: nanos(spec.ttlMs), max_msgs_per_subject: spec.history };
-  if (current.max_age === wanted.max_age && current.max_msgs_per_subject === wanted.max_msgs_per_subject) {
+  const wanted = { max_age: nanos(spec.ttlMs), max_msgs_per_subject: spec.history, num_replicas: spec.replicas };
+  if (
+    current.max_age === wanted.max_age &&
+    current.max_msgs_per_subject === wanted.max_msgs_per_subject &&
+    current.num_replicas === wanted.num_replicas
+  ) {
     return 'unchanged';
   }
   await jsm.streams.update(streamName, { ...current, ...wanted });

@@ -41,6 +41,15 @@ describe('topology', () => {
     expect(() => createTopology().subjects.telemetry(device, 'interfaces')).toThrow(InvalidSubjectTokenError);
   });
 
+  it('keeps one copy of every stream and bucket unless told how many (NATS_REPLICAS on a cluster), and at most five', () => {
+    const single = createTopology();
+    const clustered = createTopology({ replicas: 3 });
+    for (const spec of [...Object.values(single.streams), ...Object.values(single.buckets)]) expect(spec.replicas).toBe(1);
+    for (const spec of [...Object.values(clustered.streams), ...Object.values(clustered.buckets)]) expect(spec.replicas).toBe(3);
+    expect(() => createTopology({ replicas: 0 })).toThrow(RangeError);
+    expect(() => createTopology({ replicas: 7 })).toThrow(RangeError);
+  });
+
   it('rejects a namespace that would break names', () => {
     expect(() => createTopology({ namespace: 'a.b' })).toThrow(InvalidSubjectTokenError);
   });

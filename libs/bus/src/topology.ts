@@ -11,6 +11,8 @@ export interface StreamSpec {
   maxAgeMs: number; // 0 = no age limit
   maxBytes: number; // -1 = no size limit
   duplicateWindowMs: number;
+  /** Copies JetStream keeps, one per server (1 on a single server, 3 on a three-node cluster). */
+  replicas: number;
 }
 
 /** KV bucket settings this project owns. */
@@ -18,6 +20,7 @@ export interface BucketSpec {
   name: string;
   ttlMs: number; // 0 = entries never expire
   history: number;
+  replicas: number;
 }
 
 export interface TopologyOptions {
@@ -33,6 +36,8 @@ export interface TopologyOptions {
   collectorHeartbeatTtlMs?: number;
   /** The JOBS and EVENTS duplicate window (5 min); tests shorten it to see what happens after it. */
   duplicateWindowMs?: number;
+  /** Copies of every stream and bucket (NATS_REPLICAS): 1 on a single server, 3 on a JetStream cluster of three or more. */
+  replicas?: number;
 }
 
 // Defaults: EVENTS 7 days, JOBS and EVENTS duplicate windows 5 min (docs/CONTRACTS.md); the
@@ -122,6 +127,9 @@ export function createTopology(options: TopologyOptions = {}): Topology {
   const stream = (name: string) => (ns ? `${ns}_${name}` : name);
   const bucket = (name: string) => (ns ? `${ns}-${name}` : name);
   const subject = (s: string) => (ns ? `${ns}.${s}` : s);
+  const replicas = options.replicas ?? 1;
+  if (!Number.isInteger(replicas) || replicas < 1 || replicas > 5)
+    throw new RangeError(`replicas must be 1 to 5 (JetStream's limit), not ${replicas}`);
 
   const topology: Topology = {
     namespace: ns,
@@ -133,6 +141,7 @@ export function createTopology(options: TopologyOptions = {}): Topology {
         maxAgeMs: options.telemetryMaxAgeMs ?? TELEMETRY_MAX_AGE_MS,
         maxBytes: options.telemetryMaxBytes ?? TELEMETRY_MAX_BYTES,
         duplicateWindowMs: DEFAULT_DUPLICATE_WINDOW_MS,
+        replicas,
       },
       events: {
         name: stream('EVENTS'),
@@ -141,6 +150,7 @@ export function createTopology(options: TopologyOptions = {}): Topology {
         maxAgeMs: EVENTS_MAX_AGE_MS,
         maxBytes: -1,
         duplicateWindowMs: options.duplicateWindowMs ?? EVENTS_DUPLICATE_WINDOW_MS,
+        replicas,
       },
       jobs: {
         name: stream('JOBS'),
@@ -149,17 +159,23 @@ export function createTopology(options: TopologyOptions = {}): Topology {
         maxAgeMs: 0,
         maxBytes: -1,
         duplicateWindowMs: options.duplicateWindowMs ?? JOBS_DUPLICATE_WINDOW_MS,
+        replicas,
       },
     },
     buckets: {
-      collectors: { name: bucket('collectors'), ttlMs: options.collectorHeartbeatTtlMs ?? COLLECTOR_HEARTBEAT_TTL_MS, history: 1 },
+      collectors: {
+        name: bucket('collectors'),
+        ttlMs: options.collectorHeartbeatTtlMs ?? COLLECTOR_HEARTBEAT_TTL_MS,
+        history: 1,
+        replicas,
+      },
       // Leases do not expire: one is as good as its holder's heartbeat in `collectors`.
-      deviceLeases: { name: bucket('device-leases'), ttlMs: 0, history: 1 },
-      sessions: { name: bucket('sessions'), ttlMs: 0, history: 1 },
+      deviceLeases: { name: bucket('device-leases'), ttlMs: 0, history: 1, replicas },
+      sessions: { name: bucket('sessions'), ttlMs: 0, history: 1, replicas },
       // SSH host keys learned by trust-on-first-use, per device: kept across restarts and shared by replicas.
-      hostKeys: { name: bucket('host-keys'), ttlMs: 0, history: 1 },
+      hostKeys: { name: bucket('host-keys'), ttlMs: 0, history: 1, replicas },
       // A discovery scan's progress, one entry per scan, for a week (the scan's summary stays in PostgreSQL).
-      discoveryScans: { name: bucket('discovery-scans'), ttlMs: DISCOVERY_SCANS_TTL_MS, history: 1 },
+      discoveryScans: { name: bucket('discovery-scans'), ttlMs: DISCOVERY_SCANS_TTL_MS, history: 1, replicas },
     },
     subjects: {
       telemetry: (device, subscription) =>

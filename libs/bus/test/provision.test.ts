@@ -73,6 +73,7 @@ describe('provisioning against the real JetStream', () => {
         retention: 'workqueue',
         maxAgeMs: 0,
         maxBytes: -1,
+        replicas: 1,
         duplicateWindowMs: 60_000,
       }),
     ).rejects.toBeInstanceOf(StreamConflictError);

@@ -117,6 +117,7 @@ export async function runService<S extends z.ZodRawShape>(
     namespace: config.NATS_NAMESPACE,
     telemetryMaxAgeMs: config.TELEMETRY_MAX_AGE_S * 1_000,
     telemetryMaxBytes: config.TELEMETRY_MAX_BYTES,
+    replicas: config.NATS_REPLICAS,
   });
 
   let bus: Bus;
