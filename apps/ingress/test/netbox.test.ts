@@ -13,6 +13,7 @@ let objects: NetboxStore;
 const source = netboxSourceSchema.parse({
   name: 'nb',
   url: 'https://netbox.example.com',
+  allowed_subnets: ['10.9.0.0/16'],
   select: { statuses: ['active'], tags: ['telemetry'] },
   platforms: { eos: { protocol: 'gnmi', port: 6030, profiles: ['leaf-counters'] } },
 });

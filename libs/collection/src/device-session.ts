@@ -87,6 +87,8 @@ export class DeviceSession {
   private wake: (() => void) | undefined;
   private staleTimer: NodeJS.Timeout | undefined;
   private loop: Promise<void> = Promise.resolve();
+  /** A run is under way (connecting or connected), not a backoff or a park. */
+  private running = false;
   /** The current run's listener for subscription changes, when its runner follows them. */
   private subscriptionsListener: ((subscriptions: Subscription[]) => void) | undefined;
 
@@ -129,7 +131,8 @@ export class DeviceSession {
     if (this.subscriptionsListener) {
       this.deps.log.info({ device: device.id }, 'subscriptions changed; changing them on the live connection');
       this.subscriptionsListener(device.effective_subscriptions);
-    } else if (this.run) this.restart('subscriptions changed');
+    } else if (this.running) this.restart('subscriptions changed');
+    // Waiting out a backoff or parked: the next attempt takes the new record; no early retry (a failing login stays paced).
   }
 
   /** Restart now (a user's request, a stale session): the current run ends, the next starts without waiting. */
@@ -215,6 +218,7 @@ export class DeviceSession {
       // A connect slot, held until the device is up or the run ends.
       const leave = (await this.deps.gate?.enter(signal)) ?? (() => undefined);
       try {
+        this.running = true;
         const resolved = await resolveDeviceSecrets(this.device, this.deps.secrets);
         secrets = secretValues(resolved);
         await this.deps.runner({
@@ -243,6 +247,7 @@ export class DeviceSession {
         error = err;
       } finally {
         leave();
+        this.running = false;
         this.subscriptionsListener = undefined;
       }
       this.disarmStale();

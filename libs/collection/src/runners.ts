@@ -153,6 +153,14 @@ export function gnmiRunner(options: RunnerOptions): ProtocolRunner {
 
     const change = (subscriptions: Subscription[]) => {
       if (ctx.signal.aborted) return;
+      try {
+        resubscribe(subscriptions);
+      } catch (err) {
+        // A subscription that cannot be opened (a path that does not parse): the run ends with the error, the session shows it.
+        endRun(err);
+      }
+    };
+    const resubscribe = (subscriptions: Subscription[]) => {
       const next = wanted(subscriptions);
       const nextByName = new Map(next.map((s) => [s.name, s]));
       for (const [name, stream] of [...streams]) {

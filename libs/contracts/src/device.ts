@@ -21,6 +21,16 @@ export const MAX_SUBSCRIPTIONS = 64;
 export const MAX_PATHS_PER_SUBSCRIPTION = 256;
 /** Subscription profiles one device may name. */
 export const MAX_PROFILES = 8;
+/**
+ * Bytes (as JSON) of a device's own subscriptions, and of one profile's: a
+ * device event carries the device's own and its effective subscriptions, so
+ * 2 × 128 KiB + 8 profiles × 32 KiB keeps it far below NATS's 1 MiB
+ * max_payload (an event NATS refuses would hold up every event behind it).
+ */
+export const MAX_SUBSCRIPTIONS_BYTES = 128 * 1_024;
+export const MAX_PROFILE_BYTES = 32 * 1_024;
+
+const jsonBytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)).length;
 
 /** A subscription profile's name. */
 export const profileNameSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, {
@@ -120,7 +130,10 @@ const deviceFields = z
     subscriptions: z
       .array(subscriptionSchema)
       .max(MAX_SUBSCRIPTIONS)
-      .refine((subs) => new Set(subs.map((s) => s.name)).size === subs.length, { message: 'subscription names must be unique' }),
+      .refine((subs) => new Set(subs.map((s) => s.name)).size === subs.length, { message: 'subscription names must be unique' })
+      .refine((subs) => jsonBytes(subs) <= MAX_SUBSCRIPTIONS_BYTES, {
+        message: `at most ${MAX_SUBSCRIPTIONS_BYTES} bytes of subscriptions as JSON: share them through a profile`,
+      }),
   })
   .strict();
 
@@ -232,7 +245,8 @@ export const subscriptionProfileInputSchema = z
     subscriptions: z
       .array(subscriptionSchema)
       .max(MAX_SUBSCRIPTIONS)
-      .refine((subs) => new Set(subs.map((s) => s.name)).size === subs.length, { message: 'subscription names must be unique' }),
+      .refine((subs) => new Set(subs.map((s) => s.name)).size === subs.length, { message: 'subscription names must be unique' })
+      .refine((subs) => jsonBytes(subs) <= MAX_PROFILE_BYTES, { message: `at most ${MAX_PROFILE_BYTES} bytes of subscriptions as JSON` }),
   })
   .strict();
 export type SubscriptionProfileInput = z.infer<typeof subscriptionProfileInputSchema>;

@@ -374,9 +374,17 @@ export class DeviceRepository {
            ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, protocol = EXCLUDED.protocol, address = EXCLUDED.address,
              port = EXCLUDED.port, credentials = EXCLUDED.credentials, tls = EXCLUDED.tls, host_key = EXCLUDED.host_key,
              tags = EXCLUDED.tags, enabled = EXCLUDED.enabled, profiles = EXCLUDED.profiles, updated_at = now()
+           WHERE devices.source = EXCLUDED.source
            RETURNING id, (xmax = 0) AS inserted, source, created_at, updated_at`,
           [JSON.stringify(rows)],
         );
+        // A record of another owner, created since the caller looked: left alone, and the batch refused (it is retried).
+        if (result.rows.length !== rows.length) {
+          const taken = ids.filter((id) => !result.rows.some((r) => r.id === id));
+          throw new DeviceConflictError(`devices ${taken.slice(0, 5).join(', ')} belong to another source`, {
+            details: { ids: taken.slice(0, 20) },
+          });
+        }
         created = result.rows.filter((r) => r.inserted).length;
         stored = new Map(result.rows.map((r) => [r.id, r]));
       } catch (err) {

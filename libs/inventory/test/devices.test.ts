@@ -163,7 +163,8 @@ describe('changes and their events', () => {
       subscriptions: [{ name: 'cpu', paths: ['/system/cpus'], mode: 'sample', interval_ms: 5_000, options: { encoding: 'json' } }],
     });
     const announcing = new DeviceRepository(db.pool, topology);
-    await announcing.create(leaf(60));
+    const options = { source: 'netbox:test', changedAt: new Date(), eventKey: 'batch-0' };
+    await inTransaction(db.pool, (tx) => announcing.applyBatch(tx, { upsert: [leaf(60)], remove: [] }, options));
     const batch = [
       leaf(60, { name: 'Sixty again', profiles: ['batch-base'] }),
       leaf(61, {
@@ -177,11 +178,7 @@ describe('changes and their events', () => {
     ];
     await db.pool.query('DELETE FROM outbox');
     const result = await inTransaction(db.pool, (tx) =>
-      announcing.applyBatch(
-        tx,
-        { upsert: batch, remove: ['leaf-02'] },
-        { source: 'netbox:test', changedAt: new Date(), eventKey: 'batch-1' },
-      ),
+      announcing.applyBatch(tx, { upsert: batch, remove: ['leaf-02'] }, { ...options, eventKey: 'batch-1' }),
     );
     expect(result).toEqual({ created: 2, updated: 1, removed: 1 });
     const events = await outbox();
@@ -190,8 +187,15 @@ describe('changes and their events', () => {
       ...read.map((device) => ({ v: 1, event: 'upserted', device })),
       { v: 1, event: 'deleted', id: 'leaf-02' },
     ]);
-    // A new record is the batch owner's; an existing one keeps its source.
-    expect(read.map((d) => d.source)).toEqual(['api', 'netbox:test', 'netbox:test']);
+    expect(read.map((d) => d.source)).toEqual(['netbox:test', 'netbox:test', 'netbox:test']);
     expect(read[0]!.effective_subscriptions.map((s) => s.name)).toEqual(['cpu']);
+    // A record of another owner is never overwritten by a batch: the whole batch is refused.
+    await announcing.create(leaf(63));
+    await expect(
+      inTransaction(db.pool, (tx) =>
+        announcing.applyBatch(tx, { upsert: [leaf(63, { name: 'taken' })], remove: [] }, { ...options, eventKey: 'b2' }),
+      ),
+    ).rejects.toBeInstanceOf(DeviceConflictError);
+    expect(await announcing.get('leaf-63')).toMatchObject({ name: 'Leaf 63', source: 'api' });
   });
 });

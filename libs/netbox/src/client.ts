@@ -1,6 +1,6 @@
 import { DecodeError, type HttpClient } from '@switch-telemetry/http-client';
 import type { NetboxSource } from './config';
-import { NetboxListingChangedError, NetboxListingInvalidError } from './errors';
+import { NetboxListingChangedError, NetboxListingInvalidError, NetboxListingTooLargeError } from './errors';
 import { netboxPageSchema } from './model';
 
 /** What one listing read: every device object as NetBox sent it, and how many pages that took. */
@@ -93,6 +93,9 @@ export async function listNetboxDevices(
     }
     if (pages === 1) {
       count = page.data.count;
+      if (count > source.max_devices) {
+        throw new NetboxListingTooLargeError(`the listing holds ${count} devices, more than max_devices (${source.max_devices}): not read`);
+      }
       maxPages = Math.ceil(count / source.page_size) + 2;
     } else if (page.data.count !== count) {
       throw new NetboxListingChangedError(`the device count went from ${count} to ${page.data.count} while the listing was read`);

@@ -1,4 +1,5 @@
 import { durationMs, jsonOf, z } from '@switch-telemetry/config';
+import { parseSubnet } from '@switch-telemetry/scanning';
 import { MAX_PROFILES, PROTOCOLS, credentialNameSchema, hostKeySchema, profileNameSchema, tlsSchema } from '@switch-telemetry/contracts';
 
 /** A NetBox slug (platform, tag, role, site). */
@@ -35,6 +36,18 @@ export const netboxSourceSchema = z
     url: z.url({ protocol: /^https?$/ }).refine((u) => !new URL(u).username && !new URL(u).password, {
       message: 'must not carry credentials (the token goes in NETBOX_TOKENS)',
     }),
+    /** Let the token travel over plain http (a lab); https otherwise. */
+    insecure_http: z.boolean().default(false),
+    /**
+     * The only subnets a device of this source may be at (required): whoever
+     * edits a device in NetBox chooses where the collector sends its
+     * credentials. Loopback, link-local (cloud metadata) and multicast
+     * addresses only inside an entry that lies in that range itself.
+     */
+    allowed_subnets: z
+      .array(z.string().refine((cidr) => parseSubnet(cidr) !== undefined, { message: 'must be a CIDR (10.0.0.0/8, 2001:db8::/32)' }))
+      .min(1)
+      .max(256),
     /** Which devices are monitored; all of these must hold. */
     select: z
       .object({
@@ -63,8 +76,9 @@ export const netboxSourceSchema = z
     profiles_field: customFieldName.optional(),
     /** Tags whose slug starts with this name a profile: `telemetry-profile-bgp` → `bgp`. */
     profile_tag_prefix: slugSchema.optional(),
-    /** A custom field naming the device's credentials (overrides the platform's). */
+    /** A custom field naming the device's credentials (overrides the platform's); only names in allowed_credentials are taken. */
     credentials_field: customFieldName.optional(),
+    allowed_credentials: z.array(credentialNameSchema).max(256).default([]),
     /** What happens to a device that stops being selected (status, tag, role...): kept disabled, or removed. */
     on_leave: z.enum(['disable', 'delete']).default('disable'),
     /** When the listing is pulled (cron, UTC). */
@@ -81,8 +95,18 @@ export const netboxSourceSchema = z
      * an empty listing is refused whenever the source has devices.
      */
     max_removal_fraction: z.number().min(0).max(1).default(0.5),
+    /** A listing of more devices than this is refused (it is read whole and applied in one transaction). */
+    max_devices: z.number().int().min(1).max(200_000).default(50_000),
   })
-  .strict();
+  .strict()
+  .refine((s) => s.insecure_http || new URL(s.url).protocol === 'https:', {
+    message: 'must be https (the API token travels with every page), or set insecure_http',
+    path: ['url'],
+  })
+  .refine((s) => !s.credentials_field || s.allowed_credentials.length > 0, {
+    message: 'credentials_field needs allowed_credentials: the credential names a NetBox user may choose',
+    path: ['allowed_credentials'],
+  });
 export type NetboxSource = z.infer<typeof netboxSourceSchema>;
 
 /** The variables of the NetBox integration (read by the discovery app, where the webhook worker and the sync run). */

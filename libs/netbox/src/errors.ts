@@ -7,3 +7,5 @@ export class NetboxListingInvalidError extends errorClass(NetboxErrorCodes.LISTI
 export class NetboxListingChangedError extends errorClass(NetboxErrorCodes.LISTING_CHANGED, RETRYABLE) {}
 /** A listing the sync will not apply: it would remove more devices than the source allows (an empty listing, a filter gone wrong). */
 export class NetboxSyncRefusedError extends errorClass(NetboxErrorCodes.SYNC_REFUSED, PERMANENT) {}
+/** A listing of more devices than the source's max_devices: refused before it is read. */
+export class NetboxListingTooLargeError extends errorClass(NetboxErrorCodes.LISTING_TOO_LARGE, PERMANENT) {}

@@ -9,7 +9,7 @@ export {
   type NetboxPlatform,
   type NetboxSource,
 } from './config';
-export { NetboxListingChangedError, NetboxListingInvalidError, NetboxSyncRefusedError } from './errors';
+export { NetboxListingChangedError, NetboxListingInvalidError, NetboxListingTooLargeError, NetboxSyncRefusedError } from './errors';
 export { netboxSyncJob } from './jobs';
 export { deviceIdFor, mapNetboxDevice, type Mapped, type Unusable } from './mapping';
 export { netboxMetrics, type NetboxMetrics } from './metrics';

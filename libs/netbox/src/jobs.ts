@@ -13,4 +13,6 @@ export const netboxSyncJob = defineJob({
   maxAttempts: 5,
   timeoutMs: 600_000,
   backoff: { baseMs: 30_000, capMs: 600_000, jitter: 0.5 },
+  // A sync asked for again within 5 minutes (the API, a slot) is the same run.
+  unique: true,
 });

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { MAX_PROFILES, MAX_TAGS, credentialNameSchema, profileNameSchema, type DeviceInput } from '@switch-telemetry/contracts';
+import { addressRefusal, parseSubnet, type Subnet } from '@switch-telemetry/scanning';
 import { DEFAULT_PORTS, type NetboxSource } from './config';
 import { netboxDeviceSchema, type NetboxDeviceRecord } from './model';
 
@@ -18,6 +19,15 @@ export type Unusable = { state: 'invalid'; reason: string };
 /** Our id for NetBox device `objectId` of `source`: stable across renames and address changes. */
 export function deviceIdFor(source: string, objectId: number): string {
   return `nb-${source}-${objectId}`;
+}
+
+const parsedAllowList = new WeakMap<NetboxSource, Subnet[]>();
+
+/** The source's allowed subnets, parsed once per source. */
+function allowedSubnets(source: NetboxSource): Subnet[] {
+  let parsed = parsedAllowList.get(source);
+  if (!parsed) parsedAllowList.set(source, (parsed = source.allowed_subnets.map((cidr) => parseSubnet(cidr)!)));
+  return parsed;
 }
 
 /** Tags of ours that NetBox's own tags become, at most this many (the record holds MAX_TAGS in all). */
@@ -111,6 +121,8 @@ export function mapNetboxDevice(raw: unknown, source: NetboxSource): Mapped | Un
   if (isIP(address) === 0 || !/^[0-9A-Fa-f.:]{2,45}$/.test(address)) {
     return unmonitorable(`its primary IP ${address.slice(0, 64)} is not an IP address`);
   }
+  const refused = addressRefusal(address, allowedSubnets(source));
+  if (refused) return unmonitorable(refused);
 
   let credentials = platform.credentials ?? null;
   if (source.credentials_field) {

@@ -6,7 +6,7 @@ import type { Registry } from 'prom-client';
 import { NetboxApplier, type ApplyCounts } from './apply';
 import { listNetboxDevices } from './client';
 import type { NetboxSource } from './config';
-import { NetboxSyncRefusedError } from './errors';
+import { NetboxListingTooLargeError, NetboxSyncRefusedError } from './errors';
 import { mapNetboxDevice, type Mapped } from './mapping';
 import { netboxMetrics } from './metrics';
 import { NetboxStore } from './store';
@@ -96,7 +96,7 @@ export function netboxSyncWorker(deps: NetboxSyncDeps) {
         await record('failed', listed ?? {}, err);
         return snooze(err.retryAfterMs / 1_000 + 1);
       }
-      if (err instanceof NetboxSyncRefusedError) {
+      if (err instanceof NetboxSyncRefusedError || err instanceof NetboxListingTooLargeError) {
         metrics.syncs.inc({ source: source.name, outcome: 'refused' });
         await record('refused', listed ?? {}, err);
         ctx.log.error({ source: source.name, err }, 'NetBox listing refused; nothing applied');

@@ -5,6 +5,8 @@ const source = (extra: Record<string, unknown> = {}): NetboxSource =>
   netboxSourceSchema.parse({
     name: 'dc1',
     url: 'https://netbox.example.com',
+    allowed_subnets: ['10.0.0.0/8', '2001:db8::/32'],
+    allowed_credentials: ['leaf-creds'],
     select: { statuses: ['active'], tags: ['telemetry'] },
     platforms: {
       eos: { protocol: 'gnmi', port: 6030, credentials: 'arista', profiles: ['base'] },
@@ -111,6 +113,20 @@ describe('mapping a NetBox device through a source', () => {
     const mapped = mapNetboxDevice(netboxDevice(11, fields), source(extra));
     expect(mapped.state).toBe(state);
     expect('reason' in mapped ? mapped.reason : '').toMatch(reason);
+  });
+
+  it('takes a loopback address only when an allowed subnet inside loopback lists it', () => {
+    const lab = source({ allowed_subnets: ['127.10.0.0/16'] });
+    expect(monitored(mapNetboxDevice(netboxDevice(21, { ip4: '127.10.0.21/32', tags: ['telemetry'] }), lab)).address).toBe('127.10.0.21');
+  });
+
+  it('refuses a source that would send its token over http, or lets NetBox users name credentials without a list', () => {
+    const base = { name: 'x', url: 'http://netbox.example.com', allowed_subnets: ['10.0.0.0/8'] };
+    expect(netboxSourceSchema.safeParse(base).success).toBe(false);
+    expect(netboxSourceSchema.safeParse({ ...base, insecure_http: true }).success).toBe(true);
+    expect(netboxSourceSchema.safeParse({ ...base, url: 'https://nb', credentials_field: 'creds' }).success).toBe(false);
+    expect(netboxSourceSchema.safeParse({ ...base, url: 'https://nb', allowed_subnets: [] }).success).toBe(false);
+    expect(netboxSourceSchema.safeParse({ ...base, url: 'https://nb', allowed_subnets: ['not a cidr'] }).success).toBe(false);
   });
 
   it('falls back to default_platform for a null or unmapped platform', () => {

@@ -35,6 +35,8 @@ const source = () =>
   netboxSourceSchema.parse({
     name: 'dc1',
     url: netbox.url,
+    insecure_http: true,
+    allowed_subnets: ['10.0.0.0/8', '2001:db8::/32'],
     select: { statuses: ['active'], tags: ['telemetry'] },
     platforms: {
       eos: { protocol: 'gnmi', profiles: ['leaf-counters'] },

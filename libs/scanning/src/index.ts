@@ -14,6 +14,7 @@ export {
   DEFAULT_MAX_PREFIX_V4,
   DEFAULT_MAX_PREFIX_V6,
   SubnetPolicy,
+  addressRefusal,
   addressText,
   hostCount,
   hostsOf,

@@ -70,6 +70,27 @@ const SPECIAL: ReadonlyArray<{ name: string; subnet: Subnet }> = [
   ['ff00::/8', 'multicast'],
 ].map(([cidr, name]) => ({ name: name!, subnet: parseSubnet(cidr!)! }));
 
+/**
+ * Why a device may not be given `address` under the allow-list `allowed`, or
+ * undefined when it may: it must lie inside an allowed subnet, and an address
+ * of a special range (loopback, link-local and cloud metadata, unspecified,
+ * multicast) only inside an allowed subnet that lies in that range itself
+ * (`127.10.0.0/16` lets a lab's loopback devices in; `0.0.0.0/0` does not let
+ * 169.254.169.254 in).
+ */
+export function addressRefusal(address: string, allowed: readonly Subnet[]): string | undefined {
+  const single = parseSubnet(`${address}/${address.includes(':') ? 128 : 32}`);
+  if (!single) return `${address.slice(0, 64)} is not an IP address`;
+  const covering = allowed.filter((entry) => contains(entry, single));
+  if (covering.length === 0)
+    return `${single.cidr.split('/')[0]} is outside the allowed subnets (${allowed.map((a) => a.cidr).join(', ')})`;
+  const special = SPECIAL.find((s) => contains(s.subnet, single));
+  if (special && !covering.some((entry) => contains(special.subnet, entry))) {
+    return `${single.cidr.split('/')[0]} is ${special.name}: allowed only by an allowed subnet inside that range`;
+  }
+  return undefined;
+}
+
 export interface SubnetPolicyOptions {
   /** DISCOVERY_ALLOWED_SUBNETS: when not empty, only subnets inside one of these may be scanned. */
   allowed?: readonly string[];

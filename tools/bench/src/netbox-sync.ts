@@ -29,6 +29,8 @@ export async function netboxSyncBench(): Promise<Record<string, unknown>> {
     const source = netboxSourceSchema.parse({
       name: 'bench',
       url: netbox.url,
+      insecure_http: true,
+      allowed_subnets: ['10.0.0.0/8'],
       select: { statuses: ['active'], tags: ['telemetry'] },
       platforms: { eos: { protocol: 'gnmi', credentials: 'lab' } },
       page_size: PAGE,

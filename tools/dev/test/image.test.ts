@@ -193,13 +193,15 @@ describe('docker/Dockerfile', () => {
     const cmd = JSON.parse(finalStage.find((l) => l.startsWith('CMD '))!.slice(4)) as string[];
     expect(existsSync(join(app, cmd[0]!))).toBe(true);
     expect(finalStage.join('\n')).toMatch(/apt-get install -y --no-install-recommends tini/);
+    // No package manager at run time.
+    expect(finalStage.join('\n')).toMatch(/rm -rf \/usr\/local\/lib\/node_modules\/npm \/usr\/local\/lib\/node_modules\/corepack/);
   });
 
   it('carries the OCI labels, and a .dockerignore keeps installs, builds and git out of the context', () => {
     for (const label of ['source', 'version', 'revision', 'title', 'licenses'])
       expect(dockerfile).toContain(`org.opencontainers.image.${label}=`);
     const ignored = readFileSync(resolve(ROOT, '.dockerignore'), 'utf8').split('\n');
-    expect(ignored).toEqual(expect.arrayContaining(['**/node_modules', 'dist', '.git', '.data']));
+    expect(ignored).toEqual(expect.arrayContaining(['**/node_modules', 'dist', '.git', '.data', '**/.env*', '**/*.pem', '**/*.key']));
     // Every path the build stage copies exists.
     for (const line of instructions.filter((l) => l.startsWith('COPY ') && !l.includes('--from'))) {
       for (const path of line.split(/\s+/).slice(1, -1)) expect(existsSync(resolve(ROOT, path))).toBe(true);

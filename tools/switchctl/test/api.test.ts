@@ -198,7 +198,14 @@ describe('subscription profiles and NetBox', () => {
     });
     discovery = spawnBeside('discovery', {
       NETBOX_SOURCES: JSON.stringify([
-        { name: 'dc1', url: netbox.url, select: { tags: ['telemetry'] }, platforms: { eos: { protocol: 'gnmi' } } },
+        {
+          name: 'dc1',
+          url: netbox.url,
+          insecure_http: true,
+          allowed_subnets: ['10.0.0.0/8'],
+          select: { tags: ['telemetry'] },
+          platforms: { eos: { protocol: 'gnmi' } },
+        },
       ]),
       NETBOX_TOKENS: JSON.stringify({ dc1: 'nb-token-0123456789abcdef' }),
     });
