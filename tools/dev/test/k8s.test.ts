@@ -866,7 +866,10 @@ describe('k8s/overlays/prod', () => {
     metadata: { name: string; namespace: string };
     spec: { instances: number; bootstrap: { initdb: { database: string; owner: string } } };
   };
-  const config = configOf(objects, appContainer(objects, 'notifier'));
+  let config: Record<string, unknown>;
+  beforeAll(() => {
+    config = configOf(objects, appContainer(objects, 'notifier'));
+  });
 
   it('runs three collectors, one disruption at a time, spread over nodes', () => {
     const collector = deployment('collector');
