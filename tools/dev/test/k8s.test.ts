@@ -391,10 +391,13 @@ function matches(selector: Selector | undefined, labels: Labels | undefined): bo
 const podLabels = (w: Workload) => w.spec.template.metadata?.labels ?? {};
 const policies = (objects: K8sObject[]) => ofKind<K8sObject & { spec: PolicySpec }>(objects, 'NetworkPolicy');
 
+/** A policy without policyTypes covers Ingress, and Egress when it has egress rules (as the API server defaults it). */
+const policyTypes = (spec: PolicySpec) => spec.policyTypes ?? (spec.egress ? ['Ingress', 'Egress'] : ['Ingress']);
+
 /** The rules that apply to a pod for one direction, from the policies selecting it. */
 function rulesFor(objects: K8sObject[], labels: Labels, direction: 'Ingress' | 'Egress'): PolicyRule[] {
   return policies(objects)
-    .filter((p) => matches(p.spec.podSelector, labels) && (p.spec.policyTypes ?? ['Ingress']).includes(direction))
+    .filter((p) => matches(p.spec.podSelector, labels) && policyTypes(p.spec).includes(direction))
     .flatMap((p) => (direction === 'Ingress' ? (p.spec.ingress ?? []) : (p.spec.egress ?? [])));
 }
 
