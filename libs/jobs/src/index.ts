@@ -19,6 +19,7 @@ export {
   JOB_ACK_WAIT_MS,
   JobRuntime,
   SCHEDULER_MAX_PENDING,
+  queueConsumerName,
   type EnqueueOptions,
   type Enqueued,
   type JobRuntimeOptions,

@@ -142,7 +142,7 @@ export class JobRuntime {
       random: this.options.random ?? Math.random,
     };
     for (const [queue, handlers] of this.handlers) {
-      const name = consumerName(queue);
+      const name = queueConsumerName(queue);
       await ensureConsumer(bus.jsm, {
         stream,
         name,
@@ -315,7 +315,8 @@ export class JobRuntime {
 
 const SCHEDULER_CONSUMER = 'jobs-scheduler';
 
-function consumerName(queue: string): string {
+/** The durable consumer a queue's workers share on the JOBS stream (`jobs-default`); an autoscaler reads its lag by this name. */
+export function queueConsumerName(queue: string): string {
   return `jobs-${queue}`;
 }
 
@@ -323,7 +324,7 @@ async function queueDepth(jsm: JetStreamManager, stream: string, queue: string):
   let timer: NodeJS.Timeout | undefined;
   try {
     const info = await Promise.race([
-      jsm.consumers.info(stream, consumerName(queue)),
+      jsm.consumers.info(stream, queueConsumerName(queue)),
       new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), DEPTH_TIMEOUT_MS))),
     ]);
     return info.num_pending + info.num_ack_pending;
