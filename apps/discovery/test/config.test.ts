@@ -23,7 +23,12 @@ describe('discovery configuration', () => {
   });
 
   it('reads NetBox sources with their defaults, and refuses a wrong one naming the field, never echoing a token', () => {
-    const source = { name: 'dc1', url: 'https://netbox.example.com', allowed_subnets: ['10.0.0.0/8'], platforms: { eos: { protocol: 'gnmi' } } };
+    const source = {
+      name: 'dc1',
+      url: 'https://netbox.example.com',
+      allowed_subnets: ['10.0.0.0/8'],
+      platforms: { eos: { protocol: 'gnmi' } },
+    };
     const config = load({ NETBOX_SOURCES: JSON.stringify([source]), NETBOX_TOKENS: JSON.stringify({ dc1: 'nb-token-0123456789' }) });
     expect(config.NETBOX_SOURCES[0]).toMatchObject({
       select: { statuses: ['active'], tags: [] },

@@ -48,9 +48,9 @@ afterAll(async () => {
   await db?.drop();
 });
 
-/** Another app of the stack, on the ingress's NATS namespace and database. */
-const spawnBeside = (app: string, env: Record<string, string>) =>
-  spawnApp(resolve(__dirname, '..', '..', '..', 'apps', app, 'src', 'main.ts'), {
+/** Another app of the stack, on the ingress's NATS namespace and database, once it is ready; `stop` sends SIGTERM and waits. */
+async function startBeside(app: string, env: Record<string, string>): Promise<{ stop(): Promise<void> }> {
+  const spawned: SpawnedApp = spawnApp(resolve(__dirname, '..', '..', '..', 'apps', app, 'src', 'main.ts'), {
     NATS_URL: natsTestUrl(),
     NATS_NAMESPACE: NAMESPACE,
     DATABASE_URL: db.url,
@@ -59,6 +59,14 @@ const spawnBeside = (app: string, env: Record<string, string>) =>
     LOG_LEVEL: 'info',
     ...env,
   });
+  await spawned.loggedPort('ready to serve');
+  return {
+    stop: async () => {
+      spawned.child.kill('SIGTERM');
+      await spawned.exited;
+    },
+  };
+}
 const as = (token: string) => ({ SWITCHCTL_API: api, SWITCHCTL_TOKEN: token });
 const file = (name: string, text: string) => {
   const path = join(dir, name);
@@ -188,7 +196,7 @@ describe('devices', () => {
 });
 
 describe('subscription profiles and NetBox', () => {
-  let discovery: SpawnedApp;
+  let discovery: { stop(): Promise<void> } | undefined;
   let netbox: NetboxStandIn;
   beforeAll(async () => {
     netbox = await startNetboxStandIn({
@@ -196,7 +204,7 @@ describe('subscription profiles and NetBox', () => {
       host: '127.77.2.1',
       devices: [netboxDevice(1, { tags: ['telemetry'] }), netboxDevice(2, { ip4: null, tags: ['telemetry'] })],
     });
-    discovery = spawnBeside('discovery', {
+    discovery = await startBeside('discovery', {
       NETBOX_SOURCES: JSON.stringify([
         {
           name: 'dc1',
@@ -209,11 +217,9 @@ describe('subscription profiles and NetBox', () => {
       ]),
       NETBOX_TOKENS: JSON.stringify({ dc1: 'nb-token-0123456789abcdef' }),
     });
-    await discovery.loggedPort('ready to serve');
   }, 40_000);
   afterAll(async () => {
-    discovery?.child.kill('SIGTERM');
-    await discovery?.exited;
+    await discovery?.stop();
     await netbox?.close();
   });
 
@@ -282,16 +288,14 @@ describe('sessions, dead jobs, discovery', () => {
 });
 
 describe('alert webhook endpoints', () => {
-  let notifier: SpawnedApp;
+  let notifier: { stop(): Promise<void> } | undefined;
   let receiver: WebhookReceiver;
   beforeAll(async () => {
-    notifier = spawnBeside('notifier', { NOTIFIER_ALLOWED_HOSTS: '127.20.4.0/24' });
-    await notifier.loggedPort('ready to serve');
+    notifier = await startBeside('notifier', { NOTIFIER_ALLOWED_HOSTS: '127.20.4.0/24' });
     receiver = await WebhookReceiver.start('127.20.4.1');
   }, 40_000);
   afterAll(async () => {
-    notifier?.child.kill('SIGTERM');
-    await notifier?.exited;
+    await notifier?.stop();
     await receiver?.close();
   });
 
@@ -342,23 +346,21 @@ async function until(check: () => boolean | Promise<boolean>, timeoutMs: number)
 }
 
 describe('discover --wait', () => {
-  let discovery: SpawnedApp;
+  let discovery: { stop(): Promise<void> } | undefined;
   let target: GnmiTarget;
   beforeAll(async () => {
     target = new GnmiTarget({ name: 'ctl-g', host: '127.33.0.7', port: 0, username: 'admin', password: 'pw-ctl', interfaces: 1 });
     await target.start();
-    discovery = spawnBeside('discovery', {
+    discovery = await startBeside('discovery', {
       DISCOVERY_ALLOWED_SUBNETS: '127.33.0.0/16',
       DISCOVERY_GNMI_PORTS: String(target.port),
       DISCOVERY_NETCONF_PORTS: '9',
       DISCOVERY_PROFILES: JSON.stringify([{ name: 'ctl', credentials: 'ctl', plaintext: true }]),
       DEVICE_CREDENTIALS_CTL: 'admin:pw-ctl',
     });
-    await discovery.loggedPort('ready to serve');
   }, 40_000);
   afterAll(async () => {
-    discovery?.child.kill('SIGTERM');
-    await discovery?.exited;
+    await discovery?.stop();
     await target?.stop();
   });
 
