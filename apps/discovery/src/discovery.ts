@@ -19,7 +19,10 @@ import type { z } from '@switch-telemetry/config';
 
 type DiscoveryConfig = ServiceConfig & z.infer<z.ZodObject<typeof discoveryConfigShape>>;
 
-/** NetBox pages are large (a thousand devices are a few MB); the process's shared client keeps answers to 1 MiB. 16 MiB is a page of five thousand. */
+/**
+ * NetBox pages are large (a thousand devices are a few MB); the process's shared
+ * client keeps answers to 1 MiB. 16 MiB holds a page of five thousand.
+ */
 const NETBOX_MAX_RESPONSE_BYTES = 16 * 1_048_576;
 
 /** The discovery: webhook processing beside the inventory it writes, subnet scans, and NetBox sources followed. */
