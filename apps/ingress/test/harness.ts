@@ -3,6 +3,7 @@ import { Registry } from 'prom-client';
 import { createTopology, provisionTopology, type Bus, type Topology } from '@switch-telemetry/bus';
 import { deleteNamespace, uniqueNamespace, withTestBus } from '@switch-telemetry/bus/testing';
 import { createTestDatabase, type TestDatabase } from '@switch-telemetry/db/testing';
+import { webhookProcessJob, webhookProcessor, type WebhookProcessorDeps } from '@switch-telemetry/inventory';
 import { JobRuntime } from '@switch-telemetry/jobs';
 import { createLogger } from '@switch-telemetry/logging';
 import { createOpsEndpoints, serveOps, type OpsServer } from '@switch-telemetry/observability';
@@ -111,4 +112,22 @@ export async function startIngress(
       await db.drop();
     },
   };
+}
+
+/**
+ * The webhook worker (the discovery app's), here in the test process on the
+ * ingress's job runtime and database; `options` adds to or replaces its deps.
+ */
+export function workWebhooks(ingress: Ingress, options: Partial<WebhookProcessorDeps> = {}): void {
+  ingress.jobs.work(
+    webhookProcessJob,
+    webhookProcessor({
+      pool: ingress.db.pool,
+      topology: ingress.topology,
+      jobs: ingress.jobs,
+      registry: ingress.registry,
+      onChange: () => ingress.outbox.kick(),
+      ...options,
+    }),
+  );
 }

@@ -1,7 +1,7 @@
-import { DeviceRepository, ProfileRepository, webhookProcessJob, webhookProcessor } from '@switch-telemetry/inventory';
+import { DeviceRepository, ProfileRepository, webhookProcessJob } from '@switch-telemetry/inventory';
 import { NetboxStore, netboxSourceSchema, netboxWebhookHandler } from '@switch-telemetry/netbox';
 import { netboxDevice, netboxSignature, netboxWebhookBody, sendNetboxWebhook } from '@switch-telemetry/netbox/testing';
-import { SECRETS, startIngress, type Ingress } from './harness';
+import { SECRETS, startIngress, workWebhooks, type Ingress } from './harness';
 
 // NetBox webhooks end to end: signed as NetBox signs them (X-Hook-Signature, HMAC-SHA512 of the body),
 // accepted by the ingress into JetStream, applied by the webhook worker (the discovery app's, here in
@@ -28,22 +28,15 @@ beforeAll(async () => {
   });
   const memory = { contentWindowMs: 300_000, retentionMs: 7 * 86_400_000 };
   const onChange = () => ingress.outbox.kick();
-  ingress.jobs.work(
-    webhookProcessJob,
-    webhookProcessor({
-      pool: ingress.db.pool,
-      topology: ingress.topology,
-      jobs: ingress.jobs,
-      registry: ingress.registry,
-      onChange,
-      handlers: new Map([
-        [
-          'nb',
-          netboxWebhookHandler({ pool: ingress.db.pool, topology: ingress.topology, source, memory, registry: ingress.registry, onChange }),
-        ],
-      ]),
-    }),
-  );
+  const handler = netboxWebhookHandler({
+    pool: ingress.db.pool,
+    topology: ingress.topology,
+    source,
+    memory,
+    registry: ingress.registry,
+    onChange,
+  });
+  workWebhooks(ingress, { handlers: new Map([['nb', handler]]) });
   await ingress.jobs.start();
 }, 30_000);
 afterAll(() => ingress.close());

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import { DeviceRepository, webhookProcessJob, webhookProcessor } from '@switch-telemetry/inventory';
-import { SECRETS, TOKENS, startIngress, type Ingress } from './harness';
+import { DeviceRepository } from '@switch-telemetry/inventory';
+import { SECRETS, TOKENS, startIngress, workWebhooks, type Ingress } from './harness';
 
 // A webhook sent again, end to end: the ingress answers whether it is a
 // repeat, the worker (the discovery app's, here in the test process) applies
@@ -15,17 +15,7 @@ let devices: DeviceRepository;
 beforeAll(async () => {
   ingress = await startIngress({ duplicateWindowMs: WINDOW_MS });
   devices = new DeviceRepository(ingress.db.pool);
-  ingress.jobs.work(
-    webhookProcessJob,
-    webhookProcessor({
-      pool: ingress.db.pool,
-      topology: ingress.topology,
-      jobs: ingress.jobs,
-      contentWindowMs: WINDOW_MS,
-      registry: ingress.registry,
-      onChange: () => ingress.outbox.kick(),
-    }),
-  );
+  workWebhooks(ingress, { contentWindowMs: WINDOW_MS });
   await ingress.jobs.start();
 });
 afterAll(() => ingress.close());
