@@ -176,6 +176,7 @@ export function webhookRoutes(app: FastifyInstance, deps: IngressDeps, options: 
             payload,
             identity,
             receivedAt,
+            scheme: source.scheme,
             ...(sentAtS === undefined ? {} : { sentAt: new Date(sentAtS * 1_000).toISOString() }),
           },
           { uniqueKey: `${source.name}:${deliveryId}`, timeoutMs: options.publishTimeoutMs },

@@ -161,6 +161,32 @@ describe('NetBox webhooks (scheme netbox)', () => {
     await until(async () => (await counted('netbox_webhooks_ignored_total', { source: 'nb' })) > before, 'ignored and counted');
   }, 30_000);
 
+  it('applies a delivery through the NetBox mapping only when the ingress verified it as NetBox', async () => {
+    const dead = await deadJobs();
+    const body = JSON.parse(
+      netboxWebhookBody('created', netboxDevice(107, { tags: ['telemetry'], ip4: '10.9.0.107/24' })).toString(),
+    ) as Record<string, unknown>;
+    const job = (source: string, scheme: 'hex' | 'netbox') =>
+      ingress.jobs.enqueue(webhookProcessJob, {
+        source,
+        deliveryId: `scheme-test-${source}-${scheme}`,
+        event: 'dcim.device.created',
+        payload: body,
+        identity: 'sender',
+        receivedAt: new Date().toISOString(),
+        scheme,
+      });
+    await job('nb', 'hex');
+    await job('unknown-netbox', 'netbox');
+    await until(async () => (await deadJobs()) === dead + 2, 'both discarded');
+    const { rows } = await ingress.db.pool.query<{ reason: string }>('SELECT reason FROM dead_jobs ORDER BY dead_at DESC LIMIT 2');
+    expect(rows.map((r) => r.reason).sort()).toEqual([
+      expect.stringMatching(/is a NetBox source here, but the ingress verified it as scheme hex/),
+      expect.stringMatching(/no NetBox mapping of that name/),
+    ]);
+    expect(await devices.get('nb-nb-107')).toBeUndefined();
+  }, 30_000);
+
   it('refuses a wrong or missing signature, and a body that is not NetBox-shaped', async () => {
     const body = netboxWebhookBody('created', netboxDevice(106, { tags: ['telemetry'] }));
     const post = (headers: Record<string, string>, bytes = body) =>

@@ -23,6 +23,8 @@ export const webhookProcessArgsSchema = z.object({
   identity: z.enum(['sender', 'content']).optional(),
   receivedAt: z.iso.datetime({ offset: true }).optional(),
   sentAt: z.iso.datetime({ offset: true }).optional(),
+  /** The source's signature scheme at the ingress (`netbox` deliveries go through the source's NetBox mapping). */
+  scheme: z.enum(['hex', 'github', 'standard', 'netbox']).optional(),
 });
 
 /** `discovery-scan` on `discovery`: scan one subnet (a normalised CIDR). */

@@ -141,7 +141,18 @@ export function webhookProcessor(deps: WebhookProcessorDeps) {
   const count = (source: string, outcome: WebhookDeliveryOutcome) => counter?.inc({ source, stage: 'worker', outcome });
 
   return async (args: WebhookArgs, ctx: JobContext): Promise<void | JobResult> => {
+    // Which worker applies a delivery follows how the ingress verified it, not only the source's name: a
+    // `netbox` delivery never reaches the device.* handling, nor another scheme's the NetBox mapping.
+    // (Jobs stored before the scheme was recorded go by the name.)
     const handler = deps.handlers?.get(args.source);
+    if (args.scheme === 'netbox' && !handler) {
+      count(args.source, 'discarded');
+      return discard(`source ${args.source} signs as NetBox, and this worker has no NetBox mapping of that name (NETBOX_SOURCES)`);
+    }
+    if (handler && args.scheme !== undefined && args.scheme !== 'netbox') {
+      count(args.source, 'discarded');
+      return discard(`source ${args.source} is a NetBox source here, but the ingress verified it as scheme ${args.scheme}`);
+    }
     if (handler) return handler(args, ctx);
     const schema = webhookPayloadSchemas[args.event as keyof typeof webhookPayloadSchemas];
     if (!schema) {
