@@ -124,7 +124,8 @@ function stripUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
-function inputOf(device: Device): DeviceInput {
+/** What a stored device was written from: the record without what the store adds (source, effective subscriptions, timestamps). */
+export function deviceInputOf(device: Device): DeviceInput {
   const { created_at: _c, updated_at: _u, source: _s, effective_subscriptions: _e, ...input } = device;
   return input;
 }
@@ -146,6 +147,19 @@ function storedRecord(input: DeviceInput, row: { source: string; created_at: Dat
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
   };
+}
+
+/**
+ * Which of `names` name no subscription profile, read in `tx`; the ones that
+ * exist are held until `tx` ends, so a delete of one waits for the change
+ * that names it.
+ */
+export async function missingProfiles(tx: PoolClient, names: Iterable<string>): Promise<string[]> {
+  const wanted = [...new Set(names)];
+  if (wanted.length === 0) return [];
+  const { rows } = await tx.query<{ name: string }>('SELECT name FROM subscription_profiles WHERE name = ANY($1) FOR SHARE', [wanted]);
+  const found = new Set(rows.map((r) => r.name));
+  return wanted.filter((n) => !found.has(n));
 }
 
 /** The subscriptions of the named profiles (the ones that exist), read on `client`. */
@@ -193,10 +207,7 @@ export class DeviceRepository {
 
   /** Refuses a device that names a profile that does not exist; holds the named ones until `tx` ends (a delete of one waits). */
   private async assertProfiles(tx: PoolClient, input: DeviceInput): Promise<void> {
-    const names = input.profiles ?? [];
-    if (names.length === 0) return;
-    const { rows } = await tx.query<{ name: string }>('SELECT name FROM subscription_profiles WHERE name = ANY($1) FOR SHARE', [names]);
-    const missing = names.filter((n) => !rows.some((r) => r.name === n));
+    const missing = await missingProfiles(tx, input.profiles ?? []);
     if (missing.length > 0) {
       throw new InvalidDeviceError([{ field: 'profiles', problem: `no subscription profile named ${missing.join(', ')}` }]);
     }
@@ -228,7 +239,7 @@ export class DeviceRepository {
       if (options.authorize) {
         const { rows } = await tx.query<{ id: string }>('SELECT id FROM devices WHERE id = $1 FOR UPDATE', [input.id]);
         const current = rows[0] ? await this.get(input.id, tx) : undefined;
-        options.authorize(current && inputOf(current), input);
+        options.authorize(current && deviceInputOf(current), input);
       }
       await this.assertProfiles(tx, input);
       let inserted: boolean;
@@ -259,7 +270,7 @@ export class DeviceRepository {
       await lockDevice(tx, id);
       const { rows } = await tx.query<{ id: string }>('SELECT id FROM devices WHERE id = $1 FOR UPDATE', [id]);
       if (!rows[0]) return undefined;
-      const current = inputOf((await this.get(id, tx))!);
+      const current = deviceInputOf((await this.get(id, tx))!);
       const merged = deviceInputSchema.safeParse({ ...current, ...stripUndefined(patch) });
       if (!merged.success) {
         throw new InvalidDeviceError(merged.error.issues.map((i) => ({ field: i.path.join('.') || '(device)', problem: i.message })));
@@ -305,12 +316,7 @@ export class DeviceRepository {
 
   /** Records a change as the device's latest, never moving the mark back (an API change older than a webhook's stays behind it). */
   private async mark(tx: PoolClient, id: string, changedAt: Date | undefined, deleted: boolean): Promise<void> {
-    await tx.query(
-      `INSERT INTO device_change_marks AS m (device_id, changed_at, deleted) VALUES ($1, $2, $3)
-       ON CONFLICT (device_id) DO UPDATE SET changed_at = GREATEST(m.changed_at, EXCLUDED.changed_at), deleted = EXCLUDED.deleted,
-         recorded_at = now()`,
-      [id, changedAt ?? new Date(), deleted],
-    );
+    await this.markMany(tx, [id], changedAt ?? new Date(), deleted);
   }
 
   private async announce(tx: PoolClient, body: DeviceEventBody, eventKey: string | undefined): Promise<void> {

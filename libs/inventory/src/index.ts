@@ -4,7 +4,15 @@ export { InventoryErrorCodes } from './codes';
 export { cidrSchema } from './cidr-schema';
 export { deviceEventsLane, recordDeviceEvent, recordDeviceEvents } from './device-events';
 export { securityChanges } from './device-security';
-export { DeviceRepository, loadProfiles, type ChangeOptions, type DeviceFilter, type ProfileMap } from './device-repository';
+export {
+  DeviceRepository,
+  deviceInputOf,
+  loadProfiles,
+  missingProfiles,
+  type ChangeOptions,
+  type DeviceFilter,
+  type ProfileMap,
+} from './device-repository';
 export { ProfileRepository } from './profiles';
 export {
   DeviceConflictError,

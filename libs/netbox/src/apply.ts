@@ -1,7 +1,7 @@
 import type { Topology } from '@switch-telemetry/bus';
 import type { Device, DeviceInput } from '@switch-telemetry/contracts';
 import type { Pool, PoolClient } from '@switch-telemetry/db';
-import { DeviceRepository, canonicalJson } from '@switch-telemetry/inventory';
+import { DeviceRepository, canonicalJson, deviceInputOf, missingProfiles } from '@switch-telemetry/inventory';
 import type { NetboxSource } from './config';
 import { NetboxSyncRefusedError } from './errors';
 import type { Mapped } from './mapping';
@@ -59,11 +59,6 @@ interface ObjectRow {
   device_id: string;
   state: string;
   reason: string | null;
-}
-
-function inputOf(device: Device): DeviceInput {
-  const { created_at: _c, updated_at: _u, source: _s, effective_subscriptions: _e, ...input } = device;
-  return input;
 }
 
 function sameDevice(a: DeviceInput, b: DeviceInput): boolean {
@@ -134,7 +129,12 @@ export class NetboxApplier {
 
     // Profiles named that do not exist, and addresses other devices hold: those NetBox devices are unmonitorable.
     const monitored = items.filter((i): i is Extract<Mapped, { state: 'monitored' }> => i.state === 'monitored');
-    const missingProfiles = await this.missingProfiles(tx, monitored);
+    const absentProfiles = new Set(
+      await missingProfiles(
+        tx,
+        monitored.flatMap((m) => m.device.profiles),
+      ),
+    );
     const holders = await this.addressHolders(tx, monitored);
 
     const upsert: DeviceInput[] = [];
@@ -148,7 +148,7 @@ export class NetboxApplier {
         remove.push(device.id);
         counts.removed += 1;
       } else if (device.enabled) {
-        upsert.push({ ...inputOf(device), enabled: false });
+        upsert.push({ ...deviceInputOf(device), enabled: false });
         counts.disabled += 1;
       }
     };
@@ -172,7 +172,7 @@ export class NetboxApplier {
         const d = item.device;
         const key = `${d.address}|${d.port}`;
         const holder = holders.get(key);
-        const missing = d.profiles.filter((p) => missingProfiles.has(p));
+        const missing = d.profiles.filter((p) => absentProfiles.has(p));
         if (existing && existing.source !== this.owner) reason = `our device ${id} belongs to source ${existing.source}`;
         else if (missing.length > 0) reason = `no subscription profile named ${missing.join(', ')}`;
         else if (holder !== undefined && holder !== id) reason = `${d.address} port ${d.port} is used by device ${holder}`;
@@ -184,7 +184,7 @@ export class NetboxApplier {
           else if (!existing) {
             upsert.push(d);
             counts.created += 1;
-          } else if (!sameDevice(inputOf(existing), d)) {
+          } else if (!sameDevice(deviceInputOf(existing), d)) {
             upsert.push(d);
             counts.updated += 1;
           } else counts.unchanged += 1;
@@ -254,14 +254,6 @@ export class NetboxApplier {
           `${this.source.max_removal_fraction}: not applied`,
       );
     }
-  }
-
-  private async missingProfiles(tx: PoolClient, monitored: ReadonlyArray<{ device: DeviceInput }>): Promise<Set<string>> {
-    const names = [...new Set(monitored.flatMap((m) => m.device.profiles))];
-    if (names.length === 0) return new Set();
-    const { rows } = await tx.query<{ name: string }>('SELECT name FROM subscription_profiles WHERE name = ANY($1) FOR SHARE', [names]);
-    const found = new Set(rows.map((r) => r.name));
-    return new Set(names.filter((n) => !found.has(n)));
   }
 
   /** Which device holds each address and port the NetBox devices want ("address|port" → id). */
