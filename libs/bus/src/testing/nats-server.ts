@@ -18,11 +18,11 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
-async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+async function waitForPort(host: string, port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const open = await new Promise<boolean>((resolve) => {
-      const socket = tcpConnect(port, '127.0.0.1');
+      const socket = tcpConnect(port, host);
       socket.once('connect', () => (socket.destroy(), resolve(true)));
       socket.once('error', () => resolve(false));
     });
@@ -42,18 +42,25 @@ export class PrivateNatsServer {
   private readonly extraArgs: string[] = [];
   private extraEnv: Record<string, string> = {};
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly host: string,
+    readonly port: number,
+  ) {}
 
   /**
    * Starts a server. `config` is nats-server configuration text (for
    * settings without a flag, such as `max_payload: 65536`); `args` are
    * further command-line arguments; `env` variables the configuration names
-   * (passwords: `$NOTIFIER_NATS_PASSWORD`).
+   * (passwords: `$NOTIFIER_NATS_PASSWORD`). `host` is the loopback address it
+   * listens on (127.0.0.1 unless given); `port` its client port, a free one
+   * unless given: a server on an address of its own (127.x.y.z) can take a
+   * fixed port without meeting a client connection's.
    */
   static async start(
-    options: { config?: string; args?: readonly string[]; env?: Record<string, string> } = {},
+    options: { config?: string; args?: readonly string[]; env?: Record<string, string>; host?: string; port?: number } = {},
   ): Promise<PrivateNatsServer> {
-    const server = new PrivateNatsServer(await freePort());
+    const host = options.host ?? '127.0.0.1';
+    const server = new PrivateNatsServer(host, options.port ?? (await freePort(host)));
     server.extraEnv = { ...(options.env ?? {}) };
     if (options.config !== undefined) {
       const file = join(server.storeDir, 'nats-server.conf');
@@ -66,20 +73,20 @@ export class PrivateNatsServer {
   }
 
   get url(): string {
-    return `nats://127.0.0.1:${this.port}`;
+    return `nats://${this.host}:${this.port}`;
   }
 
   /** Starts the server (again) on the same port and store. */
   async resume(): Promise<void> {
     // nats-server lets flags override the file, so the port and store stay ours.
-    this.child = spawn(NATS_SERVER_BIN, [...this.extraArgs, '-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir], {
+    this.child = spawn(NATS_SERVER_BIN, [...this.extraArgs, '-a', this.host, '-p', String(this.port), '-js', '-sd', this.storeDir], {
       stdio: 'ignore',
       env: { ...process.env, ...this.extraEnv },
     });
-    await waitForPort(this.port, 10_000);
+    await waitForPort(this.host, this.port, 10_000);
   }
 
-  /** Stops the server, as an outage would. */
+  /** Stops the server, as an outage would (SIGKILL). */
   async stop(): Promise<void> {
     const child = this.child;
     this.child = undefined;
