@@ -47,6 +47,8 @@ export interface GnmiTargetOptions {
   /** Firehose streams stop after this many notifications in all (the benchmarks' fixed load); `onLimit` hears the total. */
   limit?: number;
   onLimit?: (sent: number) => void;
+  /** Hears every Notification as it is written to a Subscribe stream (the drills' ledger of what the device sent). */
+  onSent?: (notification: Notification) => void;
 }
 
 const SUPPORTED: Encoding[] = ['JSON', 'JSON_IETF', 'PROTO'];
@@ -123,6 +125,11 @@ export class GnmiTarget {
   /** Subscribe streams open now. */
   get openStreams(): number {
     return this.calls.size;
+  }
+
+  /** The client address of each open Subscribe stream (host:port): two collectors on one device show as two. */
+  get peers(): string[] {
+    return [...this.calls].map((call) => call.getPeer());
   }
 
   /** The most Subscribe streams ever open at once (two clients collecting one device shows as 2). */
@@ -228,7 +235,8 @@ export class GnmiTarget {
     let list: SubscriptionList | undefined;
     let stalled = false;
     const send = async (response: SubscribeResponse): Promise<void> => {
-      if (stalled) return;
+      // A stream that has ended (cancelled, dropped, its client gone) takes nothing more: nothing is counted as sent on it.
+      if (stalled || !this.calls.has(call)) return;
       if (response.update) {
         this.sent += 1;
         if (this.options.fault === 'drop' && this.sent >= (this.options.dropAfter ?? 10)) {
@@ -236,6 +244,7 @@ export class GnmiTarget {
           stalled = true;
           return;
         }
+        this.options.onSent?.(response.update);
       }
       // Respect the client's flow control: wait for drain when the buffer is full.
       if (!call.write(response)) await new Promise((r) => call.once('drain', r));
