@@ -461,15 +461,20 @@ export class Collector {
     const plan = planSessions(desired, running);
     // A member that is not fresh stops its sessions but keeps its leases: no writes while it may be cut off.
     const release = this.membership.fresh;
-    for (const id of plan.stop) {
-      await this.stopSession(id, release);
-      // Like a lease release: no writes while this member may be cut off.
-      if (release && !this.devices.has(id)) this.forget(id);
-    }
-    for (const device of plan.restart) {
-      await this.stopSession(device.id, false);
-      this.startSession(device, false);
-    }
+    // Together: a stopping session waits for its device's next notification (up to 1.5 s) so nothing crosses the cancel.
+    await Promise.all(
+      plan.stop.map(async (id) => {
+        await this.stopSession(id, release);
+        // Like a lease release: no writes while this member may be cut off.
+        if (release && !this.devices.has(id)) this.forget(id);
+      }),
+    );
+    await Promise.all(
+      plan.restart.map(async (device) => {
+        await this.stopSession(device.id, false);
+        this.startSession(device, false);
+      }),
+    );
     for (const device of plan.start) this.startSession(device, this.firstRound);
     // The first round is the first one that knew the inventory and could hold leases.
     if (this.inventoryLoaded && this.membership.fresh) this.firstRound = false;

@@ -5,7 +5,7 @@ import { CollectionErrorCodes } from './codes';
 import type { ConnectGate } from './connect-gate';
 import { resolveDeviceSecrets, secretValues, type SecretSources } from './credentials';
 import { describeFailure, loggableError, type SessionFailure } from './failure';
-import type { Emitted, ProtocolRunner } from './runners';
+import { SESSION_STOP, type Emitted, type ProtocolRunner } from './runners';
 
 /** The device closed a stream that should have gone on. */
 export class StreamEndedError extends errorClass(CollectionErrorCodes.STREAM_ENDED, RETRYABLE) {}
@@ -146,7 +146,7 @@ export class DeviceSession {
   async stop(): Promise<void> {
     this.stopped = true;
     this.disarmStale();
-    this.run?.abort();
+    this.run?.abort(SESSION_STOP);
     this.wake?.();
     // Every wait has a bound: a runner that ignores its abort is logged and left behind, not waited for forever.
     await withTimeout(this.loop, STOP_TIMEOUT_MS, `stopping the session of ${this.device.id}`).catch((err) =>

@@ -82,6 +82,22 @@ function abortable(signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
 }
 
+/**
+ * The abort reason of a session that stops for good (a handover, a shutdown,
+ * a fence): its streams end in the quiet after their next notification. Any
+ * other abort (a restart, a stale session) cancels at once.
+ */
+export const SESSION_STOP = 'session stopped';
+
+/** A stopping sample stream waits for its next notification at most its interval and this much more… */
+const STOP_MARGIN_MS = 250;
+/**
+ * …and never more than this: a member whose heartbeat is late stops its
+ * sessions at 3/4 of the heartbeat TTL (8 s) and must be done before another
+ * member may take its devices at the TTL.
+ */
+export const STOP_WAIT_MAX_MS = 1_500;
+
 /** gNMI: one Subscribe stream per subscription of the device. */
 export function gnmiRunner(options: RunnerOptions): ProtocolRunner {
   return async (ctx) => {
@@ -106,7 +122,7 @@ export function gnmiRunner(options: RunnerOptions): ProtocolRunner {
     const wanted = (subs: readonly Subscription[]) => subs.filter((s) => GNMI_MODES[s.mode]);
     // One Subscribe stream per subscription, by name: a change of the
     // subscriptions cancels and starts only the streams that changed.
-    const streams = new Map<string, { key: string; cancel(): void }>();
+    const streams = new Map<string, { key: string; cancel(): void; stopAfterNext(): Promise<void> }>();
     let synced = new Set<string>();
     let current = wanted(device.effective_subscriptions);
     // The run ends when a stream fails or the device ends one (not one we cancelled), or when it is stopped.
@@ -115,10 +131,15 @@ export function gnmiRunner(options: RunnerOptions): ProtocolRunner {
       endRun = (error?: unknown) => (error === undefined ? resolve() : reject(error));
     });
     ended.catch(() => undefined);
+    // A stop cancels each stream just after its next notification, not at once: gNMI has no acknowledgement, and a
+    // cancel that crosses a notification on the wire loses it. Right after a sample the next is an interval away, so
+    // nothing is in flight; a stream that sends nothing within its wait is cancelled at the end of it.
     const onAbort = () => {
-      for (const s of streams.values()) s.cancel();
-      client.close();
-      endRun();
+      const quiet = ctx.signal.reason === SESSION_STOP;
+      void Promise.all([...streams.values()].map((s) => (quiet ? s.stopAfterNext() : s.cancel()))).then(() => {
+        client.close();
+        endRun();
+      });
     };
     ctx.signal.addEventListener('abort', onAbort, { once: true });
 
@@ -132,22 +153,51 @@ export function gnmiRunner(options: RunnerOptions): ProtocolRunner {
           ...(sub.interval_ms ? { sample_interval: String(BigInt(sub.interval_ms) * 1_000_000n) } : {}),
         })),
       });
-      const entry = { key: subscriptionKey(sub), cancel: () => stream.cancel() };
+      // Set while a stop waits for this stream's next notification.
+      let stopNow: (() => void) | undefined;
+      let ended = false;
+      const entry = {
+        key: subscriptionKey(sub),
+        cancel: () => stream.cancel(),
+        stopAfterNext: () =>
+          new Promise<void>((resolve) => {
+            if (ended) return resolve();
+            const wait = sub.mode === 'sample' ? Math.min((sub.interval_ms ?? 0) + STOP_MARGIN_MS, STOP_WAIT_MAX_MS) : 0;
+            const timer = setTimeout(() => stopNow?.(), wait);
+            stopNow = () => {
+              stopNow = undefined;
+              clearTimeout(timer);
+              stream.cancel();
+              resolve();
+            };
+            if (wait === 0) stopNow();
+          }),
+      };
       streams.set(sub.name, entry);
       // The hot path: protobuf bytes straight to the message's JSON, no object tree in between.
       const head = messageHead(device.id, sub.name);
       stream
         .run((bytes) => {
           const response = subscribeResponseToJson(bytes, head);
-          if (response.kind === 'update') return ctx.emit({ subscription: sub.name, data: response.data, updates: response.updates });
+          if (response.kind === 'update') {
+            const wait = ctx.emit({ subscription: sub.name, data: response.data, updates: response.updates });
+            // Stopping: this was the notification to wait for (handed on above); the stream ends in the quiet after it.
+            if (stopNow) return stopNow();
+            return wait;
+          }
           if (response.kind === 'sync' && streams.get(sub.name) === entry) {
             synced.add(sub.name);
             if (synced.size === current.length) ctx.state('synced');
           }
         })
+        .finally(() => {
+          ended = true;
+          stopNow?.();
+        })
         .then(
-          () => streams.get(sub.name) === entry && endRun(),
-          (err: unknown) => streams.get(sub.name) === entry && endRun(err),
+          // While a stop waits for the other streams, one ending does not end the run.
+          () => !ctx.signal.aborted && streams.get(sub.name) === entry && endRun(),
+          (err: unknown) => !ctx.signal.aborted && streams.get(sub.name) === entry && endRun(err),
         );
     };
 
