@@ -2,6 +2,7 @@
 // baseline in the same run (this machine is shared and noisy) and prints, as
 // its very last line, one JSON object:
 // {"bench":"<suite>","value":N,"unit":"...","baseline":N,"ratio":N,...}
+import { clusterBench } from './cluster';
 import { consumerBench } from './consumer';
 import { discoveryBench } from './discovery';
 import { durableServerMain } from './durable-server';
@@ -19,6 +20,7 @@ import { pipelineBench } from './pipeline';
 import { scaleBench } from './scale';
 
 const SUITES: Record<string, () => Promise<Record<string, unknown>>> = {
+  cluster: clusterBench,
   consumer: consumerBench,
   discovery: discoveryBench,
   gnmi: gnmiBench,
