@@ -432,6 +432,9 @@ export class Collector {
   }
 
   private async reconcile(): Promise<void> {
+    // A fence still stopping its sessions (each waits for its device's next notification) finishes first: a
+    // session started again meanwhile would open a second stream on a device whose first is still open.
+    if (this.fencing) await this.fencing;
     const members = await this.membership.members();
     this.liveMembers = members.length;
     const me = this.membership.id;
@@ -461,7 +464,7 @@ export class Collector {
     const plan = planSessions(desired, running);
     // A member that is not fresh stops its sessions but keeps its leases: no writes while it may be cut off.
     const release = this.membership.fresh;
-    // Together: a stopping session waits for its device's next notification (up to 1.5 s) so nothing crosses the cancel.
+    // Together: a stopping session waits for its device's next notification (up to 1.25 s) so nothing crosses the cancel.
     await Promise.all(
       plan.stop.map(async (id) => {
         await this.stopSession(id, release);

@@ -92,11 +92,12 @@ export const SESSION_STOP = 'session stopped';
 /** A stopping sample stream waits for its next notification at most its interval and this much more… */
 const STOP_MARGIN_MS = 250;
 /**
- * …and never more than this: a member whose heartbeat is late stops its
- * sessions at 3/4 of the heartbeat TTL (8 s) and must be done before another
- * member may take its devices at the TTL.
+ * …and never more than this: a member whose heartbeat is late begins to stop
+ * its sessions 6-6.5 s after its last heartbeat (3/4 of the 8 s TTL, checked
+ * every 0.5 s) and must be done before another member may take its devices
+ * at the TTL. Enough for a one-second sample interval and its margin.
  */
-export const STOP_WAIT_MAX_MS = 1_500;
+export const STOP_WAIT_MAX_MS = 1_250;
 
 /** gNMI: one Subscribe stream per subscription of the device. */
 export function gnmiRunner(options: RunnerOptions): ProtocolRunner {
