@@ -32,6 +32,7 @@ export async function clusterBench(): Promise<Record<string, unknown>> {
     max_gap_s: byStep('max_gap_s'),
     recovery_s: byStep('recovery_s'),
     max_sessions_per_device: report.max_sessions_per_device,
+    two_sessions: report.two_sessions,
     others_ready: report.others_ready,
     leader_killed: report.leader_killed,
     leader_after: report.leader_after,
