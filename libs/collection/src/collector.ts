@@ -432,9 +432,6 @@ export class Collector {
   }
 
   private async reconcile(): Promise<void> {
-    // A fence still stopping its sessions (each waits for its device's next notification) finishes first: a
-    // session started again meanwhile would open a second stream on a device whose first is still open.
-    if (this.fencing) await this.fencing;
     const members = await this.membership.members();
     this.liveMembers = members.length;
     const me = this.membership.id;
@@ -459,6 +456,13 @@ export class Collector {
       mine.map((d) => d.id),
       members,
     );
+    // A fence that began while this round waited on NATS is still stopping its sessions (each waits for its
+    // device's next notification): starting them again now would open a second stream on a device whose first is
+    // still open. The round is given up; the next one, after the fence, starts from what is running then.
+    if (this.fencing) {
+      await this.fencing;
+      return;
+    }
     const desired = mine.filter((d) => held.has(d.id));
     const running = [...this.sessions.entries()].map(([id, s]) => ({ id, spec: s.spec, subscriptions: s.subscriptions }));
     const plan = planSessions(desired, running);
@@ -472,6 +476,7 @@ export class Collector {
         if (release && !this.devices.has(id)) this.forget(id);
       }),
     );
+    if (this.fencing) return; // began while the stops above waited: as above
     await Promise.all(
       plan.restart.map(async (device) => {
         await this.stopSession(device.id, false);

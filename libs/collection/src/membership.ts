@@ -39,6 +39,8 @@ export function defaultMemberId(): string {
 
 /** The longest a listing of the live members may take before the round fails (and the next one tries again). */
 const MEMBERS_TIMEOUT_MS = 5_000;
+/** How long a round waits for the leader's word on a member missing from the listing. */
+const LEADER_CHECK_TIMEOUT_MS = 2_000;
 /** How long after a lease watch ended it is started again. */
 const WATCH_RETRY_MS = 1_000;
 
@@ -88,11 +90,16 @@ export class Membership {
     return this.now() - this.lastBeatSent < (this.heartbeatTtlMs * 3) / 4;
   }
 
+  /** The heartbeat being written, if one is. */
+  private beating: Promise<void> | undefined;
+
   async join(): Promise<void> {
     this.collectors = await openBucket(this.bus, this.topology.buckets.collectors);
     this.leasesKv = await openBucket(this.bus, this.topology.buckets.deviceLeases);
     await this.beat();
-    this.heartbeat = setInterval(() => void this.beat().catch((err) => this.log.warn({ err }, 'heartbeat failed')), this.heartbeatEveryMs);
+    this.heartbeat = setInterval(() => {
+      this.beating = this.beat().catch((err) => this.log.warn({ err }, 'heartbeat failed'));
+    }, this.heartbeatEveryMs);
     this.heartbeat.unref();
     await this.watchLeases();
   }
@@ -180,11 +187,19 @@ export class Membership {
     const held = new Set<string>();
     if (!this.fresh) return held;
     const alive = new Set(live);
-    const toTake: Array<{ device: string; lease: Lease | undefined }> = [];
+    let toTake: Array<{ device: string; lease: Lease | undefined }> = [];
     for (const device of devices) {
       const lease = this.leases.get(device);
       if (lease?.owner === this.id) held.add(device);
       else if (!lease || lease.owner === null || !alive.has(lease.owner)) toTake.push({ device, lease });
+    }
+    // A holder missing from the listing is asked about once more, of the stream's leader: a listing read
+    // from a replica still catching up (a server just back) can miss members that are alive, and every
+    // replica with such a view would take their devices at once.
+    const missing = new Set(toTake.map((t) => t.lease?.owner).filter((o): o is string => typeof o === 'string'));
+    if (missing.size > 0) {
+      const gone = await this.gone([...missing]);
+      toTake = toTake.filter((t) => typeof t.lease?.owner !== 'string' || gone.has(t.lease.owner));
     }
     for (let i = 0; i < toTake.length; i += ACQUIRE_CONCURRENCY) {
       await Promise.all(
@@ -194,6 +209,35 @@ export class Membership {
       );
     }
     return held;
+  }
+
+  /**
+   * Of `members`, those whose heartbeat the leader of the `collectors` stream
+   * does not hold (never written, deleted, or older than the TTL). A member
+   * that cannot be asked about (NATS slow or away) counts as alive this round.
+   */
+  private async gone(members: string[]): Promise<Set<string>> {
+    const bucket = this.topology.buckets.collectors.name;
+    const out = new Set<string>();
+    await Promise.all(
+      members.map(async (member) => {
+        try {
+          // Not a direct get: that may be answered by any replica, the leader's answer is the one that counts.
+          const beat = await withTimeout(
+            this.bus.jsm.streams.getMessage(`KV_${bucket}`, { last_by_subj: `$KV.${bucket}.${member}` }),
+            LEADER_CHECK_TIMEOUT_MS,
+            'asking for a member heartbeat',
+          );
+          const op = beat?.header?.get('KV-Operation');
+          if (!beat || op === 'DEL' || op === 'PURGE' || Date.now() - beat.time.getTime() >= this.heartbeatTtlMs) out.add(member);
+        } catch (err) {
+          // No message for that key: never written, or expired and removed.
+          if ((err as { code?: number | string }).code === 404 || /no message found/i.test((err as Error).message)) out.add(member);
+          else this.log.debug({ err, member }, 'could not ask for a member heartbeat; its devices wait a round');
+        }
+      }),
+    );
+    return out;
   }
 
   private async take(device: string, lease: Lease | undefined): Promise<boolean> {
@@ -233,6 +277,9 @@ export class Membership {
   async leave(): Promise<void> {
     this.leaving = true;
     clearInterval(this.heartbeat);
+    // A heartbeat still on its way would be stored after the delete below and keep this member alive for a TTL,
+    // its share of the devices collected by no one meanwhile.
+    await this.beating;
     await Promise.all(this.owned.map((d) => this.release(d)));
     await this.collectors?.delete(this.id).catch(() => undefined);
     this.watcher?.stop();

@@ -1,4 +1,4 @@
-import { createTopology, kvPut, provisionTopology, type Bus, type Topology } from '@switch-telemetry/bus';
+import { createTopology, kvDelete, kvPut, provisionTopology, type Bus, type Topology } from '@switch-telemetry/bus';
 import { deleteNamespace, uniqueNamespace, withTestBus } from '@switch-telemetry/bus/testing';
 import { Membership } from '../src/membership';
 import { log, waitFor } from './harness';
@@ -55,4 +55,21 @@ it('watches the leases again when its watch ends, so later writes are seen', asy
   await new Promise((r) => setTimeout(r, 1_500));
   await kvPut(bus, topology.buckets.deviceLeases.name, 'dev-2', 'memb-b');
   await waitFor(() => b.owned.includes('dev-2'), 5_000, 'the lease written after the restart seen');
+});
+
+it('leaves a device with a holder that its listing missed while the stream leader still holds the holder’s heartbeat', async () => {
+  const c = await join('memb-c');
+  const d = await join('memb-d');
+  expect([...(await c.acquire(['dev-3'], ['memb-c', 'memb-d']))]).toEqual(['dev-3']);
+  await waitFor(
+    () => (d as unknown as { leases: Map<string, { owner: string | null }> }).leases.get('dev-3')?.owner === 'memb-c',
+    5_000,
+    'd sees c’s lease',
+  );
+  // d's listing misses c (read from a replica still catching up, say): d must not take c's device.
+  expect((await d.acquire(['dev-3'], ['memb-d'])).has('dev-3')).toBe(false);
+  // Once c's heartbeat is gone from the stream, d takes it.
+  clearInterval((c as unknown as { heartbeat: NodeJS.Timeout }).heartbeat);
+  await kvDelete(bus, topology.buckets.collectors.name, 'memb-c');
+  await waitFor(async () => (await d.acquire(['dev-3'], ['memb-d'])).has('dev-3'), 5_000, 'taken once c’s heartbeat is gone');
 });
