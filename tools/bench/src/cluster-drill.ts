@@ -10,6 +10,7 @@
 // read back and set against the ledger (cluster-analysis.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
+import { createWriteStream } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { connectBus, createTopology, provisionTopology, type Bus, type Topology } from '@switch-telemetry/bus';
@@ -178,14 +179,19 @@ export async function runClusterDrill(options: DrillOptions): Promise<DrillRepor
           DATABASE_URL: db.url,
           DB_POOL_MAX: '3',
           HTTP_HOST: host,
-          LOG_LEVEL: 'warn',
+          LOG_LEVEL: process.env.CLUSTER_DRILL_LOG_LEVEL ?? 'warn',
           ...env,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       const lines: string[] = [];
+      // CLUSTER_DRILL_LOGS=<dir>: every line of every app to <dir>/<app>@<address>.log as well (to follow one device).
+      const file = process.env.CLUSTER_DRILL_LOGS
+        ? createWriteStream(resolve(process.env.CLUSTER_DRILL_LOGS, `${app}@${host}.log`))
+        : undefined;
       for (const stream of [child.stdout!, child.stderr!])
         createInterface({ input: stream }).on('line', (line) => {
+          file?.write(`${line}\n`);
           lines.push(line.slice(0, 500));
           if (lines.length > 20) lines.shift();
         });

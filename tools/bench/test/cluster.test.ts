@@ -8,6 +8,7 @@ const ROOT = resolve(__dirname, '..', '..', '..');
 describe('the collectors on a three-server JetStream cluster (streams and buckets with 3 replicas)', () => {
   it('lose nothing, store nothing twice and collect every device again within 30 s through a NATS leader kill, a collector kill and a rolling restart', async () => {
     const report = await runClusterDrill({ devices: 30, net: 62, launch: 'source', root: ROOT });
+    console.log(`cluster drill, 30 devices: ${JSON.stringify({ ...report, lost_examples: undefined })}`);
     const step = Object.fromEntries(report.steps.map((s) => [s.step, s]));
     expect(Object.keys(step)).toEqual(['nats_leader_killed', 'collector_killed', 'rolling_restart']);
     expect(report.sent).toBeGreaterThan(30 * 30);
