@@ -51,6 +51,12 @@ export interface Ingress {
   outbox: OutboxRelay;
   /** Messages stored on a subject filter of the namespace's streams. */
   count(stream: 'events' | 'jobs', subjectTail: string): Promise<number>;
+  /**
+   * Device events written, once the outbox relay has published them all (at
+   * most 10 s): the outbox and the stream cannot be read in one step, so a
+   * row published between two reads would be counted twice.
+   */
+  deviceEvents(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -87,6 +93,11 @@ export async function startIngress(
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as AddressInfo;
   const opsServer: OpsServer = await serveOps(ops, { host: '127.0.0.1', port: 0, log });
+  const count: Ingress['count'] = async (stream, subjectTail) => {
+    const name = topology.streams[stream].name;
+    const info = await bus.jsm.streams.info(name, { subjects_filter: `${topology.namespace}.${subjectTail}` });
+    return Object.values(info.state.subjects ?? {}).reduce((a, b) => a + b, 0);
+  };
   return {
     url: `http://127.0.0.1:${port}`,
     opsUrl: `http://127.0.0.1:${opsServer.port}`,
@@ -97,10 +108,14 @@ export async function startIngress(
     jobs,
     registry,
     outbox,
-    async count(stream, subjectTail) {
-      const name = topology.streams[stream].name;
-      const info = await bus.jsm.streams.info(name, { subjects_filter: `${topology.namespace}.${subjectTail}` });
-      return Object.values(info.state.subjects ?? {}).reduce((a, b) => a + b, 0);
+    count,
+    async deviceEvents() {
+      const deadline = Date.now() + 10_000;
+      while (Number((await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM outbox')).rows[0]!.n) > 0) {
+        if (Date.now() > deadline) throw new Error('the outbox was not drained within 10 s');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return count('events', 'events.device.>');
     },
     async close() {
       await app.close();

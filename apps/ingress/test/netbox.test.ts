@@ -62,15 +62,9 @@ async function deadJobs(): Promise<number> {
   return Number((await ingress.db.pool.query<{ n: string }>('SELECT count(*) AS n FROM dead_jobs')).rows[0]!.n);
 }
 
-/** Device events published (the outbox relayed them) and still waiting in the outbox. */
-async function deviceEvents(): Promise<number> {
-  const waiting = Number((await ingress.db.pool.query<{ n: string }>('SELECT count(*) AS n FROM outbox')).rows[0]!.n);
-  return (await ingress.count('events', 'events.device.>')) + waiting;
-}
-
 describe('NetBox webhooks (scheme netbox)', () => {
   it('creates, updates and deletes a device as NetBox announces it', async () => {
-    const events = await deviceEvents();
+    const events = await ingress.deviceEvents();
     const nb = netboxDevice(101, { name: 'leaf-101', ip4: '10.9.0.101/24', tags: ['telemetry'] });
     const created = await sendNetboxWebhook(url(), SECRETS.netbox, netboxWebhookBody('created', nb));
     expect(created.status).toBe(202);
@@ -91,7 +85,7 @@ describe('NetBox webhooks (scheme netbox)', () => {
 
     expect((await sendNetboxWebhook(url(), SECRETS.netbox, netboxWebhookBody('deleted', offline))).status).toBe(202);
     await until(async () => (await devices.get('nb-nb-101')) === undefined, 'device deleted');
-    await until(async () => (await deviceEvents()) === events + 4, 'four device events');
+    await until(async () => (await ingress.deviceEvents()) === events + 4, 'four device events');
   }, 30_000);
 
   it('applies the same change delivered twice once, however late the second', async () => {
@@ -103,7 +97,7 @@ describe('NetBox webhooks (scheme netbox)', () => {
     expect(JSON.parse(again.body)).toMatchObject({ status: 'accepted', duplicate: true });
     // Past the stream's window (the ingress cannot tell), the worker remembers the delivery: a repeat is not applied.
     const repeats = await counted('webhook_deliveries_total', { source: 'nb', stage: 'worker', outcome: 'duplicate' });
-    const events = await deviceEvents();
+    const events = await ingress.deviceEvents();
     const { rows } = await ingress.db.pool.query<{ delivery_id: string }>(`SELECT delivery_id FROM webhook_deliveries WHERE source = 'nb'`);
     expect(rows.some((r) => r.delivery_id.startsWith('nb:'))).toBe(true);
     await ingress.jobs.enqueue(webhookProcessJob, {
@@ -118,7 +112,7 @@ describe('NetBox webhooks (scheme netbox)', () => {
       async () => (await counted('webhook_deliveries_total', { source: 'nb', stage: 'worker', outcome: 'duplicate' })) > repeats,
       'repeat recognised',
     );
-    expect(await deviceEvents()).toBe(events);
+    expect(await ingress.deviceEvents()).toBe(events);
   }, 30_000);
 
   it('keeps an older change from undoing a newer one', async () => {

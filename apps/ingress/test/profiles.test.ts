@@ -33,11 +33,6 @@ const counters = { name: 'counters', paths: ['/interfaces/interface/state/counte
 const bgp = { name: 'bgp', paths: ['/network-instances/network-instance/protocols/protocol/bgp'], mode: 'on_change' };
 const rpc = { name: 'rpc', paths: ['<interfaces/>'], mode: 'get', interval_ms: 30_000 };
 
-async function deviceEvents(): Promise<number> {
-  const waiting = Number((await ingress.db.pool.query<{ n: string }>('SELECT count(*) AS n FROM outbox')).rows[0]!.n);
-  return (await ingress.count('events', 'events.device.>')) + waiting;
-}
-
 describe('subscription profiles', () => {
   it('creates, versions and lists a profile; If-Match refuses a change made on an old version', async () => {
     const created = await call('PUT', '/v1/subscription-profiles/leaf', {
@@ -111,10 +106,10 @@ describe('subscription profiles', () => {
       ],
     });
 
-    const before = await deviceEvents();
+    const before = await ingress.deviceEvents();
     const edited = await call('PUT', '/v1/subscription-profiles/leaf', { body: { subscriptions: [{ ...counters, interval_ms: 1_000 }] } });
     expect(edited.body).toMatchObject({ version: 3, devices: 1, devices_told: 1 });
-    expect(await deviceEvents()).toBe(before + 1);
+    expect(await ingress.deviceEvents()).toBe(before + 1);
     expect((await call('GET', '/v1/devices/p-1')).body.effective_subscriptions[0]).toMatchObject({ name: 'counters', interval_ms: 1_000 });
     expect((await call('GET', '/v1/devices?profile=leaf')).body.devices.map((d: Json) => d.id)).toEqual(['p-1']);
     expect((await call('GET', '/v1/devices?source=api')).body.devices.map((d: Json) => d.id)).toEqual(['p-1', 'p-2']);
