@@ -38,6 +38,9 @@ export interface DrillOptions {
   progress?: (line: string) => void;
   /** The repository's root (apps are found under it); the working directory unless given. */
   root?: string;
+  /** How long each step runs on once every device is back, and the quiet window measured before the faults (3 s and 5 s). */
+  tailMs?: number;
+  steadyMs?: number;
 }
 
 export interface DrillReport {
@@ -288,9 +291,9 @@ export async function runClusterDrill(options: DrillOptions): Promise<DrillRepor
     const warm = Date.now();
     await settle('every device collected after start', warm, collectors);
     // A device is steady once it has a few samples behind it; then a quiet window to measure the steady gap.
-    await sleep(3 * SAMPLE_MS);
+    await sleep(options.tailMs ?? 3 * SAMPLE_MS);
     const start = Date.now();
-    await sleep(5 * SAMPLE_MS);
+    await sleep(options.steadyMs ?? 5 * SAMPLE_MS);
     const steadyEnd = Date.now();
     progress(`warm: every device collected ${((start - warm) / 1000).toFixed(1)} s after start`);
 
@@ -313,7 +316,7 @@ export async function runClusterDrill(options: DrillOptions): Promise<DrillRepor
       return step;
     };
     const endStep = async (step: Step) => {
-      await sleep(3 * SAMPLE_MS);
+      await sleep(options.tailMs ?? 3 * SAMPLE_MS);
       step.to = Date.now();
       sessions[step.name] = Math.max(...targets.map((t) => t.peakOpenStreams));
     };
