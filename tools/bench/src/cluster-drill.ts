@@ -8,7 +8,7 @@
 // the other two, as a Deployment with maxSurge 1 and maxUnavailable 0 does it
 // (the new replica first, then SIGTERM to the old). Then everything stored is
 // read back and set against the ledger (cluster-analysis.ts).
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
 import { createWriteStream } from 'node:fs';
 import { resolve } from 'node:path';
@@ -22,6 +22,7 @@ import { createLogger } from '@switch-telemetry/logging';
 import { GnmiTarget } from '@switch-telemetry/sim';
 import { analyse, nsToMs, type Step, type StepReport, type StoredMessage } from './cluster-analysis';
 import { metric } from './process';
+import { spawnApp, untilReady } from './stack';
 
 export interface DrillOptions {
   /** Simulated gNMI devices (the benchmark: 300). */
@@ -167,25 +168,17 @@ export async function runClusterDrill(options: DrillOptions): Promise<DrillRepor
     progress(`fleet: ${count} gNMI devices sampling every ${SAMPLE_MS} ms`);
 
     // --- The apps ------------------------------------------------------------------------------------------------
-    const launch = (app: string, host: string, env: Record<string, string> = {}): App => {
-      const entry =
-        options.launch === 'bundle'
-          ? [resolve(root, 'dist', 'apps', app, 'main.js')]
-          : ['--import', 'tsx', resolve(root, 'apps', app, 'src', 'main.ts')];
-      const child = spawn(process.execPath, entry, {
-        cwd: root,
-        env: {
-          PATH: process.env.PATH ?? '',
-          NATS_URL: natsUrl,
-          NATS_NAMESPACE: topology.namespace,
-          NATS_REPLICAS: '3',
-          DATABASE_URL: db.url,
-          DB_POOL_MAX: '3',
-          HTTP_HOST: host,
-          LOG_LEVEL: process.env.CLUSTER_DRILL_LOG_LEVEL ?? 'warn',
-          ...env,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
+    const launch = async (app: string, host: string, env: Record<string, string>): Promise<App> => {
+      const { child } = await spawnApp({
+        app,
+        natsUrl,
+        namespace: topology.namespace,
+        databaseUrl: db.url,
+        host,
+        from: options.launch,
+        root,
+        output: 'pipe',
+        env: { NATS_REPLICAS: '3', DB_POOL_MAX: '3', LOG_LEVEL: process.env.CLUSTER_DRILL_LOG_LEVEL ?? 'warn', ...env },
       });
       const lines: string[] = [];
       // CLUSTER_DRILL_LOGS=<dir>: every line of every app to <dir>/<app>@<address>.log as well (to follow one device).
@@ -204,13 +197,7 @@ export async function runClusterDrill(options: DrillOptions): Promise<DrillRepor
     };
     const ready = async (app: App, port: number) => {
       try {
-        await until(`${app.name} ready`, 60_000, async () => {
-          if (app.child.exitCode !== null) throw new Error(`${app.name} exited ${app.child.exitCode}`);
-          return fetch(`http://${app.host}:${port}/readyz`, { signal: AbortSignal.timeout(2_000) }).then(
-            (r) => r.status === 200,
-            () => false,
-          );
-        });
+        await untilReady(`http://${app.host}:${port}`, app.child, app.name, 60_000);
       } catch (err) {
         throw new Error(`${(err as Error).message}\n${app.tail()}`);
       }
@@ -218,14 +205,17 @@ export async function runClusterDrill(options: DrillOptions): Promise<DrillRepor
     let collectorHosts = 0;
     const startCollector = () => {
       collectorHosts += 1;
-      return launch('collector', `127.${net}.1.${collectorHosts}`, { DEVICE_CREDENTIALS_DRILL: 'drill:drill-pw' });
+      return launch('collector', `127.${net}.1.${collectorHosts}`, {
+        HTTP_PORT: String(COLLECTOR_PORT),
+        DEVICE_CREDENTIALS_DRILL: 'drill:drill-pw',
+      });
     };
-    const collectors = [startCollector(), startCollector(), startCollector()];
+    const collectors = await Promise.all([startCollector(), startCollector(), startCollector()]);
     const others: Array<{ app: App; port: number }> = [
-      { app: launch('ingress', `127.${net}.2.1`, { HTTP_PORT: '8080', OPS_PORT: '9100' }), port: 9100 },
-      { app: launch('ingress', `127.${net}.2.2`, { HTTP_PORT: '8080', OPS_PORT: '9100' }), port: 9100 },
-      { app: launch('discovery', `127.${net}.3.1`, { HTTP_PORT: '9102' }), port: 9102 },
-      { app: launch('notifier', `127.${net}.4.1`, { HTTP_PORT: '9103' }), port: 9103 },
+      { app: await launch('ingress', `127.${net}.2.1`, { HTTP_PORT: '8080', OPS_PORT: '9100' }), port: 9100 },
+      { app: await launch('ingress', `127.${net}.2.2`, { HTTP_PORT: '8080', OPS_PORT: '9100' }), port: 9100 },
+      { app: await launch('discovery', `127.${net}.3.1`, { HTTP_PORT: '9102' }), port: 9102 },
+      { app: await launch('notifier', `127.${net}.4.1`, { HTTP_PORT: '9103' }), port: 9103 },
     ];
     undo.push(() => stopApps(apps));
     await Promise.all([...collectors.map((c) => ready(c, COLLECTOR_PORT)), ...others.map((o) => ready(o.app, o.port))]);
@@ -362,7 +352,7 @@ export async function runClusterDrill(options: DrillOptions): Promise<DrillRepor
     // (3) A rolling restart of the other two: the new replica first, then SIGTERM to the old.
     const rolling = beginStep('rolling_restart');
     for (const old of [...collectors]) {
-      const fresh = startCollector();
+      const fresh = await startCollector();
       await ready(fresh, COLLECTOR_PORT);
       collectors.push(fresh);
       rolling.faults.push(Date.now());

@@ -65,23 +65,7 @@ export async function withStack<T>(name: string, run: (stack: BenchStack) => Pro
     async app(name, env) {
       const app = await spawnApp({ app: name, natsUrl, namespace: topology.namespace, databaseUrl: db.url, env });
       children.push(app.child);
-      const died = exited(app.child, `the ${name}`);
-      const ready = async () => {
-        const deadline = Date.now() + 30_000;
-        for (;;) {
-          const status = await Promise.race([
-            fetch(`${app.url}/readyz`).then(
-              (r) => r.status,
-              () => 0,
-            ),
-            died,
-          ]);
-          if (status === 200) return;
-          if (Date.now() > deadline) throw new Error(`the ${name} was not ready within 30 s`);
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      };
-      return { ...app, ready };
+      return { ...app, ready: () => untilReady(app.url, app.child, `the ${name}`, 30_000) };
     },
   };
   try {
@@ -96,9 +80,11 @@ export async function withStack<T>(name: string, run: (stack: BenchStack) => Pro
 }
 
 /**
- * One app's production bundle (`npm run bench` builds it) on a free loopback
- * port, with the given NATS, namespace and database; BENCH_PROFILE=<dir>
- * writes a CPU profile there.
+ * One app's production bundle (`npm run bench` builds it), or its source
+ * through tsx, with the given NATS, namespace and database. It listens on
+ * `host` (127.0.0.1 unless given), on the `HTTP_PORT` of `env` or else a free
+ * port; its output goes to the bench's own unless `output` asks for pipes.
+ * BENCH_PROFILE=<dir> writes a CPU profile there.
  */
 export async function spawnApp(options: {
   app: string;
@@ -106,21 +92,49 @@ export async function spawnApp(options: {
   namespace: string;
   databaseUrl: string;
   env?: Record<string, string>;
+  host?: string;
+  from?: 'bundle' | 'source';
+  /** The repository (apps are found under it): the working directory unless given. */
+  root?: string;
+  output?: 'inherit' | 'pipe';
 }): Promise<{ child: ChildProcess; url: string }> {
-  const port = await freePort();
+  const host = options.host ?? '127.0.0.1';
+  const root = options.root ?? process.cwd();
+  const port = options.env?.HTTP_PORT ?? String(await freePort(host));
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-  const child = spawn(process.execPath, [...profile, resolve(process.cwd(), 'dist', 'apps', options.app, 'main.js')], {
+  const entry =
+    options.from === 'source'
+      ? ['--import', 'tsx', resolve(root, 'apps', options.app, 'src', 'main.ts')]
+      : [resolve(root, 'dist', 'apps', options.app, 'main.js')];
+  const output = options.output ?? 'inherit';
+  const child = spawn(process.execPath, [...profile, ...entry], {
+    cwd: root,
     env: {
       PATH: process.env.PATH ?? '',
       NATS_URL: options.natsUrl,
       NATS_NAMESPACE: options.namespace,
       DATABASE_URL: options.databaseUrl,
-      HTTP_HOST: '127.0.0.1',
-      HTTP_PORT: String(port),
+      HTTP_HOST: host,
+      HTTP_PORT: port,
       LOG_LEVEL: 'warn',
       ...options.env,
     },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', output, output],
   });
-  return { child, url: `http://127.0.0.1:${port}` };
+  return { child, url: `http://${host}:${port}` };
+}
+
+/** Resolves once `<url>/readyz` answers 200; rejects when the child exits first, or after `timeoutMs`. */
+export async function untilReady(url: string, child: ChildProcess, what: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${what} exited ${child.exitCode ?? child.signalCode}`);
+    const status = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2_000) }).then(
+      (r) => r.status,
+      () => 0,
+    );
+    if (status === 200) return;
+    if (Date.now() > deadline) throw new Error(`${what} was not ready within ${timeoutMs / 1_000} s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
