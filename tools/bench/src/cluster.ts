@@ -36,5 +36,6 @@ export async function clusterBench(): Promise<Record<string, unknown>> {
     others_ready: report.others_ready,
     leader_killed: report.leader_killed,
     leader_after: report.leader_after,
+    restarted_server_current_s: report.restarted_server_current_s,
   };
 }
