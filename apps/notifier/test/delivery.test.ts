@@ -187,6 +187,8 @@ describe('outcomes', () => {
     await until('delivered', () => r.delivered.size === 1, 10_000);
     const [first, second] = r.received;
     expect(second!.at - first!.at).toBeGreaterThanOrEqual(1_900);
+    // The receiver counts the request before the notifier has logged its answer.
+    await until('both attempts logged', async () => (await attempts(id)).length === 2);
     expect((await attempts(id)).map((a) => a.outcome)).toEqual(['retrying', 'delivered']);
   });
 });
