@@ -25,8 +25,10 @@ const synced = (c: { statuses(): Array<{ device: string; state: string }> }) =>
 
 it('two collectors own every device exactly once, and a SIGKILLed one loses its devices to the other once its heartbeat expires', async () => {
   const { child, owns } = spawnChildCollector(env);
+  let stopA: (() => Promise<void>) | undefined;
   try {
     const a = await env.collector();
+    stopA = () => a.stop();
     await waitFor(
       () => synced(a).length + owns().length === DEVICES && owns().length > 0 && synced(a).length > 0,
       20_000,
@@ -45,11 +47,14 @@ it('two collectors own every device exactly once, and a SIGKILLed one loses its 
     const killedAt = Date.now();
     await waitFor(() => synced(a).length === DEVICES, 15_000, 'the survivor runs every device');
     const takeover = Date.now() - killedAt;
-    // Heartbeat TTL 4 s here (8 s in production): the devices move once the dead member's heartbeat expires.
-    expect(takeover).toBeLessThan(4_000 + 3_000);
-    await a.stop();
+    // Heartbeat TTL 4 s here (8 s in production): the devices move once the dead member's heartbeat expires, then
+    // within a round (1 s), the leader's word on the dead member, and a session start and sync each. Those took
+    // 3-4 s on a loaded two-core machine.
+    expect(takeover).toBeLessThan(4_000 + 5_000);
   } finally {
     child.kill('SIGKILL');
+    // Left running, this collector would keep a share of the devices in the next test.
+    await stopA?.();
   }
 });
 
