@@ -43,8 +43,6 @@ const MEMBERS_TIMEOUT_MS = 5_000;
 const LEADER_CHECK_TIMEOUT_MS = 2_000;
 /** How long after a lease watch ended it is started again. */
 const WATCH_RETRY_MS = 1_000;
-/** The most leases a round reads back from the stream's leader because this member's view of them looks stale. */
-const LEASE_CHECKS_PER_ROUND = 64;
 
 export class Membership {
   /** This member's name in the collectors bucket and in the leases it holds. */
@@ -58,16 +56,6 @@ export class Membership {
   private heartbeat: NodeJS.Timeout | undefined;
   /** When the last heartbeat that was stored was sent (monotonic ms). */
   private lastBeatSent = Number.NEGATIVE_INFINITY;
-  /**
-   * Devices this member should run that its view says another live member
-   * holds, and since when (monotonic ms). A handover takes a round and a
-   * session stop, far less than a TTL; a device still shown elsewhere after
-   * a TTL is read back from the stream's leader, in case the view missed a
-   * write (a watch served by a replica that is behind, a write acknowledged
-   * too late): otherwise it would be collected by no one for as long as the
-   * view stays wrong.
-   */
-  private readonly heldElsewhereSince = new Map<string, number>();
   /** KV writes made for ownership: heartbeats and lease changes (metrics). */
   writes = 0;
 
@@ -200,33 +188,11 @@ export class Membership {
     if (!this.fresh) return held;
     const alive = new Set(live);
     let toTake: Array<{ device: string; lease: Lease | undefined }> = [];
-    const now = this.now();
-    const elsewhere = new Set<string>();
-    const doubtful: string[] = [];
-    const sort = (device: string, lease: Lease | undefined) => {
+    for (const device of devices) {
+      const lease = this.leases.get(device);
       if (lease?.owner === this.id) held.add(device);
       else if (!lease || lease.owner === null || !alive.has(lease.owner)) toTake.push({ device, lease });
-      else return false;
-      return true;
-    };
-    for (const device of devices) {
-      if (sort(device, this.leases.get(device))) continue;
-      elsewhere.add(device);
-      const since = this.heldElsewhereSince.get(device) ?? now;
-      this.heldElsewhereSince.set(device, since);
-      if (now - since >= this.heartbeatTtlMs && doubtful.length < LEASE_CHECKS_PER_ROUND) doubtful.push(device);
     }
-    for (const device of this.heldElsewhereSince.keys()) if (!elsewhere.has(device)) this.heldElsewhereSince.delete(device);
-    await Promise.all(
-      doubtful.map(async (device) => {
-        const before = this.leases.get(device);
-        const lease = await this.refresh(device);
-        if (!lease) return;
-        this.heldElsewhereSince.set(device, now);
-        if (lease.revision !== before?.revision) this.log.warn({ device, seen: before, leader: lease }, 'lease view was stale; corrected');
-        sort(device, lease);
-      }),
-    );
     // A holder missing from the listing is asked about once more, of the stream's leader: a listing read
     // from a replica still catching up (a server just back) can miss members that are alive, and every
     // replica with such a view would take their devices at once.
@@ -288,36 +254,9 @@ export class Membership {
       // Someone else wrote first, or our view was behind: read the lease as it is (the watch may be slow
       // to bring it), so the next round compares against the right revision.
       this.log.debug({ err, device }, 'lease not taken; next round tries again');
-      await this.refresh(device);
+      const entry = await this.leasesKv?.get(device).catch(() => null);
+      if (entry) this.apply(device, entry.operation === 'PUT' ? entry.string() : null, entry.revision);
       return false;
-    }
-  }
-
-  /**
-   * Reads a lease back from the leader of the leases stream (not a direct
-   * get, which a replica that is behind may answer) into the view, and
-   * answers it; undefined when the leader could not be asked.
-   */
-  private async refresh(device: string): Promise<Lease | undefined> {
-    const bucket = this.topology.buckets.deviceLeases.name;
-    try {
-      const stored = await withTimeout(
-        this.bus.jsm.streams.getMessage(`KV_${bucket}`, { last_by_subj: `$KV.${bucket}.${device}` }),
-        LEADER_CHECK_TIMEOUT_MS,
-        'asking for a device lease',
-      );
-      if (!stored) {
-        // Nothing stored for the key (never written, or purged): a take compares against "no message".
-        const lease = { owner: null, revision: 0 };
-        this.leases.set(device, lease);
-        return lease;
-      }
-      const op = stored.header?.get('KV-Operation');
-      this.apply(device, op === 'DEL' || op === 'PURGE' ? null : stored.string(), stored.seq);
-      return this.leases.get(device);
-    } catch (err) {
-      this.log.debug({ err, device }, 'could not ask for a device lease');
-      return undefined;
     }
   }
 

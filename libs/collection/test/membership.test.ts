@@ -73,26 +73,3 @@ it('leaves a device with a holder that its listing missed while the stream leade
   await kvDelete(bus, topology.buckets.collectors.name, 'memb-c');
   await waitFor(async () => (await d.acquire(['dev-3'], ['memb-d'])).has('dev-3'), 5_000, 'taken once c’s heartbeat is gone');
 });
-
-it('reads a lease back from the stream leader when its view has shown another live member holding a device of its share for a TTL', async () => {
-  const e = await join('memb-e');
-  const f = await join('memb-f');
-  const leases = (m: Membership) => (m as unknown as { leases: Map<string, { owner: string | null; revision: number }> }).leases;
-  expect([...(await e.acquire(['dev-4'], ['memb-e', 'memb-f']))]).toEqual(['dev-4']);
-  const held = leases(e).get('dev-4')!;
-  await e.release('dev-4');
-  await waitFor(() => leases(f).get('dev-4')?.owner === null, 5_000, 'f sees the release');
-  // f's view misses the release (a watch served by a replica that is behind, say): it still shows e holding dev-4.
-  leases(f).set('dev-4', held);
-  expect((await f.acquire(['dev-4'], ['memb-e', 'memb-f'])).has('dev-4')).toBe(false);
-  // Within a TTL (4 s here) and a round, f asks the leader, sees the release and takes the device.
-  const started = Date.now();
-  await waitFor(
-    async () => (await f.acquire(['dev-4'], ['memb-e', 'memb-f'])).has('dev-4'),
-    8_000,
-    'dev-4 taken once the view is corrected',
-  );
-  expect(Date.now() - started).toBeGreaterThanOrEqual(3_000);
-  expect(f.owned).toContain('dev-4');
-  expect(e.owned).not.toContain('dev-4');
-});
